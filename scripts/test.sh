@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# test.sh — the whole test suite, as README and CI run it: installs dependencies, builds a
+# release build (build/release) and an AddressSanitizer+UBSan build (build/asan), and runs
+# ctest in both. Exits non-zero if any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --python
+jobs=$(nproc)
+py="$PWD/build/venv/bin/python"
+
+for cfg in release asan; do
+    dir="build/$cfg"
+    if [ "$cfg" = release ]; then
+        flags=(-DCMAKE_BUILD_TYPE=Release)
+    else
+        flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIDE_SANITIZE_ADDRESS=ON -DTIDE_SANITIZE_UNDEFINED=ON)
+    fi
+    echo "== $cfg build" >&2
+    cmake -S . -B "$dir" "${flags[@]}" -DTIDE_BUILD_BENCH=OFF -DTIDE_PYTHON="$py" >/dev/null
+    cmake --build "$dir" -j "$jobs" >/dev/null
+    echo "== $cfg tests" >&2
+    # OpenMP runtimes keep thread pools alive at exit; LeakSanitizer would report those.
+    ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$dir" -j "$jobs" --output-on-failure
+done
