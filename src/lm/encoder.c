@@ -284,7 +284,7 @@ tide_status tide_lm_embed(tide_lm *lm, const char *const *texts, const size_t *l
     const int maxlen = c->max_seq_length;
     int nthreads = tide_threads_get();
     if (nthreads < 1) nthreads = 1;
-    int64_t win = (int64_t)p->batch_size * p->window_batches * nthreads;
+    int64_t win = (int64_t)p->batch_size * p->window_batches; /* independent of threads: same batches, same bits */
     if (win > n) win = n;
     tide_lm_stats acc;
     memset(&acc, 0, sizeof acc);
