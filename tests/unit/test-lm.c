@@ -390,7 +390,8 @@ static void test_bad_texts(void) {
         CHECK_EQ(s.invalid_utf8_bytes, 2);
         CHECK_EQ(s.truncated, 1);
         for (int i = 0; i < 4 * 48; i++) CHECK(isfinite(v[i]));
-        CHECK(memcmp(v, v + 3 * 48, 48 * sizeof(float)) == 0); /* NULL = empty text */
+        /* NULL = empty text (equal up to BLAS rounding: rows at other positions of a GEMM) */
+        for (int i = 0; i < 48; i++) CHECK_NEAR(v[i], v[3 * 48 + i], 1e-6);
         p.batch_size = 0;
         CHECK_STATUS(tide_lm_embed(lm, texts, NULL, 4, &p, v, &s), TIDE_ERR_USAGE);
         free(huge);
