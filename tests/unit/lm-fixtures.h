@@ -12,7 +12,7 @@
 #include "tide/fileio.h"
 
 /* $TIDE_SOURCE_DIR/tests/fixtures/lm/<name>, malloc'ed. */
-static char *fixture_path(const char *name) {
+static inline char *fixture_path(const char *name) {
     const char *src = getenv("TIDE_SOURCE_DIR");
     char *dir = tide_path_join(src && *src ? src : ".", "tests/fixtures/lm");
     char *p = tide_path_join(dir, name);
@@ -21,7 +21,7 @@ static char *fixture_path(const char *name) {
 }
 
 /* The reference model folder, or NULL when it has not been fetched. */
-static char *minilm_dir(void) {
+static inline char *minilm_dir(void) {
     const char *env = getenv("TIDE_MODEL_DIR");
     char *p;
     if (env && *env) p = strdup(env);
@@ -40,7 +40,7 @@ static char *minilm_dir(void) {
 }
 
 /* Parse a JSON-lines file into an array of cJSON objects (NULL-terminated); *n lines. */
-static cJSON **read_jsonl(const char *path, int *n) {
+static inline cJSON **read_jsonl(const char *path, int *n) {
     char *data = NULL;
     size_t size = 0;
     *n = 0;
@@ -67,7 +67,7 @@ static cJSON **read_jsonl(const char *path, int *n) {
 }
 
 /* The "hex" field of a fixture row decoded into malloc'ed bytes (NUL-terminated; *len set). */
-static char *row_bytes(const cJSON *row, size_t *len) {
+static inline char *row_bytes(const cJSON *row, size_t *len) {
     const cJSON *h = cJSON_GetObjectItem(row, "hex");
     const char *x = cJSON_IsString(h) ? h->valuestring : "";
     size_t n = strlen(x) / 2;
@@ -82,7 +82,7 @@ static char *row_bytes(const cJSON *row, size_t *len) {
     return b;
 }
 
-static void free_jsonl(cJSON **rows, int n) {
+static inline void free_jsonl(cJSON **rows, int n) {
     for (int i = 0; i < n; i++) cJSON_Delete(rows[i]);
     free(rows);
 }

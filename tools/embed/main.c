@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "tide/dataset.h"
@@ -324,7 +326,29 @@ static tide_status write_outputs(const char *out, const float *vec, int64_t rows
     return st;
 }
 
+/* OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons (e.g. family 6 model 207) and
+ * falls back to its Prescott (SSE3) kernels, 6-8x slower than its AVX-512 ones on the same
+ * machine. Its core is chosen when the library loads, so the only fix from inside the program is
+ * to name the core in OPENBLAS_CORETYPE and re-execute once. A core set by the user is kept. */
+char *openblas_get_corename(void) __attribute__((weak));
+static void blas_core_fixup(char **argv) {
+    if (getenv("OPENBLAS_CORETYPE") || !openblas_get_corename) return;
+    const char *core = openblas_get_corename();
+    if (!core || strcasecmp(core, "prescott") != 0) return;
+    const char *want = NULL;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq"))
+        want = "SkylakeX";
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        want = "Haswell";
+    if (!want) return;
+    setenv("OPENBLAS_CORETYPE", want, 1);
+    execv("/proc/self/exe", argv); /* on failure, carry on with the slow kernels */
+}
+
 int main(int argc, char **argv) {
+    blas_core_fixup(argv);
     cli_common common;
     int rc = cli_parse(&spec, argc, argv, &common);
     if (rc >= 0) return rc;
@@ -509,6 +533,7 @@ int main(int argc, char **argv) {
     cJSON_AddNumberToObject(man, "seconds", tide_now() - t0);
     cJSON_AddNumberToObject(man, "threads", common.threads);
     cJSON_AddStringToObject(man, "tide_version", tide_version());
+    if (openblas_get_corename) cJSON_AddStringToObject(man, "blas_core", openblas_get_corename());
     cJSON *cmd = cJSON_AddArrayToObject(man, "command");
     for (int i = 0; i < argc; i++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
     cJSON *rh = cJSON_AddArrayToObject(man, "row_hashes");
