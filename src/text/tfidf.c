@@ -212,7 +212,7 @@ tide_status tide_tfidf_embed(const char *const *texts, const size_t *lens, int64
     /* columns by decreasing df, ties by first appearance: a total order, so runs agree */
     qsort_r(order, (size_t)keep, sizeof *order, by_df_desc, v.df);
     if (keep > p->max_features) keep = p->max_features;
-    idf = malloc((size_t)(keep ? keep : 1) * sizeof *idf);
+    idf = malloc(((size_t)keep + 1) * sizeof *idf);
     if (!idf) {
         st = tide_error(TIDE_ERR_NOMEM, "out of memory");
         goto done;
