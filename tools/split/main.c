@@ -38,10 +38,12 @@ static char *join_args(int argc, char **argv) {
     return s;
 }
 
-/* Writing OUT over the dataset being read would replace the source with its own split. */
-static int same_path(const char *a, const char *b) {
-    char ra[PATH_MAX], rb[PATH_MAX];
-    return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
+/* 1 if OUT is DATA or a directory above it: replacing OUT would delete the dataset being split. */
+static int out_covers_data(const char *data, const char *out) {
+    char rd[PATH_MAX], ro[PATH_MAX];
+    if (!realpath(data, rd) || !realpath(out, ro)) return 0;
+    size_t n = strlen(ro);
+    return strncmp(rd, ro, n) == 0 && (rd[n] == 0 || rd[n] == '/' || (n == 1 && ro[0] == '/'));
 }
 
 int main(int argc, char **argv) {
@@ -139,8 +141,8 @@ int main(int argc, char **argv) {
         rc = cli_usage_error(&spec, "%s", msg);
         goto done;
     }
-    if (same_path(data, out)) {
-        rc = cli_usage_error(&spec, "--out must differ from --data (it would replace the dataset being split)");
+    if (out_covers_data(data, out)) {
+        rc = cli_usage_error(&spec, "--out must not be --data or a directory containing it (it would replace the dataset being split)");
         goto done;
     }
     command = join_args(argc, argv);

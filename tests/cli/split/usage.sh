@@ -6,6 +6,7 @@ check() { # check "expected message" ARGS...
     assert_exit 2
     assert_stderr_has "tide-split: usage error: $want"
     assert_no_file out
+    assert_no_tmp .
 }
 check "--data, --out and --method are required"
 check "--data, --out and --method are required" --data nope --method leave-last
@@ -28,5 +29,8 @@ check "--valid-cut must be earlier than --cut" --data nope --out out --method ti
 check "unknown option '--folds'" --data nope --out out --method time --folds 5
 check "unexpected argument 'extra'" --data nope --out out --method time extra
 mkdir same
-check "--out must differ from --data" --data same --out same --method leave-last
-check "--out must differ from --data" --data same --out ./same/ --method leave-last
+check "--out must not be --data or a directory containing it" --data same --out same --method leave-last
+check "--out must not be --data or a directory containing it" --data same --out ./same/ --method leave-last
+mkdir -p split/train
+check "--out must not be --data or a directory containing it" --data split/train --out split --method leave-last
+assert_file split/train
