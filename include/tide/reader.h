@@ -156,6 +156,9 @@ const char *tide_table_row_error(const tide_table *t);
  * (integers without a fraction), booleans as "true"/"false". A JSON object or array value is
  * a row problem: -1 with the reason in *s. Valid until the next row. */
 int tide_table_get(tide_table *t, int col, const char **s, size_t *len);
+/* CSV/TSV: the current good row's fields (as many as the header has), for callers that index
+ * them directly in a hot loop; NULL for JSON lines. */
+const tide_field *tide_table_row_fields(const tide_table *t);
 /* The underlying stream (raw byte count and CRC-32 for provenance and progress). */
 tide_instream *tide_table_stream(tide_table *t);
 

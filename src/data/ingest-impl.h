@@ -11,6 +11,7 @@
 
 #include "tide/ingest.h"
 #include "tide/strmap.h"
+#include "ingest-ids.h"
 
 typedef struct ingest_source {
     char *path;
@@ -30,7 +31,8 @@ typedef struct ingest_state {
     char *event_names[256];
     float event_w[256];
 
-    tide_strmap users, items, events;
+    ingest_ids users, items;
+    tide_strmap events;
     int maps_ready;
 
     /* interactions, input order */

@@ -141,7 +141,7 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     s.stats = &stats;
     s.want_w = p->weight_col || p->event_weights;
     s.want_ev = p->event_col != NULL;
-    if ((st = tide_strmap_init(&s.users, 1024)) || (st = tide_strmap_init(&s.items, 1024)) ||
+    if ((st = ingest_ids_init(&s.users, 1024)) || (st = ingest_ids_init(&s.items, 1024)) ||
         (st = tide_strmap_init(&s.events, 16)))
         goto done;
     s.maps_ready = 1;
@@ -160,10 +160,10 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
                         (long long)s.rows_bad);
         goto done;
     }
-    s.n_interaction_items = s.items.count;
+    s.n_interaction_items = s.items.map.count;
     if (p->items_path && (st = ingest_read_catalog(&s))) goto done;
     if (p->text_events_path && (st = ingest_read_text_events(&s))) goto done;
-    int64_t n_users = s.users.count, n_items = s.items.count;
+    int64_t n_users = s.users.map.count, n_items = s.items.map.count;
 
     /* 4: sort, aggregate */
     if (!s.want_w) {
@@ -190,9 +190,16 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
         goto done;
     }
     tide_kcore_stats ks;
-    if ((st = tide_kcore_filter(n_users, n_items, indptr, s.it, p->min_user_events, p->min_item_events, user_keep,
-                                item_keep, &ks)))
-        goto done;
+    if (p->min_user_events > 1 || p->min_item_events > 1) {
+        if ((st = tide_kcore_filter(n_users, n_items, indptr, s.it, p->min_user_events, p->min_item_events, user_keep,
+                                    item_keep, &ks)))
+            goto done;
+    } else { /* off: every user and every item seen in the interactions has an event */
+        memset(&ks, 0, sizeof ks);
+        memset(user_keep, 1, (size_t)n_users);
+        for (int64_t i = 0; i < n_items; i++) item_keep[i] = i < s.n_interaction_items;
+        ks.interactions_after = nnz;
+    }
     stats.kcore_rounds = ks.rounds;
     stats.kcore_users_removed = ks.users_before - ks.users_after;
     stats.kcore_items_removed = ks.items_before - ks.items_after;
@@ -253,7 +260,7 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     ds->n_users = nu;
     ds->n_items = ni;
     ds->nnz = nnz;
-    if ((st = copy_ids(ds, &s.users, user_keep, nu, &ds->user_ids)) || (st = copy_ids(ds, &s.items, item_out, ni, &ds->item_ids)))
+    if ((st = copy_ids(ds, &s.users.map, user_keep, nu, &ds->user_ids)) || (st = copy_ids(ds, &s.items.map, item_out, ni, &ds->item_ids)))
         goto done;
     ds->indptr = indptr;
     ds->items = s.it;

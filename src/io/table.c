@@ -189,6 +189,7 @@ int tide_table_header_count(const tide_table *t) { return t->n_header; }
 const char *tide_table_header_name(const tide_table *t, int i) { return i >= 0 && i < t->n_header ? t->header[i] : NULL; }
 int64_t tide_table_line(const tide_table *t) { return t->rec.line; }
 const char *tide_table_row_error(const tide_table *t) { return t->row_error; }
+const tide_field *tide_table_row_fields(const tide_table *t) { return t->csv ? t->rec.fields : NULL; }
 tide_instream *tide_table_stream(tide_table *t) { return t->csv ? tide_csv_stream(t->csv) : tide_jsonl_stream(t->jsonl); }
 
 int tide_table_column(tide_table *t, const char *name) {

@@ -67,20 +67,14 @@ static int parse_decimal(const char *s, size_t len, int64_t *ip, int *neg, int *
     return 0;
 }
 
-static int number_to_seconds(const char *s, size_t len, int ms, int64_t *t, const char **why) {
-    int64_t v;
-    int neg, frac;
-    int rc = parse_decimal(s, len, &v, &neg, &frac);
-    if (rc == -1) {
-        *why = "not a number";
-        return -1;
-    }
-    if (rc == -2 || v > (int64_t)1e15 * (ms ? 1000 : 1)) { /* ±31 million years */
+/* Seconds from a parsed number (integer part v, sign, whether a nonzero fraction was dropped),
+ * read as milliseconds when ms is set; floors toward -infinity. */
+static int to_seconds(int64_t v, int neg, int frac, int ms, int64_t *t, const char **why) {
+    if (v > (int64_t)1e15 * (ms ? 1000 : 1)) { /* about ±31 million years */
         *why = "timestamp out of range";
         return -1;
     }
     if (ms) {
-        /* floor(±v / 1000) */
         *t = neg ? -((v + 999) / 1000) : v / 1000;
         if (neg && v % 1000 == 0 && frac) *t -= 1;
     } else {
@@ -171,19 +165,34 @@ int tide_time_parse(const char *s, size_t len, tide_time_format f, int64_t *t, c
         *why = "empty time";
         return -1;
     }
-    switch (f) {
-    case TIDE_TIME_SECONDS: return number_to_seconds(s, len, 0, t, why);
-    case TIDE_TIME_MILLISECONDS: return number_to_seconds(s, len, 1, t, why);
-    case TIDE_TIME_ISO8601: return parse_iso(s, len, t, why);
-    default: break;
+    /* The common case first: plain epoch seconds of up to 12 digits. */
+    if (len <= 12 && (f == TIDE_TIME_AUTO || f == TIDE_TIME_SECONDS)) {
+        int64_t v = 0;
+        size_t i = 0;
+        for (; i < len; i++) {
+            unsigned c = (unsigned)(unsigned char)s[i] - '0';
+            if (c > 9) break;
+            v = v * 10 + c;
+        }
+        if (i == len && (f == TIDE_TIME_SECONDS || v < (int64_t)100000000000LL)) {
+            *t = v;
+            return 0;
+        }
     }
-    /* auto: a plain number (fast path for the common case of epoch seconds) */
+    if (f == TIDE_TIME_ISO8601) return parse_iso(s, len, t, why);
     int64_t v;
     int neg, frac;
     int rc = parse_decimal(s, len, &v, &neg, &frac);
-    if (rc == 0) return number_to_seconds(s, len, v >= (int64_t)100000000000LL, t, why);
     if (rc == -2) {
         *why = "timestamp out of range";
+        return -1;
+    }
+    if (rc == 0) {
+        int ms = f == TIDE_TIME_MILLISECONDS || (f == TIDE_TIME_AUTO && v >= (int64_t)100000000000LL);
+        return to_seconds(v, neg, frac, ms, t, why);
+    }
+    if (f != TIDE_TIME_AUTO) {
+        *why = "not a number";
         return -1;
     }
     if (len >= 10 && s[4] == '-') return parse_iso(s, len, t, why);
