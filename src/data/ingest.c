@@ -234,6 +234,11 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
         }
         indptr[w] = out;
         nnz = out;
+        if (nnz == 0) {
+            st = tide_error(TIDE_ERR_DATA, "k-core filtering (--min-user-events %lld, --min-item-events %lld) removed every interaction",
+                            (long long)p->min_user_events, (long long)p->min_item_events);
+            goto done;
+        }
     }
 
     /* 6: text events: remap, drop what k-core removed, sort */
