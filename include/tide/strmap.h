@@ -39,6 +39,14 @@ void tide_strmap_free(tide_strmap *m);
 tide_status tide_strmap_intern(tide_strmap *m, const char *key, size_t len, int64_t *index, int *added);
 /* Index of key or -1. */
 int64_t tide_strmap_find(const tide_strmap *m, const char *key, size_t len);
+/* For batched lookups: intern with a hash computed earlier by tide_hash_bytes(key, len), after
+ * tide_strmap_prefetch() asked the CPU to bring the key's slot into cache. Issuing the prefetches
+ * for a batch of keys first lets their memory reads overlap instead of stalling one by one. */
+tide_status tide_strmap_intern_hashed(tide_strmap *m, const char *key, size_t len, uint64_t hash, int64_t *index,
+                                      int *added);
+static inline void tide_strmap_prefetch(const tide_strmap *m, uint64_t hash) {
+    __builtin_prefetch(&m->slots[hash & (m->cap - 1)]);
+}
 /* 64-bit hash of a byte string (not stable across versions: never store it). */
 uint64_t tide_hash_bytes(const void *data, size_t len);
 

@@ -127,7 +127,11 @@ int64_t tide_strmap_find(const tide_strmap *m, const char *key, size_t len) {
 }
 
 tide_status tide_strmap_intern(tide_strmap *m, const char *key, size_t len, int64_t *index, int *added) {
-    uint64_t h = tide_hash_bytes(key, len);
+    return tide_strmap_intern_hashed(m, key, len, tide_hash_bytes(key, len), index, added);
+}
+
+tide_status tide_strmap_intern_hashed(tide_strmap *m, const char *key, size_t len, uint64_t h, int64_t *index,
+                                      int *added) {
     uint32_t h32 = (uint32_t)(h >> 32);
     size_t mask = m->cap - 1, j = h & mask;
     for (;;) {

@@ -16,9 +16,10 @@ void ingest_ids_free(ingest_ids *d) {
     memset(d, 0, sizeof *d);
 }
 
-tide_status ingest_ids_intern_slow(ingest_ids *d, const char *s, size_t n, int64_t value, int64_t *idx) {
+tide_status ingest_ids_intern_slow(ingest_ids *d, const char *s, size_t n, const ingest_id_hint *h, int64_t *idx) {
     int added;
-    tide_status st = tide_strmap_intern(&d->map, s, n, idx, &added);
+    int64_t value = h->value;
+    tide_status st = tide_strmap_intern_hashed(&d->map, s, n, h->has_hash ? h->hash : tide_hash_bytes(s, n), idx, &added);
     if (st || value < 0) return st;
     if ((size_t)value >= d->direct_cap) {
         size_t nc = d->direct_cap ? d->direct_cap : 1024;

@@ -86,6 +86,10 @@ typedef struct ingest_col {
  * indptr[n_users + 1]. */
 tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users, int64_t **times,
                                      ingest_col *cols, int n_cols, int64_t **indptr);
+/* The item-major copy (tide_dataset_build_item_major's layout) with a packed-record scatter. */
+tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *indptr, const int32_t *items,
+                              const int64_t *times, const float *weights, int64_t **ip, int32_t **iu, float **iw,
+                              int64_t **it);
 /* Merge repeated (user, item) events of a sorted CSR in place; see tide_aggregate. Returns the
  * new nnz through indptr[n_users]. */
 tide_status ingest_aggregate(tide_aggregate mode, int64_t n_users, int64_t n_items, int64_t *indptr, int32_t *items,

@@ -115,11 +115,12 @@ static int grow(void **p, size_t elem, int64_t need) {
     return 0;
 }
 
-static tide_status reserve_interactions(ingest_state *s) {
-    if (s->n < s->cap) return TIDE_OK;
+/* Room for row index `row` (rows 0..row). */
+static tide_status reserve_interactions(ingest_state *s, int64_t row) {
+    if (row < s->cap) return TIDE_OK;
     int64_t nc = s->cap ? s->cap * 2 : 1 << 16;
     if (nc > (int64_t)UINT32_MAX) nc = (int64_t)UINT32_MAX;
-    if (s->n >= nc) return tide_error(TIDE_ERR_DATA, "more than %lld interactions are not supported", (long long)nc);
+    if (row >= nc) return tide_error(TIDE_ERR_DATA, "more than %lld interactions are not supported", (long long)nc);
     if (grow((void **)&s->u, 4, nc) || grow((void **)&s->it, 4, nc) || grow((void **)&s->t, 8, nc) ||
         (s->want_w && grow((void **)&s->w, 4, nc)) || (s->want_ev && grow((void **)&s->ev, 1, nc)))
         return tide_error(TIDE_ERR_NOMEM, "out of memory holding %lld interactions", (long long)nc);
@@ -244,10 +245,76 @@ static void progress(ingest_state *s, tide_table *t) {
 
 /* ---- interactions -------------------------------------------------------------------------- */
 
+/* Rows are validated and parsed one by one (time, weight and event go straight into their
+ * columns), but their ids are interned in batches: parsing a row issues prefetches for the
+ * memory its two lookups will touch, and the lookups run once BATCH rows are parsed, so dozens of
+ * cache misses overlap instead of stalling in turn. The ids' bytes are copied aside because a
+ * buffer refill may move the parsed text. Order is unchanged: the batch is interned row by row,
+ * user before item, so dense indices still follow first appearance. */
+#define BATCH 64
+
+typedef struct {
+    uint32_t uoff, ulen, ioff, ilen;   /* into the batch key buffer */
+    int same_user;                     /* same user as the row before: no lookup */
+    ingest_id_hint uh, ih;
+} pending_row;
+
+typedef struct {
+    pending_row rows[BATCH];
+    int n;
+    char *keys;
+    size_t keys_len, keys_cap;
+    char last_user[64];                /* previous row's user id, for grouped logs */
+    size_t last_user_len;              /* > 64: none */
+    int64_t last_uidx;
+} id_batch;
+
+static tide_status batch_key(id_batch *b, const char *k, size_t n, uint32_t *off) {
+    if (b->keys_len + n > b->keys_cap) {
+        size_t nc = b->keys_cap ? b->keys_cap : 4096;
+        while (b->keys_len + n > nc) nc *= 2;
+        char *nk = realloc(b->keys, nc);
+        if (!nk) return tide_error(TIDE_ERR_NOMEM, "out of memory");
+        b->keys = nk;
+        b->keys_cap = nc;
+    }
+    memcpy(b->keys + b->keys_len, k, n);
+    *off = (uint32_t)b->keys_len;
+    b->keys_len += n;
+    return TIDE_OK;
+}
+
+/* Intern the batch's ids into rows s->n .. s->n + b->n - 1. */
+static tide_status flush_batch(ingest_state *s, id_batch *b, const char *path) {
+    for (int k = 0; k < b->n; k++) {
+        pending_row *r = &b->rows[k];
+        int64_t uidx, iidx;
+        tide_status st;
+        if (r->same_user) {
+            uidx = b->last_uidx;
+        } else {
+            if ((st = ingest_ids_intern_hint(&s->users, b->keys + r->uoff, r->ulen, &r->uh, &uidx))) return st;
+            b->last_uidx = uidx;
+        }
+        if ((st = ingest_ids_intern_hint(&s->items, b->keys + r->ioff, r->ilen, &r->ih, &iidx))) return st;
+        if (uidx > INT32_MAX - 1 || iidx > INT32_MAX - 1)
+            return tide_error(TIDE_ERR_DATA, "%s: more than 2^31-1 distinct users or items", path);
+        s->u[s->n + k] = (int32_t)uidx;
+        s->it[s->n + k] = (int32_t)iidx;
+    }
+    s->n += b->n;
+    b->n = 0;
+    b->keys_len = 0;
+    return TIDE_OK;
+}
+
 tide_status ingest_read_interactions(ingest_state *s, const char *path) {
     const tide_ingest_params *p = s->p;
     tide_table *t = NULL;
     ingest_source *src = NULL;
+    id_batch b;
+    memset(&b, 0, sizeof b);
+    b.last_user_len = SIZE_MAX;
     tide_status st = open_input(s, path, "interactions", &t, &src);
     if (st) return st;
     int cu, ci, ct, cw = -1, ce = -1;
@@ -256,12 +323,10 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
         (p->weight_col && (st = need_column(t, p->weight_col, "--weight-col", &cw))) ||
         (p->event_col && (st = need_column(t, p->event_col, "--event-col", &ce))))
         goto done;
-    int64_t last_user = -1;
-    char last_key[64];
-    size_t last_len = 0;
     char vb[64];
     for (;;) {
         int eof;
+        if (b.n == BATCH && (st = flush_batch(s, &b, src->path))) goto done;
         if ((st = tide_table_next(t, &eof))) goto done;
         if (eof) break;
         s->rows_read++;
@@ -278,8 +343,9 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
         int r;
         const tide_field *f = tide_table_row_fields(t);
 #define REQUIRE(col, v, n, what)                                                                   \
-        if ((r = field_fast(t, f, col, &v, &n)) <= 0) {                                                   \
-            if ((st = r < 0 ? bad_row(s, src, line, "%s", v) : bad_row(s, src, line, "empty or missing %s", what))) goto done; \
+        if ((r = field_fast(t, f, col, &v, &n)) <= 0) {                                            \
+            if ((st = r < 0 ? bad_row(s, src, line, "%s", v) : bad_row(s, src, line, "empty or missing %s", what))) \
+                goto done;                                                                         \
             continue;                                                                              \
         }
         REQUIRE(cu, us, ul, "user id");
@@ -327,33 +393,32 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
             ev = (int)idx;
             if (s->events_fixed) w *= s->event_w[ev];
         }
-        /* the row is good: intern and append */
-        int64_t uidx, iidx;
-        if (last_user >= 0 && ul == last_len && memcmp(last_key, us, ul) == 0) {
-            uidx = last_user; /* logs grouped by user: skip the lookup */
-        } else {
-            if ((st = ingest_ids_intern(&s->users, us, ul, &uidx))) goto done;
-            last_user = -1;
-            if (ul <= sizeof last_key) {
-                memcpy(last_key, us, ul);
-                last_len = ul;
-                last_user = uidx;
+        /* The row is good: its values go into row s->n + b.n, its ids into the batch. */
+        int64_t row = s->n + b.n;
+        if ((st = reserve_interactions(s, row))) goto done;
+        s->t[row] = time;
+        if (s->want_w) s->w[row] = (float)w;
+        if (s->want_ev) s->ev[row] = (uint8_t)ev;
+        pending_row *pr = &b.rows[b.n];
+        pr->same_user = ul == b.last_user_len && memcmp(b.last_user, us, ul) == 0;
+        if (!pr->same_user) {
+            if ((st = batch_key(&b, us, ul, &pr->uoff))) goto done;
+            pr->ulen = (uint32_t)ul;
+            ingest_ids_hint(&s->users, us, ul, &pr->uh);
+            b.last_user_len = SIZE_MAX;
+            if (ul <= sizeof b.last_user) {
+                memcpy(b.last_user, us, ul);
+                b.last_user_len = ul;
             }
         }
-        if ((st = ingest_ids_intern(&s->items, is, il, &iidx))) goto done;
-        if (uidx > INT32_MAX - 1 || iidx > INT32_MAX - 1) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: more than 2^31-1 distinct users or items", src->path, (long long)line);
-            goto done;
-        }
-        if ((st = reserve_interactions(s))) goto done;
-        s->u[s->n] = (int32_t)uidx;
-        s->it[s->n] = (int32_t)iidx;
-        s->t[s->n] = time;
-        if (s->want_w) s->w[s->n] = (float)w;
-        if (s->want_ev) s->ev[s->n] = (uint8_t)ev;
-        s->n++;
+        if ((st = batch_key(&b, is, il, &pr->ioff))) goto done;
+        pr->ilen = (uint32_t)il;
+        ingest_ids_hint(&s->items, is, il, &pr->ih);
+        b.n++;
     }
+    st = flush_batch(s, &b, src->path);
 done:
+    free(b.keys);
     if (t) {
         progress(s, t);
         close_input(src, t);

@@ -1,11 +1,13 @@
 /* ingest-sort.c — ordering ingested events into user-major CSR, and merging repeats.
  *
  * Order: by user (dense index), then by time, ties in input order. Instead of a global
- * comparison sort of row structs, a counting sort by user computes each row's destination once
- * (stored over the consumed user column, so no extra index array), then scatters one column at
- * a time (the peak is one extra column, not a second copy of all of them). Within a user, rows
- * are already in input order; most logs are also time-ordered per user, which a linear check
- * detects, and the others get a stable merge sort of (time, position) pairs.
+ * comparison sort, a counting sort by user computes each row's destination once (stored over the
+ * consumed user column, so no extra index array), then moves each row as one packed record (time
+ * and the other columns side by side: one random memory write per row rather than one per
+ * column, which is what dominates with many users), and unpacks sequentially. Within a user, rows
+ * are then in input order; most logs are also time-ordered per user, which a linear check
+ * detects, and the others get a stable merge sort of (time, position) pairs. Peak memory: the
+ * input columns plus one packed copy.
  */
 #include "ingest-impl.h"
 
@@ -41,26 +43,6 @@ static void msort(tpair *a, tpair *tmp, size_t n) {
     while (i < h) a[k++] = tmp[i++];
 }
 
-static tide_status scatter(void **col, size_t elem, int64_t n, const uint32_t *dest) {
-    void *dst = malloc((size_t)n * elem + 1);
-    if (!dst) return tide_error(TIDE_ERR_NOMEM, "out of memory sorting %lld events", (long long)n);
-    const void *src = *col;
-    switch (elem) {
-    case 1:
-        for (int64_t k = 0; k < n; k++) ((uint8_t *)dst)[dest[k]] = ((const uint8_t *)src)[k];
-        break;
-    case 4:
-        for (int64_t k = 0; k < n; k++) ((uint32_t *)dst)[dest[k]] = ((const uint32_t *)src)[k];
-        break;
-    default:
-        for (int64_t k = 0; k < n; k++) ((uint64_t *)dst)[dest[k]] = ((const uint64_t *)src)[k];
-        break;
-    }
-    free(*col);
-    *col = dst;
-    return TIDE_OK;
-}
-
 /* Apply a permutation to col[a .. a+len): new[j] = old[perm[j].i]. */
 static void permute(void *col, size_t elem, int64_t a, const tpair *perm, size_t len, void *scratch) {
     char *base = (char *)col + (size_t)a * elem;
@@ -78,6 +60,48 @@ static void permute(void *col, size_t elem, int64_t a, const tpair *perm, size_t
     memcpy(base, scratch, len * elem);
 }
 
+/* Copy one element of `elem` bytes. */
+static inline void put(void *dst, const void *src, size_t elem) {
+    switch (elem) {
+    case 1: *(uint8_t *)dst = *(const uint8_t *)src; break;
+    case 4: memcpy(dst, src, 4); break;
+    default: memcpy(dst, src, 8); break;
+    }
+}
+
+/* Record layout for the packed scatter: time at offset 0, then each column; a multiple of 8. */
+static size_t record_layout(const ingest_col *cols, int n_cols, size_t *offs) {
+    size_t off = 8;
+    for (int c = 0; c < n_cols; c++) {
+        if (cols[c].elem == 8 && off % 8) off += 8 - off % 8;
+        offs[c] = off;
+        off += cols[c].elem;
+    }
+    return (off + 7) / 8 * 8;
+}
+
+/* Unpack a packed array (consumed, also on failure): columns get fresh arrays, times are
+ * compacted in place (record k's time moves from rs*k to 8k, never over a record not yet read),
+ * so the peak is the packed array plus the columns, not twice everything. */
+static tide_status unpack(char *packed, size_t rs, int64_t n, int64_t **times, ingest_col *cols, int n_cols,
+                          const size_t *offs) {
+    for (int c = 0; c < n_cols; c++) {
+        char *dst = malloc((size_t)n * cols[c].elem + 1);
+        if (!dst) {
+            free(packed);
+            *times = NULL;
+            return tide_error(TIDE_ERR_NOMEM, "out of memory sorting %lld events", (long long)n);
+        }
+        for (int64_t k = 0; k < n; k++) put(dst + (size_t)k * cols[c].elem, packed + (size_t)k * rs + offs[c], cols[c].elem);
+        *cols[c].data = dst;
+    }
+    int64_t *t = (int64_t *)(void *)packed;
+    for (int64_t k = 0; k < n; k++) memcpy(&t[k], packed + (size_t)k * rs, 8);
+    int64_t *shrunk = realloc(packed, (size_t)n * 8 + 8);
+    *times = shrunk ? shrunk : t;
+    return TIDE_OK;
+}
+
 tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users, int64_t **times,
                                      ingest_col *cols, int n_cols, int64_t **indptr_out) {
     tide_status st = TIDE_OK;
@@ -85,8 +109,10 @@ tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users
     int64_t *pos = malloc(((size_t)n_users + 1) * sizeof *pos);
     tpair *pairs = NULL, *tmp = NULL;
     void *scratch = NULL;
+    char *packed = NULL;
+    size_t offs[8];
     *indptr_out = NULL;
-    if (!indptr || !pos) {
+    if (!indptr || !pos || n_cols > 7) {
         st = tide_error(TIDE_ERR_NOMEM, "out of memory sorting events");
         goto fail;
     }
@@ -98,11 +124,32 @@ tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users
     for (int64_t k = 0; k < n; k++) dest[k] = (uint32_t)pos[u[k]]++;
     free(pos);
     pos = NULL;
-    if ((st = scatter((void **)times, 8, n, dest))) goto fail;
-    for (int c = 0; c < n_cols; c++)
-        if ((st = scatter(cols[c].data, cols[c].elem, n, dest))) goto fail;
+    /* One scatter of whole records: a random write per row instead of one per column. */
+    size_t rs = record_layout(cols, n_cols, offs);
+    if (!(packed = malloc((size_t)n * rs + 1))) {
+        st = tide_error(TIDE_ERR_NOMEM, "out of memory sorting %lld events", (long long)n);
+        goto fail;
+    }
+    {
+        const int64_t *t = *times;
+        for (int64_t k = 0; k < n; k++) {
+            char *r = packed + (size_t)dest[k] * rs;
+            memcpy(r, &t[k], 8);
+            for (int c = 0; c < n_cols; c++)
+                put(r + offs[c], (const char *)*cols[c].data + (size_t)k * cols[c].elem, cols[c].elem);
+        }
+    }
     free(*users);
     *users = NULL;
+    free(*times);
+    *times = NULL;
+    for (int c = 0; c < n_cols; c++) {
+        free(*cols[c].data);
+        *cols[c].data = NULL;
+    }
+    st = unpack(packed, rs, n, times, cols, n_cols, offs);
+    packed = NULL;
+    if (st) goto fail;
 
     /* within each user: stable by time */
     int64_t max_deg = 0;
@@ -143,7 +190,58 @@ fail:
     free(pairs);
     free(tmp);
     free(scratch);
+    free(packed);
     return st;
+}
+
+tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *indptr, const int32_t *items,
+                              const int64_t *times, const float *weights, int64_t **ip_out, int32_t **iu_out,
+                              float **iw_out, int64_t **it_out) {
+    int64_t nnz = indptr[n_users];
+    int64_t *ip = calloc((size_t)n_items + 2, sizeof *ip);
+    int64_t *pos = malloc(((size_t)n_items + 1) * sizeof *pos);
+    char *packed = malloc((size_t)nnz * 16 + 1);
+    int32_t *iu = NULL;
+    float *iw = NULL;
+    if (!ip || !pos || !packed) goto nomem;
+    for (int64_t k = 0; k < nnz; k++) ip[items[k] + 1]++;
+    for (int64_t i = 0; i < n_items; i++) ip[i + 1] += ip[i];
+    memcpy(pos, ip, (size_t)n_items * sizeof *pos);
+    /* Counting sort by item; within an item, entries keep user-major order (as
+     * tide_dataset_build_item_major makes them), each moved as one 16-byte record. */
+    for (int64_t x = 0; x < n_users; x++) {
+        int32_t u32 = (int32_t)x;
+        for (int64_t k = indptr[x]; k < indptr[x + 1]; k++) {
+            char *r = packed + (size_t)pos[items[k]]++ * 16;
+            memcpy(r, &times[k], 8);
+            memcpy(r + 8, &u32, 4);
+            memcpy(r + 12, &weights[k], 4);
+        }
+    }
+    free(pos);
+    pos = NULL;
+    iu = malloc((size_t)nnz * sizeof *iu + 1);
+    iw = malloc((size_t)nnz * sizeof *iw + 1);
+    if (!iu || !iw) goto nomem;
+    for (int64_t k = 0; k < nnz; k++) {
+        memcpy(&iu[k], packed + (size_t)k * 16 + 8, 4);
+        memcpy(&iw[k], packed + (size_t)k * 16 + 12, 4);
+    }
+    int64_t *t = (int64_t *)(void *)packed; /* compact the times in place */
+    for (int64_t k = 0; k < nnz; k++) memcpy(&t[k], packed + (size_t)k * 16, 8);
+    int64_t *shrunk = realloc(packed, (size_t)nnz * 8 + 8);
+    *ip_out = ip;
+    *iu_out = iu;
+    *iw_out = iw;
+    *it_out = shrunk ? shrunk : t;
+    return TIDE_OK;
+nomem:
+    free(ip);
+    free(pos);
+    free(packed);
+    free(iu);
+    free(iw);
+    return tide_error(TIDE_ERR_NOMEM, "out of memory building the item-major copy (%lld interactions)", (long long)nnz);
 }
 
 tide_status ingest_aggregate(tide_aggregate mode, int64_t n_users, int64_t n_items, int64_t *indptr, int32_t *items,

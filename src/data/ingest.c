@@ -267,6 +267,9 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     ds->nnz = nnz;
     if ((st = copy_ids(ds, &s.users.map, user_keep, nu, &ds->user_ids)) || (st = copy_ids(ds, &s.items.map, item_out, ni, &ds->item_ids)))
         goto done;
+    /* The dictionaries are no longer needed: release them before the item-major copy peaks. */
+    ingest_ids_free(&s.users);
+    ingest_ids_free(&s.items);
     ds->indptr = indptr;
     ds->items = s.it;
     ds->times = s.t;
@@ -279,6 +282,11 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     s.ev = NULL;
     if ((st = adopt(ds, ds->indptr)) || (st = adopt(ds, ds->items)) || (st = adopt(ds, ds->times)) ||
         (st = adopt(ds, ds->weights)) || (st = adopt(ds, ds->events)))
+        goto done;
+    if ((st = ingest_item_major(nu, ni, ds->indptr, ds->items, ds->times, ds->weights, &ds->item_indptr,
+                                &ds->item_users, &ds->item_weights, &ds->item_times)) ||
+        (st = adopt(ds, ds->item_indptr)) || (st = adopt(ds, ds->item_users)) || (st = adopt(ds, ds->item_weights)) ||
+        (st = adopt(ds, ds->item_times)))
         goto done;
     if (s.n_events) {
         ds->event_names = calloc((size_t)s.n_events, sizeof *ds->event_names);

@@ -11,8 +11,9 @@ tide_status bufsrc_init(tide_bufsrc *b, tide_instream *in, size_t init_cap, size
     if (max_cap < init_cap) max_cap = init_cap;
     b->cap = init_cap;
     b->max_cap = max_cap;
-    b->buf = malloc(init_cap + 2);
+    b->buf = malloc(init_cap + BUFSRC_PAD);
     if (!b->buf) return tide_error(TIDE_ERR_NOMEM, "out of memory for a %zu-byte read buffer", init_cap);
+    memset(b->buf, 0, BUFSRC_PAD);
     b->buf[0] = '\n';
     return TIDE_OK;
 }
@@ -20,6 +21,13 @@ tide_status bufsrc_init(tide_bufsrc *b, tide_instream *in, size_t init_cap, size
 void bufsrc_free(tide_bufsrc *b) {
     free(b->buf);
     b->buf = NULL;
+}
+
+/* The '\n' sentinel at buf[len] and zeroed bytes after it (16-byte scans may read 15 of them).
+ * len <= cap + 1 (the final newline), so this stays within the cap + BUFSRC_PAD allocation. */
+static void seal(tide_bufsrc *b) {
+    b->buf[b->len] = '\n';
+    memset(b->buf + b->len + 1, 0, 32);
 }
 
 static void append_final_newline(tide_bufsrc *b, size_t keep) {
@@ -35,17 +43,17 @@ tide_status bufsrc_fill(tide_bufsrc *b, size_t keep, bufsrc_result *res) {
         b->pos = b->pos >= keep ? b->pos - keep : 0;
     }
     if (b->eof) {
-        b->buf[b->len] = '\n';
+        seal(b);
         return TIDE_OK;
     }
     if (b->len == b->cap) {
         if (b->cap >= b->max_cap) {
             *res = BUFSRC_FULL;
-            b->buf[b->len] = '\n';
+            seal(b);
             return TIDE_OK;
         }
         size_t nc = b->cap * 2 > b->max_cap ? b->max_cap : b->cap * 2;
-        char *nb = realloc(b->buf, nc + 2);
+        char *nb = realloc(b->buf, nc + BUFSRC_PAD);
         if (!nb) return tide_error(TIDE_ERR_NOMEM, "out of memory growing a read buffer to %zu bytes", nc);
         b->buf = nb;
         b->cap = nc;
@@ -74,7 +82,7 @@ tide_status bufsrc_fill(tide_bufsrc *b, size_t keep, bufsrc_result *res) {
         }
     }
     if (b->eof) append_final_newline(b, 0);
-    b->buf[b->len] = '\n';
+    seal(b);
     *res = b->len > before ? BUFSRC_MORE : BUFSRC_EOF;
     return TIDE_OK;
 }

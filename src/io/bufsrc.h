@@ -8,16 +8,20 @@
  * Two invariants make the scanners simple: buf[len] is always '\n' (a sentinel that stops any
  * byte loop), and at end of input a final '\n' is appended when the data does not end with one,
  * so every record ends with '\n'. A UTF-8 byte-order mark at the start of the stream is dropped.
+ * BUFSRC_PAD bytes of allocation follow the data (the final newline, the sentinel, and zeroes
+ * that 16-byte vector loads near the end may read).
  */
 #ifndef TIDE_IO_BUFSRC_H
 #define TIDE_IO_BUFSRC_H
 
 #include "tide/reader.h"
 
+#define BUFSRC_PAD 64
+
 typedef struct tide_bufsrc {
     tide_instream *in;
     char *buf;
-    size_t cap;        /* data capacity; the allocation has cap + 2 bytes */
+    size_t cap;        /* data capacity; the allocation has cap + BUFSRC_PAD bytes */
     size_t max_cap;
     size_t pos, len;
     int eof;           /* the stream is exhausted (and the final '\n' appended) */

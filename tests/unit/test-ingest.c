@@ -335,6 +335,43 @@ static void test_decimal_ids(void) {
     free(f);
 }
 
+/* ingest's own item-major copy equals tide_dataset_build_item_major's (unsorted times, many users). */
+static void test_item_major(void) {
+    char *path = tide_path_join(tmp, "many.csv");
+    FILE *f = fopen(path, "w");
+    fprintf(f, "u,i,t,w\n");
+    unsigned seed = 3;
+    for (int k = 0; k < 5000; k++) {
+        seed = seed * 1103515245 + 12345;
+        unsigned r = seed >> 8;
+        fprintf(f, "u%u,%u,%u,%u.5\n", r % 300, (r / 300) % 200, (r / 60000) % 50, r % 7);
+    }
+    fclose(f);
+    const char *in[] = {path};
+    tide_ingest_params p;
+    params_for(&p, in, 1);
+    p.weight_col = "w";
+    tide_dataset ds;
+    tide_ingest_stats st;
+    CHECK_OK(tide_ingest_build(&p, &ds, &st));
+    CHECK_EQ(ds.nnz, 5000);
+    int64_t *ip = ds.item_indptr, *it = ds.item_times;
+    int32_t *iu = ds.item_users;
+    float *iw = ds.item_weights;
+    CHECK(ip != NULL);
+    ds.item_indptr = NULL;
+    CHECK_OK(tide_dataset_build_item_major(&ds));
+    CHECK(memcmp(ip, ds.item_indptr, (size_t)(ds.n_items + 1) * 8) == 0);
+    CHECK(memcmp(iu, ds.item_users, (size_t)ds.nnz * 4) == 0);
+    CHECK(memcmp(iw, ds.item_weights, (size_t)ds.nnz * 4) == 0);
+    CHECK(memcmp(it, ds.item_times, (size_t)ds.nnz * 8) == 0);
+    /* and the user-major rows are sorted by time */
+    for (int64_t u = 0; u < ds.n_users; u++)
+        for (int64_t k = ds.indptr[u] + 1; k < ds.indptr[u + 1]; k++) CHECK(ds.times[k - 1] <= ds.times[k]);
+    tide_dataset_free(&ds);
+    free(path);
+}
+
 static void test_run_roundtrip(void) {
     char *f = fixture("rt.csv", "u,i,t,w\na,x,10,1.5\nb,y,5,2\n");
     char *out = tide_path_join(tmp, "rt-out/sub");
@@ -368,6 +405,7 @@ int main(void) {
     RUN(test_events);
     RUN(test_bad_rows);
     RUN(test_decimal_ids);
+    RUN(test_item_major);
     RUN(test_run_roundtrip);
     return harness_done();
 }

@@ -275,6 +275,66 @@ static void test_gzip(void) {
     free(p2);
 }
 
+/* The read-ahead thread (used when the library runs with several threads) delivers the same
+ * bytes, size and CRC as direct reading, and errors after the data that preceded them. */
+static void test_readahead(void) {
+    const char *dir = harness_tmpdir("reader");
+    char *plain = tide_path_join(dir, "big.csv"), *gz = tide_path_join(dir, "big.csv.gz"), *cut = tide_path_join(dir, "cut.gz");
+    size_t n = 5u << 20;
+    char *text = malloc(n + 1);
+    unsigned seed = 1;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245 + 12345;
+        text[i] = (i % 37 == 36) ? '\n' : (char)('a' + (seed >> 16) % 26);
+    }
+    text[n] = 0;
+    CHECK_OK(tide_write_file_atomic(plain, text, n));
+    write_gz(gz, text, "wb");
+    char *whole;
+    size_t gzn;
+    CHECK_OK(tide_read_file(gz, &whole, &gzn));
+    CHECK_OK(tide_write_file_atomic(cut, whole, gzn / 2));
+    free(whole);
+    int before = tide_threads_get();
+    for (int threads = 1; threads <= 2; threads++) {
+        tide_threads_set(threads);
+        const char *paths[] = {plain, gz};
+        for (int k = 0; k < 2; k++) {
+            tide_status st;
+            char *got = read_all(paths[k], &st);
+            CHECK_OK(st);
+            CHECK(got && strlen(got) == n && memcmp(got, text, n) == 0);
+            free(got);
+            uint32_t crc;
+            uint64_t size;
+            CHECK_OK(tide_file_crc32(paths[k], &crc, &size));
+            tide_instream *in;
+            CHECK_OK(tide_instream_open(&in, paths[k]));
+            char buf[7919];
+            size_t g;
+            do CHECK_OK(tide_instream_read(in, buf, sizeof buf, &g)); while (g);
+            CHECK_EQ(tide_instream_raw_bytes(in), size);
+            CHECK_EQ(tide_instream_raw_crc32(in), crc);
+            tide_instream_close(in);
+            /* closing before the end stops the producer cleanly */
+            CHECK_OK(tide_instream_open(&in, paths[k]));
+            CHECK_OK(tide_instream_read(in, buf, sizeof buf, &g));
+            tide_instream_close(in);
+        }
+        tide_status st;
+        char *got = read_all(cut, &st);
+        CHECK_STATUS(st, TIDE_ERR_DATA);
+        CHECK_CONTAINS(tide_error_message(), "cut.gz: truncated gzip data");
+        CHECK(got && strlen(got) > n / 4 && memcmp(got, text, strlen(got)) == 0);
+        free(got);
+    }
+    tide_threads_set(before);
+    free(text);
+    free(plain);
+    free(gz);
+    free(cut);
+}
+
 static tide_table *open_mem_table(const char *data, const char *name, tide_table_format f) {
     tide_instream *in;
     tide_table *t = NULL;
@@ -393,6 +453,7 @@ int main(void) {
     RUN(test_csv_limits_utf8);
     RUN(test_csv_roundtrip_random);
     RUN(test_gzip);
+    RUN(test_readahead);
     RUN(test_table);
     return harness_done();
 }
