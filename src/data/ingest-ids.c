@@ -1,6 +1,7 @@
 /* ingest-ids.c — the slow path of tide-ingest's id interning (see ingest-ids.h): the strmap
  * lookup, and filling/growing the direct table for decimal ids. */
 #include "ingest-ids.h"
+#include "ingest-impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ tide_status ingest_ids_intern_slow(ingest_ids *d, const char *s, size_t n, const
         if (nc > limit) return TIDE_OK; /* too sparse to cache: the strmap answers */
         uint32_t *nd = realloc(d->direct, nc * sizeof *nd);
         if (!nd) return TIDE_OK;        /* only a cache: carry on without growing it */
+        ingest_hugepages(nd, nc * sizeof *nd);
         memset(nd + d->direct_cap, 0, (nc - d->direct_cap) * sizeof *nd);
         d->direct = nd;
         d->direct_cap = nc;

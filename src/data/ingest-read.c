@@ -111,6 +111,7 @@ static int has_line_break_or_tab(const char *s, size_t n) {
 static int grow(void **p, size_t elem, int64_t need) {
     void *n = realloc(*p, (size_t)need * elem);
     if (!n) return -1;
+    ingest_hugepages(n, (size_t)need * elem);
     *p = n;
     return 0;
 }

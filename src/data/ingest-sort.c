@@ -13,6 +13,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+void ingest_hugepages(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (!p || n < 2 * huge) return;
+    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
 
 typedef struct {
     int64_t t;
@@ -87,6 +100,7 @@ static tide_status unpack(char *packed, size_t rs, int64_t n, int64_t **times, i
                           const size_t *offs) {
     for (int c = 0; c < n_cols; c++) {
         char *dst = malloc((size_t)n * cols[c].elem + 1);
+        ingest_hugepages(dst, (size_t)n * cols[c].elem);
         if (!dst) {
             free(packed);
             *times = NULL;
@@ -130,6 +144,7 @@ tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users
         st = tide_error(TIDE_ERR_NOMEM, "out of memory sorting %lld events", (long long)n);
         goto fail;
     }
+    ingest_hugepages(packed, (size_t)n * rs);
     {
         const int64_t *t = *times;
         for (int64_t k = 0; k < n; k++) {
@@ -204,6 +219,7 @@ tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *i
     int32_t *iu = NULL;
     float *iw = NULL;
     if (!ip || !pos || !packed) goto nomem;
+    ingest_hugepages(packed, (size_t)nnz * 16);
     for (int64_t k = 0; k < nnz; k++) ip[items[k] + 1]++;
     for (int64_t i = 0; i < n_items; i++) ip[i + 1] += ip[i];
     memcpy(pos, ip, (size_t)n_items * sizeof *pos);
@@ -223,6 +239,8 @@ tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *i
     iu = malloc((size_t)nnz * sizeof *iu + 1);
     iw = malloc((size_t)nnz * sizeof *iw + 1);
     if (!iu || !iw) goto nomem;
+    ingest_hugepages(iu, (size_t)nnz * sizeof *iu);
+    ingest_hugepages(iw, (size_t)nnz * sizeof *iw);
     for (int64_t k = 0; k < nnz; k++) {
         memcpy(&iu[k], packed + (size_t)k * 16 + 8, 4);
         memcpy(&iw[k], packed + (size_t)k * 16 + 12, 4);
