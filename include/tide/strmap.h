@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 typedef struct tide_strmap_slot {
-    uint32_t hash;         /* high 32 bits of the key's hash */
+    uint32_t hash;         /* high 32 bits of the key's hash; the home slot is hash * cap >> 32 */
     uint32_t index1;       /* index + 1; 0 = empty */
     const char *key;
 } tide_strmap_slot;
@@ -45,7 +45,7 @@ int64_t tide_strmap_find(const tide_strmap *m, const char *key, size_t len);
 tide_status tide_strmap_intern_hashed(tide_strmap *m, const char *key, size_t len, uint64_t hash, int64_t *index,
                                       int *added);
 static inline void tide_strmap_prefetch(const tide_strmap *m, uint64_t hash) {
-    __builtin_prefetch(&m->slots[hash & (m->cap - 1)]);
+    __builtin_prefetch(&m->slots[((hash >> 32) * m->cap) >> 32]);
 }
 /* 64-bit hash of a byte string (not stable across versions: never store it). */
 uint64_t tide_hash_bytes(const void *data, size_t len);

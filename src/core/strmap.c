@@ -5,6 +5,8 @@
  * reads: a 16-byte slot carries 32 hash bits, the index and the key pointer; the key's length is
  * stored in the 4 bytes before its text in the arena. A lookup reads one slot (plus neighbours,
  * usually in the same cache line) and, on a hash match, one key. The table grows at 70% load.
+ * A key's home slot is derived from the same 32 hash bits the slot keeps (h32 * cap >> 32), so
+ * growing the table moves slots without rehashing or touching a single key.
  * Hash: 16 bytes at a time through a 64x64→128-bit multiply-fold (as in wyhash), which mixes
  * well and costs a few cycles for the short ids that dominate tide's inputs.
  */
@@ -95,16 +97,15 @@ static inline int same_key(const char *stored, const char *key, size_t len) {
     return l32 == len && memcmp(stored, key, len) == 0;
 }
 
+static inline size_t home(uint32_t h32, size_t cap) { return (size_t)(((uint64_t)h32 * cap) >> 32); }
+
 static tide_status grow(tide_strmap *m) {
     size_t ncap = m->cap * 2;
     tide_strmap_slot *ns = calloc(ncap, sizeof *ns);
     if (!ns) return tide_error(TIDE_ERR_NOMEM, "out of memory growing a dictionary to %zu slots", ncap);
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->slots[i].index1) continue;
-        /* the slot position came from the low hash bits, which the slot does not keep: rehash */
-        const char *k = m->slots[i].key;
-        uint64_t h = tide_hash_bytes(k, m->lens[m->slots[i].index1 - 1]);
-        size_t j = h & (ncap - 1);
+        size_t j = home(m->slots[i].hash, ncap);
         while (ns[j].index1) j = (j + 1) & (ncap - 1);
         ns[j] = m->slots[i];
     }
@@ -117,7 +118,7 @@ static tide_status grow(tide_strmap *m) {
 int64_t tide_strmap_find(const tide_strmap *m, const char *key, size_t len) {
     uint64_t h = tide_hash_bytes(key, len);
     uint32_t h32 = (uint32_t)(h >> 32);
-    size_t mask = m->cap - 1, j = h & mask;
+    size_t mask = m->cap - 1, j = home(h32, m->cap);
     for (;;) {
         const tide_strmap_slot *s = &m->slots[j];
         if (!s->index1) return -1;
@@ -133,7 +134,7 @@ tide_status tide_strmap_intern(tide_strmap *m, const char *key, size_t len, int6
 tide_status tide_strmap_intern_hashed(tide_strmap *m, const char *key, size_t len, uint64_t h, int64_t *index,
                                       int *added) {
     uint32_t h32 = (uint32_t)(h >> 32);
-    size_t mask = m->cap - 1, j = h & mask;
+    size_t mask = m->cap - 1, j = home(h32, m->cap);
     for (;;) {
         tide_strmap_slot *s = &m->slots[j];
         if (!s->index1) break;

@@ -25,6 +25,8 @@ typedef struct tide_bufsrc {
     size_t max_cap;
     size_t pos, len;
     int eof;           /* the stream is exhausted (and the final '\n' appended) */
+    size_t clean_end;  /* buf[0, clean_end) is known to be ASCII without NUL: records inside
+                          need no UTF-8 check (kept up to date by bufsrc_fill) */
     int started;       /* the BOM check has been done */
 } tide_bufsrc;
 

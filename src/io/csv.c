@@ -180,7 +180,7 @@ static tide_status skip_record(tide_csv *r, int64_t *lines) {
 /* Unescape, NUL-terminate and check the spans of a complete record. */
 static void finish_record(tide_csv *r, int nf, tide_record *rec, const char *rec_start, const char *rec_end) {
     int64_t inner_lines = 0;
-    if (!rec->error) {
+    if (!rec->error && (size_t)(rec_end - r->b.buf) > r->b.clean_end) {
         size_t bad = tide_utf8_check(rec_start, (size_t)(rec_end - rec_start));
         if (bad < (size_t)(rec_end - rec_start)) {
             const char *at = rec_start + bad;

@@ -113,7 +113,7 @@ tide_status tide_jsonl_next(tide_jsonl *r, tide_record *rec, cJSON **obj, int *e
             rec->error = r->err;
             return TIDE_OK;
         }
-        size_t bad = tide_utf8_check(s, n);
+        size_t bad = (size_t)(s + n - r->b.buf) <= r->b.clean_end ? n : tide_utf8_check(s, n);
         if (bad < n) {
             snprintf(r->err, sizeof r->err, "%s at byte %zu of the line", s[bad] ? "invalid UTF-8" : "NUL byte", bad + 1);
             rec->error = r->err;
