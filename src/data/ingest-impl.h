@@ -60,6 +60,8 @@ typedef struct ingest_state {
     char *tarena;
     size_t tarena_len, tarena_cap;
 
+    int text_item_found;          /* the text events have an item column */
+
     ingest_source *sources;
     int n_sources;
     int64_t rows_read, rows_bad, warned;

@@ -39,7 +39,7 @@ cJSON *ingest_manifest(const ingest_state *s, const tide_ingest_stats *st) {
     if (p->text_events_path) {
         cJSON *te = cJSON_AddObjectToObject(cols, "text_events");
         cJSON_AddStringToObject(te, "user", p->text_user_col ? p->text_user_col : p->user_col);
-        cJSON_AddStringToObject(te, "item", p->text_item_col ? p->text_item_col : p->item_col);
+        add_str_or_null(te, "item", s->text_item_found ? (p->text_item_col ? p->text_item_col : p->item_col) : NULL);
         cJSON_AddStringToObject(te, "time", p->text_time_col ? p->text_time_col : p->time_col);
         cJSON_AddStringToObject(te, "text", p->text_col ? p->text_col : "text");
     }

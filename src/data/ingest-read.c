@@ -578,6 +578,7 @@ tide_status ingest_read_text_events(ingest_state *s) {
     } else {
         ci = tide_table_column(t, item_name);
     }
+    s->text_item_found = ci >= 0;
     char vb[64];
     for (;;) {
         int eof;

@@ -215,7 +215,29 @@ static void test_catalog_and_text(void) {
     CHECK_STR(ds.texts[2], "cold tag");
     CHECK_EQ(ds.text_items[2], 2);
     CHECK_STR(ds.texts[3], "late");
+    cJSON *te = cJSON_GetObjectItem(cJSON_GetObjectItem(ds.manifest, "columns"), "text_events");
+    CHECK_STR(cJSON_GetObjectItem(te, "text")->valuestring, "tag");
+    CHECK_STR(cJSON_GetObjectItem(te, "item")->valuestring, "i");
     tide_dataset_free(&ds);
+
+    /* the item column of text events is optional (default name absent: no items) ... */
+    char *text2 = fixture("queries.tsv", "u\tt\ttext\nann\t2\trunning shoes\n");
+    p.text_events_path = text2;
+    p.text_col = NULL; /* default "text" */
+    CHECK_OK(tide_ingest_build(&p, &ds, &st));
+    CHECK_EQ(ds.n_text, 1);
+    CHECK_EQ(ds.text_items[0], -1);
+    te = cJSON_GetObjectItem(cJSON_GetObjectItem(ds.manifest, "columns"), "text_events");
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(te, "item")));
+    tide_dataset_free(&ds);
+    /* ... unless named explicitly */
+    p.text_item_col = "i";
+    CHECK_STATUS(tide_ingest_build(&p, &ds, &st), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "queries.tsv:1: no column 'i' (--text-item-col)");
+    p.text_item_col = NULL;
+    p.text_events_path = text;
+    p.text_col = "tag";
+    free(text2);
 
     /* k-core: users need 2 events. bob and cid go; item 20 keeps ann's event; the catalog's items
      * stay (99 and 10 without interactions); bob's text events go with him. */

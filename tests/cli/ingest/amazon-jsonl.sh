@@ -11,6 +11,7 @@ assert_eq "$(json_get $m .counts.items)" 85
 assert_eq "$(json_get $m .counts.interactions)" 5269
 assert_eq "$(json_get $m .counts.text_events)" 5264
 assert_eq "$(json_get $m .text_events_dropped.empty_text)" 5
+assert_eq "$(json_get $m .columns.text_events.item)" asin
 assert_eq "$(json_get $m '.sources[0].format')" jsonl
 assert_eq "$(json_get $m '.sources[0].gzip')" true
 assert_eq "$(json_get $m .time_range.min_iso)" "2004-09-21T00:00:00Z"

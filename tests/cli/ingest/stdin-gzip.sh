@@ -24,6 +24,10 @@ assert_eq "$(json_get gz/manifest.json '.sources[0].crc32')" "$(python3 -c 'impo
 run_in all.bin tide-ingest - $args --out gz-stdin
 assert_exit 0
 assert_eq "$(json_get gz-stdin/manifest.json .checksum)" "$want"
+# one thread (no read-ahead) gives the same dataset
+run tide-ingest all.csv.gz $args --threads 1 --out gz1
+assert_exit 0
+assert_eq "$(json_get gz1/manifest.json .checksum)" "$want"
 run tide-ingest part1.csv part2.csv $args --out parts
 assert_exit 0
 assert_eq "$(json_get parts/manifest.json .checksum)" "$want"
