@@ -1,56 +1,58 @@
-/* replay-driver.c — runs a libFuzzer target without libFuzzer: feeds every file of the
- * directories (or files) given on the command line to LLVMFuzzerTestOneInput, so each fuzz
- * corpus is a regression test in the normal (and sanitizer) builds. */
+/* replay-driver.c — runs a fuzz target over every file of a corpus directory (what ctest does
+ * with tests/fuzz/corpus/<parser>/), so the corpus and every crash found by libFuzzer stay
+ * regression tests in ordinary builds, sanitizers included. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int feed(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    size_t got = n > 0 ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    LLVMFuzzerTestOneInput(buf, got);
-    free(buf);
-    return 0;
-}
+static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int main(int argc, char **argv) {
-    int bad = 0, count = 0;
-    for (int i = 1; i < argc; i++) {
-        struct stat st;
-        if (stat(argv[i], &st) != 0) {
-            perror(argv[i]);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+        return 2;
+    }
+    DIR *d = opendir(argv[1]);
+    if (!d) {
+        perror(argv[1]);
+        return 1;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        names = realloc(names, (n + 1) * sizeof *names);
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp); /* a stable order makes failures reproducible */
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", argv[1], names[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            perror(path);
             return 1;
         }
-        if (!S_ISDIR(st.st_mode)) {
-            bad |= feed(argv[i]);
-            count++;
-            continue;
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        uint8_t *buf = malloc((size_t)size + 1);
+        if ((long)fread(buf, 1, (size_t)size, f) != size) {
+            fprintf(stderr, "%s: short read\n", path);
+            return 1;
         }
-        DIR *d = opendir(argv[i]);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (e->d_name[0] == '.') continue;
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s", argv[i], e->d_name);
-            bad |= feed(p);
-            count++;
-        }
-        if (d) closedir(d);
+        fclose(f);
+        LLVMFuzzerTestOneInput(buf, (size_t)size);
+        free(buf);
+        free(names[i]);
     }
-    printf("replayed %d inputs\n", count);
-    return bad;
+    free(names);
+    printf("replayed %zu inputs from %s\n", n, argv[1]);
+    return n ? 0 : 1;
 }
