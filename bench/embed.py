@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N texts of each corpus (0 = all)")
     args = ap.parse_args()
 
     import torch
@@ -75,6 +76,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="tide-bench-embed.")
     results = []
     for name, texts in corpora(args.data).items():
+        if args.limit:
+            texts = texts[:args.limit]
         path = os.path.join(tmp, "in.txt")
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(texts) + "\n")
@@ -117,7 +120,7 @@ def main():
     info = {"machine": lscpu_model(), "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
             "batch_size": args.batch_size, "threads": args.threads, "repeats": args.repeats, "results": results}
-    json.dump(info, open(os.path.join(ROOT, "build", "bench-embed.json"), "w"), indent=2)
+    json.dump(info, open(os.path.join(ROOT, "build", f"bench-embed-t{args.threads}.json"), "w"), indent=2)
     print()
     print(f"{info['machine']}, {info['cores']} cores, {info['date']}; torch {info['torch']}, "
           f"sentence-transformers {info['sentence_transformers']}; batch {args.batch_size}, {args.threads} threads, "
