@@ -65,7 +65,7 @@ static tide_status flush_group(reader *r) {
     if (!r->in_group) return TIDE_OK;
     r->in_group = 0;
     r->n_groups++;
-    tide_status st = r->fn(r->ctx, r->cur_user, r->list, r->n_list, r->n_recs);
+    tide_status st = r->fn(r->ctx, r->cur_user, r->cur, r->list, r->n_list, r->n_recs);
     for (int64_t i = 0; i < r->n_list; i++) r->list[i] = -1;
     r->n_list = 0;
     return st;

@@ -8,8 +8,8 @@
 /* One user's list: user = dictionary index in t->users, or -1 for a user outside the truth
  * dictionary (possible with a TSV truth only). list[i] is the item ranked i+1 (or -1 when no
  * line has that rank), for i < n_list <= kmax; n_recs counts all of the user's lines. */
-typedef tide_status (*tide_recs_group_fn)(void *ctx, int64_t user, const int32_t *list,
-                                          int64_t n_list, int64_t n_recs);
+typedef tide_status (*tide_recs_group_fn)(void *ctx, int64_t user, const char *user_id,
+                                          const int32_t *list, int64_t n_list, int64_t n_recs);
 
 typedef struct {
     tide_recs_format format;  /* detected */

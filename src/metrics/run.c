@@ -84,7 +84,7 @@ static tide_status grow_first_rank(tide_eval_run *run, int64_t need) {
     return TIDE_OK;
 }
 
-static tide_status on_user(void *vctx, int64_t user, const int32_t *list, int64_t n_list, int64_t n_recs) {
+static tide_status on_user(void *vctx, int64_t user, const char *user_id, const int32_t *list, int64_t n_list, int64_t n_recs) {
     scorer *s = vctx;
     tide_eval_truth *t = s->t;
     const tide_eval_params *p = s->p;
@@ -92,8 +92,7 @@ static tide_status on_user(void *vctx, int64_t user, const int32_t *list, int64_
     int64_t e = user >= 0 ? t->eval_of_user[user] : -1;
     if (e < 0) { /* no relevant item: ignored, but reported */
         if (run->n_missing_examples < 5) {
-            const char *id = user >= 0 ? t->users.keys[user] : NULL;
-            char *dup = strdup(id ? id : "(outside the truth)");
+            char *dup = strdup(user_id);
             if (dup) run->missing_examples[run->n_missing_examples++] = dup;
         }
         s->n_no_truth++;
