@@ -58,7 +58,13 @@ int main(int argc, char **argv) {
         opts, 0, 0};
     cli_common common;
     int rc = cli_parse(&spec, argc, argv, &common);
-    if (rc >= 0) return rc;
+    if (rc >= 0) { /* --help, --version or a usage error */
+        free(common.positional);
+        free(recs.items);
+        free(compare.items);
+        free(names.items);
+        return rc;
+    }
 
     tide_status st = TIDE_OK;
     tide_eval_truth truth;
