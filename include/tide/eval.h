@@ -52,6 +52,8 @@ typedef struct tide_eval_truth {
     int64_t *user_of_eval;    /* [n_eval] */
     int64_t n_events;         /* truth events read (interactions or lines) */
     int64_t n_pairs;          /* distinct (user, item) pairs */
+    int64_t n_bad_gains;      /* events with a negative weight: only an error with --graded */
+    char bad_gain_where[256]; /* "file:line" (or array position) of the first one */
     char checksum[32];        /* dataset checksum, or crc32 of the TSV bytes */
     uint64_t bytes;           /* TSV size (0 for a dataset) */
 } tide_eval_truth;

@@ -1,8 +1,8 @@
 /* bootstrap.c — percentile bootstrap confidence intervals for means over users.
  *
- * Replicate b draws n users with replacement from a generator keyed by (seed, b) and turns the
- * draws into counts; each column's replicate mean is then a weighted mean streamed over the
- * column. Replicates are independent, so they run in parallel and the result does not depend on
+ * Replicate b draws n users with replacement from a generator keyed by (seed, b) and counts the
+ * draws per distinct row of values (rowgroup.h); each column's replicate mean is then a weighted
+ * mean over the distinct rows. Replicates are independent, so they run in parallel and the result does not depend on
  * the thread count. Interval: the (1-level)/2 and (1+level)/2 quantiles of the replicate means
  * (linear interpolation between order statistics, "type 7"). */
 #include "tide/eval.h"
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "rowgroup.h"
 
 #define STREAM_BOOTSTRAP 1
 
@@ -30,71 +31,52 @@ static double quantile_sorted(const double *x, int n, double q) {
 tide_status tide_eval_bootstrap(const double *const *cols, int n_cols, const int64_t *subset,
                                 int64_t n, int B, uint64_t seed, double level, tide_eval_ci *out) {
     tide_status st = TIDE_OK;
-    double *means = NULL, *gathered = NULL;
-    const double **c = NULL;
-    int *has_nan = NULL;
+    double *means = NULL;
+    tide_rowgroup g;
+    memset(&g, 0, sizeof g);
     for (int j = 0; j < n_cols; j++) out[j].low = out[j].high = NAN;
     if (n <= 0 || B <= 0 || n_cols <= 0) return TIDE_OK;
     if (!(level > 0 && level < 1)) return tide_error(TIDE_ERR_USAGE, "confidence level must be in (0, 1)");
     means = tide_malloc((size_t)B * (size_t)n_cols * sizeof *means);
-    c = tide_malloc((size_t)n_cols * sizeof *c);
-    has_nan = tide_calloc((size_t)n_cols, sizeof *has_nan);
-    if (!means || !c || !has_nan) {
+    if (!means) {
         st = TIDE_ERR_NOMEM;
         goto done;
     }
-    /* A subset is gathered once so every replicate streams contiguous memory. */
-    if (subset) {
-        gathered = tide_malloc((size_t)n * (size_t)n_cols * sizeof *gathered);
-        if (!gathered) {
-            st = TIDE_ERR_NOMEM;
-            goto done;
-        }
-        for (int j = 0; j < n_cols; j++) {
-            for (int64_t i = 0; i < n; i++) gathered[(int64_t)j * n + i] = cols[j][subset[i]];
-            c[j] = gathered + (int64_t)j * n;
-        }
-    } else {
-        for (int j = 0; j < n_cols; j++) c[j] = cols[j];
-    }
-    for (int j = 0; j < n_cols; j++)
-        for (int64_t i = 0; i < n; i++)
-            if (isnan(c[j][i])) {
-                has_nan[j] = 1;
-                break;
-            }
+    /* Users with identical rows are interchangeable: count draws per distinct row. */
+    if ((st = tide_rowgroup_build(cols, n_cols, subset, n, &g)) != TIDE_OK) goto done;
+    int64_t U = g.n_rows;
     int failed = 0;
 #pragma omp parallel
     {
-        uint32_t *cnt = malloc((size_t)n * sizeof *cnt);
-        if (!cnt) {
+        uint32_t *cnt = malloc((size_t)U * sizeof *cnt);
+        double *num = malloc((size_t)n_cols * sizeof *num), *den = malloc((size_t)n_cols * sizeof *den);
+        if (!cnt || !num || !den) {
 #pragma omp atomic write
             failed = 1;
         }
 #pragma omp for schedule(static)
         for (int b = 0; b < B; b++) {
-            if (!cnt) continue;
+            if (!cnt || !num || !den) continue;
             tide_rng r;
             tide_rng_seed(&r, seed, STREAM_BOOTSTRAP, (uint64_t)b);
-            memset(cnt, 0, (size_t)n * sizeof *cnt);
-            for (int64_t i = 0; i < n; i++) cnt[tide_rng_below(&r, (uint64_t)n)]++;
-            for (int j = 0; j < n_cols; j++) {
-                const double *x = c[j];
-                double num = 0, den = 0;
-                if (has_nan[j]) {
-                    for (int64_t i = 0; i < n; i++)
-                        if (cnt[i] && !isnan(x[i])) {
-                            num += cnt[i] * x[i];
-                            den += cnt[i];
-                        }
-                } else {
-                    for (int64_t i = 0; i < n; i++) num += cnt[i] * x[i];
-                    den = (double)n;
-                }
-                means[(int64_t)j * B + b] = den > 0 ? num / den : NAN;
+            memset(cnt, 0, (size_t)U * sizeof *cnt);
+            for (int64_t i = 0; i < n; i++) cnt[g.row_of[tide_rng_below(&r, (uint64_t)n)]]++;
+            for (int j = 0; j < n_cols; j++) num[j] = den[j] = 0;
+            for (int64_t u = 0; u < U; u++) {
+                if (!cnt[u]) continue;
+                const double *row = g.rows + u * n_cols;
+                double c = (double)cnt[u];
+                for (int j = 0; j < n_cols; j++)
+                    if (!isnan(row[j])) {
+                        num[j] += c * row[j];
+                        den[j] += c;
+                    }
             }
+            for (int j = 0; j < n_cols; j++) means[(int64_t)j * B + b] = den[j] > 0 ? num[j] / den[j] : NAN;
         }
         free(cnt);
+        free(num);
+        free(den);
     }
     if (failed) {
         st = tide_error(TIDE_ERR_NOMEM, "out of memory in the bootstrap");
@@ -112,8 +94,6 @@ tide_status tide_eval_bootstrap(const double *const *cols, int n_cols, const int
     }
 done:
     free(means);
-    free(gathered);
-    free(c);
-    free(has_nan);
+    tide_rowgroup_free(&g);
     return st;
 }

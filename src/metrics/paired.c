@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "rowgroup.h"
 
 #define STREAM_PERMUTATION 2
 
@@ -63,39 +64,49 @@ tide_status tide_eval_compare(const double *const *cols_a, const double *const *
     if ((st = tide_eval_bootstrap(dc, n_cols, NULL, n, B, seed, level, ci)) != TIDE_OK) goto done;
     for (int j = 0; j < n_cols; j++) out[j].ci = ci[j];
     if (n_perm > 0 && n > 0) {
+        /* Sign flips summed per distinct row of differences (rowgroup.h). */
+        tide_rowgroup g;
+        if ((st = tide_rowgroup_build(dc, n_cols, NULL, n, &g)) != TIDE_OK) goto done;
+        int64_t U = g.n_rows;
         int failed = 0;
 #pragma omp parallel
         {
             int64_t *local = calloc((size_t)n_cols, sizeof *local);
             double *sum = malloc((size_t)n_cols * sizeof *sum);
+            int64_t *acc = malloc((size_t)U * sizeof *acc);
 #pragma omp for schedule(static)
             for (int p = 0; p < n_perm; p++) {
-                if (!local || !sum) continue;
+                if (!local || !sum || !acc) continue;
                 tide_rng r;
                 tide_rng_seed(&r, seed, STREAM_PERMUTATION, (uint64_t)p);
-                for (int j = 0; j < n_cols; j++) sum[j] = 0;
+                memset(acc, 0, (size_t)U * sizeof *acc);
                 uint64_t bits = 0;
                 for (int64_t i = 0; i < n; i++) {
                     if ((i & 63) == 0) bits = tide_rng_next(&r);
-                    double s = (bits >> (i & 63)) & 1 ? -1.0 : 1.0;
-                    for (int j = 0; j < n_cols; j++) {
-                        double v = dc[j][i];
-                        if (!isnan(v)) sum[j] += s * v;
-                    }
+                    acc[g.row_of[i]] += (bits >> (i & 63)) & 1 ? -1 : 1;
+                }
+                for (int j = 0; j < n_cols; j++) sum[j] = 0;
+                for (int64_t u = 0; u < U; u++) {
+                    if (!acc[u]) continue;
+                    const double *row = g.rows + u * n_cols;
+                    for (int j = 0; j < n_cols; j++)
+                        if (!isnan(row[j])) sum[j] += (double)acc[u] * row[j];
                 }
                 for (int j = 0; j < n_cols; j++)
                     if (fabs(sum[j]) >= fabs(obs[j]) - tol[j]) local[j]++;
             }
 #pragma omp critical
             {
-                if (local && sum)
+                if (local && sum && acc)
                     for (int j = 0; j < n_cols; j++) extreme[j] += local[j];
                 else
                     failed = 1;
             }
             free(local);
             free(sum);
+            free(acc);
         }
+        tide_rowgroup_free(&g);
         if (failed) {
             st = tide_error(TIDE_ERR_NOMEM, "out of memory in the randomization test");
             goto done;

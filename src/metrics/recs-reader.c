@@ -53,8 +53,14 @@ static inline uint64_t fast_hash(const char *p, size_t n) {
     }
     uint64_t w = 0;
     for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 29);
+    /* Full 64-bit finaliser (murmur3 fmix64): the slot is taken from the low bits, which must
+     * depend on every byte (ids often differ only in their last characters). */
+    h ^= w;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
 }
 
 static void item_index_put(item_index *x, const tide_strmap *m, int64_t idx, uint64_t h) {

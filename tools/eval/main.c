@@ -136,6 +136,11 @@ int main(int argc, char **argv) {
     if (st != TIDE_OK) goto fail;
     tide_log(TIDE_LOG_INFO, "truth %s: %lld users with relevant items (%lld events, %lld distinct user-item pairs)",
              truth_path, (long long)truth.n_eval, (long long)truth.n_events, (long long)truth.n_pairs);
+    if (graded && truth.n_bad_gains) {
+        st = tide_error(TIDE_ERR_DATA, "%s (--graded needs finite weights >= 0; %lld such events)", truth.bad_gain_where,
+                        (long long)truth.n_bad_gains);
+        goto fail;
+    }
     if (truth.n_eval == 0) {
         st = tide_error(TIDE_ERR_DATA, "%s: no user has a relevant item: nothing to evaluate", truth_path);
         goto fail;

@@ -42,7 +42,7 @@ assert_stderr_has 'badtruth.tsv:2: malformed line'
 printf 'u1\ti1\tmany\n' > badtruth.tsv
 run tide-eval --truth badtruth.tsv --recs recs.tsv
 assert_exit 3
-assert_stderr_has "badtruth.tsv:1: weight 'many' is not a finite number >= 0"
+assert_stderr_has "badtruth.tsv:1: weight 'many' is not a number"
 printf 'u1\tlight\nu1\theavy\n' > seg.tsv
 run tide-eval --truth truth.tsv --recs recs.tsv --segments seg.tsv
 assert_exit 3
@@ -60,3 +60,11 @@ run tide-eval --truth truth.tsv --recs recs.tsv --json out.json -B 10
 assert_exit 3
 cmp -s out.json before.json || fail "out.json changed by a failed run"
 assert_no_tmp .
+# A negative weight is only an error for graded gains.
+printf 'u1\ti1\t-2\n' > negtruth.tsv
+printf 'u1\ti1\t1\t0.5\n' > recs.tsv
+run tide-eval --truth negtruth.tsv --recs recs.tsv -B 0
+assert_exit 0
+run tide-eval --truth negtruth.tsv --recs recs.tsv -B 0 --graded
+assert_exit 3
+assert_stderr_has 'negtruth.tsv:1: weight -2 (--graded needs finite weights >= 0'
