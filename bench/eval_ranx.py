@@ -4,7 +4,7 @@ from eval_gen.py, parsed with numpy in bulk — a best case for any Python loade
 arrays ranx's numba kernels take, then times ranx.evaluate single-threaded on the metrics
 tide-eval reports (precision recall f1 ndcg map mrr hit_rate at each K). The numba functions are
 compiled (cached) on a small slice first, so compilation is not in the timing.
-Prints JSON: load_s, eval_s, users, metrics.
+Prints JSON: load_s, eval_s (wall), eval_cpu_s (process CPU time), users, metrics.
 
     eval_ranx.py RECS TRUTH [K,K,...]
 """
@@ -51,10 +51,10 @@ def main():
 
     metrics = [f"{NAMES[m]}@{k}" for m in NAMES for k in ks]
     ranx.evaluate(qrels[:100], run[:100], metrics, threads=1)  # compile (cached by numba)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     res = ranx.evaluate(qrels, run, metrics, threads=1)
-    eval_s = time.perf_counter() - t1
-    out = {"load_s": load_s, "eval_s": eval_s, "users": n_users, "recs_per_user": n_recs,
+    eval_s, eval_cpu_s = time.perf_counter() - t1, time.process_time() - c1
+    out = {"load_s": load_s, "eval_s": eval_s, "eval_cpu_s": eval_cpu_s, "users": n_users, "recs_per_user": n_recs,
            "ranx": version("ranx"), "numba": version("numba"),
            "metrics": {f"{m}@{k}": float(res[f"{NAMES[m]}@{k}"]) for m in NAMES for k in ks}}
     print(json.dumps(out))
