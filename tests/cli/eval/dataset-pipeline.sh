@@ -9,7 +9,7 @@ run tide-split --data ds --out sp --method leave-last --test 2 -q
 assert_exit 0
 # Recommendations: the 20 most popular items (by line count of the sample) for every user.
 zcat "$SRC/data/sample/interactions.csv.gz" | awk -F, 'NR > 1 {c[$2]++} END {for (i in c) print c[i] "\t" i}' \
-    | sort -k1,1nr -k2,2 | head -20 | cut -f2 > top.txt
+    | sort -k1,1nr -k2,2 | awk -F'\t' 'NR <= 20 {print $2}' > top.txt
 awk 'NR == FNR {top[++n] = $1; next} {for (r = 1; r <= n; r++) printf "%s\t%s\t%d\t%.3f\n", $1, top[r], r, 1 - r / 100}' \
     top.txt sp/test/users.txt > pop.tsv
 run tide-eval --truth sp/test --train sp/train --recs pop.tsv --k 5,10 -B 20 --json out.json
