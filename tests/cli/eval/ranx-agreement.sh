@@ -23,3 +23,29 @@ run tide-eval --truth "$F/truth.tsv" --recs "$F/run.tsv" --k 1,3,5,10,20 --grade
 assert_exit 0
 jq '.graded |= with_entries(select(.key | startswith("ndcg")))' "$F/expected.json" > exp-graded.json
 F_SAVE="$F"; F="$T"; cp exp-graded.json "$T/expected.json"; check out3.json graded; F="$F_SAVE"
+# Per user, every value: tide's --per-user TSV against ranx's per-user arrays (columns by name).
+per_user_check() { # per_user_check TIDE_TSV EXPECTED_TSV COLUMN_PREFIX
+    local bad
+    bad=$(awk -F'\t' -v pre="$3" '
+        FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; if (NR == FNR) nt = NF; next }
+        NR == FNR { for (i = 1; i <= NF; i++) v[$2, i] = $i; seen[$2] = 1; next }
+        {
+            if (!($1 in seen)) { print "user " $1 " missing"; exit }
+            n++
+            for (c in col) {
+                split(c, a, SUBSEP); if (a[1] != FILENAME || a[2] == "user" || index(a[2], pre) != 1) continue
+                ti = col[ARGV[1], a[2]]; if (!ti) { print "column " a[2] " missing"; exit }
+                d = v[$1, ti] - $(col[c]); if (d < 0) d = -d
+                if (d > 1e-9) { print $1 " " a[2] ": tide " v[$1, ti] " ranx " $(col[c]); exit }
+                checked++
+            }
+        }
+        END { if (n != 200 || checked < 200) print "only " n " users / " checked " values compared" }' "$1" "$2")
+    [ -z "$bad" ] || fail "per-user disagreement with ranx: $bad"
+}
+run tide-eval --truth "$F/truth.tsv" --recs "$F/run.tsv" --k 1,3,5,10,20 -B 0 --per-user pu.tsv -q
+assert_exit 0
+per_user_check pu.tsv "$F/expected_per_user_binary.tsv" ""
+run tide-eval --truth "$F/truth.tsv" --recs "$F/run.tsv" --k 1,3,5,10,20 -B 0 --graded --per-user pug.tsv -q
+assert_exit 0
+per_user_check pug.tsv "$F/expected_per_user_graded.tsv" ndcg
