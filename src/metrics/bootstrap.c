@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "tide/rng.h"
 #include "rowgroup.h"
 
 #define STREAM_BOOTSTRAP 1
@@ -58,7 +58,7 @@ tide_status tide_eval_bootstrap(const double *const *cols, int n_cols, const int
         for (int b = 0; b < B; b++) {
             if (!cnt || !num || !den) continue;
             tide_rng r;
-            tide_rng_seed(&r, seed, STREAM_BOOTSTRAP, (uint64_t)b);
+            tide_rng_init(&r, seed + STREAM_BOOTSTRAP * 0x9e3779b97f4a7c15ull, (uint64_t)b); /* one stream per replicate: thread-independent */
             memset(cnt, 0, (size_t)U * sizeof *cnt);
             for (int64_t i = 0; i < n; i++) cnt[g.row_of[tide_rng_below(&r, (uint64_t)n)]]++;
             for (int j = 0; j < n_cols; j++) num[j] = den[j] = 0;

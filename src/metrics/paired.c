@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "tide/rng.h"
 #include "rowgroup.h"
 
 #define STREAM_PERMUTATION 2
@@ -78,7 +78,7 @@ tide_status tide_eval_compare(const double *const *cols_a, const double *const *
             for (int p = 0; p < n_perm; p++) {
                 if (!local || !sum || !acc) continue;
                 tide_rng r;
-                tide_rng_seed(&r, seed, STREAM_PERMUTATION, (uint64_t)p);
+                tide_rng_init(&r, seed + STREAM_PERMUTATION * 0x9e3779b97f4a7c15ull, (uint64_t)p); /* one stream per permutation: thread-independent */
                 memset(acc, 0, (size_t)U * sizeof *acc);
                 uint64_t bits = 0;
                 for (int64_t i = 0; i < n; i++) {
