@@ -7,7 +7,9 @@ same strings, batch size 32 and 2 threads (tide: --threads 2; PyTorch: torch.set
 float32). Each case runs REPEATS times, alternating tide and PyTorch so that background load hits
 both alike; best and median throughput are reported. tide's time is the whole process (model
 load, tokenisation, encoding, writing the .npy); PyTorch's is model.encode() alone, model already
-loaded and warmed up. Parity: cosine and max |diff| of every vector pair. The encoder's GFLOP/s
+loaded and warmed up. CPU seconds are reported too, as the steadier figure on a shared machine:
+tide's process user+sys (getrusage of the child), PyTorch's time.process_time() over encode()
+(all its threads, OpenMP spin-waits included). Parity: cosine and max |diff| of every vector pair. The encoder's GFLOP/s
 (tide's count of matrix-product flops / encoder seconds) is set against OpenBLAS sgemm on the
 encoder's shapes with the same core and threads (build/bin/bench-sgemm).
 
@@ -20,6 +22,7 @@ import gzip
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -82,17 +85,21 @@ def main():
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(texts) + "\n")
         out = os.path.join(tmp, "out.npy")
-        tide_t, tide_enc, st_t, man = [], [], [], None
+        tide_t, tide_enc, st_t, tide_cpu, st_cpu, man = [], [], [], [], [], None
         for _ in range(args.repeats):
             t0 = time.perf_counter()
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([exe, "--model", args.model, "--text", path, "--out", out, "--threads", str(args.threads),
                             "--batch-size", str(args.batch_size), "--quiet"], check=True)
             tide_t.append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            tide_cpu.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
             man = json.load(open(out[:-4] + ".json"))
             tide_enc.append(man["encoder"]["seconds"])
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             ref = st.encode(texts, batch_size=args.batch_size, convert_to_numpy=True)
             st_t.append(time.perf_counter() - t0)
+            st_cpu.append(time.process_time() - c0)
         mine = np.load(out)
         cos = np.sum(mine * ref, axis=1) / (np.linalg.norm(mine, axis=1) * np.linalg.norm(ref, axis=1))
         n = len(texts)
@@ -111,6 +118,7 @@ def main():
             "st_best_s": min(st_t), "st_median_s": statistics.median(st_t),
             "tide_texts_per_s": n / min(tide_t), "st_texts_per_s": n / min(st_t),
             "speedup_best": min(st_t) / min(tide_t), "speedup_median": statistics.median(st_t) / statistics.median(tide_t),
+            "tide_cpu_best_s": min(tide_cpu), "st_cpu_best_s": min(st_cpu), "speedup_cpu": min(st_cpu) / min(tide_cpu),
             "min_cosine": float(cos.min()), "max_abs_diff": float(np.abs(mine - ref).max()),
             "encoder_gflops": gflop / min(tide_enc), "sgemm_gflops": sgemm, "sgemm_tokens": T,
             "blas_core": man.get("blas_core"),
@@ -126,12 +134,12 @@ def main():
           f"sentence-transformers {info['sentence_transformers']}; batch {args.batch_size}, {args.threads} threads, "
           f"best of {args.repeats} (median in brackets)")
     print()
-    print("| corpus | texts | tide texts/s | sentence-transformers texts/s | speed-up | min cosine | max abs diff | encoder GFLOP/s | sgemm GFLOP/s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| corpus | texts | tide texts/s | sentence-transformers texts/s | speed-up (wall) | speed-up (CPU s) | min cosine | max abs diff | encoder GFLOP/s | sgemm GFLOP/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['corpus']} | {r['texts']} | {r['tide_texts_per_s']:.0f} ({r['texts'] / r['tide_median_s']:.0f}) | "
               f"{r['st_texts_per_s']:.0f} ({r['texts'] / r['st_median_s']:.0f}) | {r['speedup_best']:.2f}x "
-              f"({r['speedup_median']:.2f}x) | {r['min_cosine']:.7f} | {r['max_abs_diff']:.2e} | {r['encoder_gflops']:.1f} | "
+              f"({r['speedup_median']:.2f}x) | {r['speedup_cpu']:.2f}x ({r['tide_cpu_best_s']:.0f} vs {r['st_cpu_best_s']:.0f}) | {r['min_cosine']:.7f} | {r['max_abs_diff']:.2e} | {r['encoder_gflops']:.1f} | "
               f"{r['sgemm_gflops']:.1f} (T={r['sgemm_tokens']}) |")
 
 

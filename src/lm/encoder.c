@@ -108,25 +108,46 @@ static tide_status linear(worker *w, const float *X, int64_t T, int64_t in, cons
     return gemm(w, 0, 1, T, out, in, 1.0f, X, in, W, in, 1.0f, Y, out);
 }
 
-/* dst = LayerNorm(a + r) row-wise (r may be NULL); dst may alias a. Biased variance, as torch. */
+/* Kernels that run outside the GEMMs are compiled for AVX-512, AVX2 and baseline x86-64 and
+ * chosen when the program loads (their reductions are vectorised with omp simd). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define TIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TIDE_CLONES
+#endif
+
+/* dst = LayerNorm(a + r) row-wise (r may be NULL); dst may alias a. Biased variance, as torch;
+ * two passes (mean, then squared deviations) keep the variance accurate in float. */
+TIDE_CLONES
 static void add_layernorm(float *dst, const float *a, const float *r, int64_t T, int H, const float *g,
                           const float *b, double eps) {
     for (int64_t t = 0; t < T; t++) {
         float *d = dst + t * H;
-        const float *x = a + t * H, *y = r ? r + t * H : NULL;
-        double sum = 0;
-        for (int i = 0; i < H; i++) {
-            float v = y ? x[i] + y[i] : x[i];
-            d[i] = v;
-            sum += v;
+        const float *x = a + t * H;
+        float sum = 0;
+        if (r) {
+            const float *y = r + t * H;
+#pragma omp simd reduction(+ : sum)
+            for (int i = 0; i < H; i++) {
+                d[i] = x[i] + y[i];
+                sum += d[i];
+            }
+        } else {
+#pragma omp simd reduction(+ : sum)
+            for (int i = 0; i < H; i++) {
+                d[i] = x[i];
+                sum += d[i];
+            }
         }
-        double mean = sum / H, var = 0;
+        float mean = sum / (float)H, var = 0;
+#pragma omp simd reduction(+ : var)
         for (int i = 0; i < H; i++) {
-            double e = d[i] - mean;
+            float e = d[i] - mean;
             var += e * e;
         }
-        float inv = (float)(1.0 / sqrt(var / H + eps)), m = (float)mean;
-        for (int i = 0; i < H; i++) d[i] = (d[i] - m) * inv * g[i] + b[i];
+        float inv = (float)(1.0 / sqrt((double)var / H + eps));
+#pragma omp simd
+        for (int i = 0; i < H; i++) d[i] = (d[i] - mean) * inv * g[i] + b[i];
     }
 }
 
@@ -150,24 +171,48 @@ static inline float erf_f32(float x) {
     return p / q;
 }
 
-/* GELU, the exact erf form 0.5 x (1 + erf(x / sqrt 2)) (not the tanh approximation); compiled
- * for AVX-512, AVX2 and baseline x86-64, chosen at load time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+/* GELU, the exact erf form 0.5 x (1 + erf(x / sqrt 2)) (not the tanh approximation). */
+TIDE_CLONES
 static void gelu(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erf_f32(x[i] * (float)M_SQRT1_2));
 }
 
+/* e^x for x <= 0 (softmax arguments after subtracting the row maximum): Cody-Waite reduction
+ * x = n ln2 + f, a degree-6 polynomial for e^f (Cephes expf coefficients, ~1 ulp), 2^n from the
+ * exponent bits. Vectorises, unlike a call to libm's expf. */
+static inline float exp_neg_f32(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    /* round x log2(e) to the nearest integer with the 1.5 * 2^23 trick (no rounding call) */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float f = x - n * 0.693359375f;
+    f = f - n * -2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * f + 1.3981999507e-3f;
+    y = y * f + 8.3334519073e-3f;
+    y = y * f + 4.1665795894e-2f;
+    y = y * f + 1.6666665459e-1f;
+    y = y * f + 5.0000001201e-1f;
+    y = y * f * f + f + 1.0f;
+    union {
+        int32_t i;
+        float f;
+    } scale = {.i = ((int32_t)n + 127) << 23};
+    return y * scale.f;
+}
+
+TIDE_CLONES
 static void softmax_rows(float *s, int rows, int cols) {
     for (int r = 0; r < rows; r++) {
         float *row = s + (size_t)r * cols, mx = row[0], sum = 0;
+#pragma omp simd reduction(max : mx)
         for (int j = 1; j < cols; j++) mx = row[j] > mx ? row[j] : mx;
+#pragma omp simd reduction(+ : sum)
         for (int j = 0; j < cols; j++) {
-            row[j] = expf(row[j] - mx);
+            row[j] = exp_neg_f32(row[j] - mx);
             sum += row[j];
         }
         float inv = 1.0f / sum;
+#pragma omp simd
         for (int j = 0; j < cols; j++) row[j] *= inv;
     }
 }
