@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "tide/dataset.h"
 #include "tide/fileio.h"
@@ -53,6 +54,14 @@ static int flag(int argc, char **argv, const char *name) {
     for (int i = 2; i < argc; i++)
         if (strcmp(argv[i], name) == 0) return 1;
     return 0;
+}
+
+/* CPU seconds of the whole process (all threads): less sensitive than wall time to other jobs
+ * competing for the cores. */
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int die(tide_status st) {
@@ -260,8 +269,8 @@ static int cmd_run(int argc, char **argv) {
     tide_retrieval_params p;
     tide_retrieval_params_default(&p);
     p.k = k;
-    p.user_block = atoll(arg(argc, argv, "--user-block", "256"));
-    p.item_block = atoll(arg(argc, argv, "--item-block", "2048"));
+    p.user_block = atoll(arg(argc, argv, "--user-block", "512"));
+    p.item_block = atoll(arg(argc, argv, "--item-block", "1024"));
     tide_threads_set(threads);
     tide_dataset ds;
     tide_retrieval_model m;
@@ -283,11 +292,14 @@ static int cmd_run(int argc, char **argv) {
     job.n_users = nu;
     job.excl_indptr = ip;
     job.excl_items = ix;
-    double best = 1e30;
+    double best = 1e30, best_cpu = 1e30;
     for (int r = 0; r < reps; r++) {
         tide_retrieval_stats s;
+        double c0 = cpu_seconds();
         if ((st = tide_retrieval_run(&job, &p, NULL, NULL, &s))) return die(st);
+        double c = cpu_seconds() - c0;
         if (s.seconds < best) best = s.seconds;
+        if (c < best_cpu) best_cpu = c;
     }
     double flops = 2.0 * (double)nu * (double)m.n_items * (double)m.dim;
     /* Plain sgemm, OpenBLAS-threaded, on the same matrices: the arithmetic ceiling. */
@@ -296,25 +308,27 @@ static int cmd_run(int argc, char **argv) {
     float *C = aligned_alloc(64, ((size_t)(chunk * m.n_items) * sizeof(float) + 63) / 64 * 64);
     if (!C) return 1;
     if (openblas_set_num_threads) openblas_set_num_threads(threads);
-    double sbest = 1e30;
+    double sbest = 1e30, sbest_cpu = 1e30;
     for (int r = 0; r < reps; r++) {
-        double t0 = tide_now();
+        double t0 = tide_now(), c0 = cpu_seconds();
         for (int64_t u0 = 0; u0 < sg_users; u0 += chunk) {
             int64_t n = sg_users - u0 < chunk ? sg_users - u0 : chunk;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m.n_items, (int)m.dim, 1.0f,
                         m.user_factors + u0 * m.dim, (int)m.dim, m.item_factors, (int)m.dim, 0.0f, C, (int)m.n_items);
         }
-        double t = tide_now() - t0;
+        double t = tide_now() - t0, c = cpu_seconds() - c0;
         if (t < sbest) sbest = t;
+        if (c < sbest_cpu) sbest_cpu = c;
     }
     if (openblas_set_num_threads) openblas_set_num_threads(1);
     double sflops = 2.0 * (double)sg_users * (double)m.n_items * (double)m.dim;
     printf("{\"users\": %lld, \"items\": %lld, \"dim\": %lld, \"k\": %d, \"threads\": %d, \"user_block\": %lld, "
            "\"item_block\": %lld, \"seconds\": %.4f, \"users_per_s\": %.1f, \"gflops\": %.2f, "
-           "\"sgemm_users\": %lld, \"sgemm_seconds\": %.4f, \"sgemm_gflops\": %.2f, \"ratio\": %.3f}\n",
+           "\"sgemm_users\": %lld, \"sgemm_seconds\": %.4f, \"sgemm_gflops\": %.2f, \"ratio\": %.3f, "
+           "\"cpu_seconds\": %.4f, \"gflop_per_cpu_s\": %.2f, \"sgemm_gflop_per_cpu_s\": %.2f}\n",
            (long long)nu, (long long)m.n_items, (long long)m.dim, k, threads, (long long)p.user_block, (long long)p.item_block,
            best, (double)nu / best, flops / best * 1e-9, (long long)sg_users, sbest, sflops / sbest * 1e-9,
-           (flops / best) / (sflops / sbest));
+           (flops / best) / (sflops / sbest), best_cpu, flops / best_cpu * 1e-9, sflops / sbest_cpu * 1e-9);
     free(C);
     free(users);
     free(ip);

@@ -89,8 +89,8 @@ typedef struct tide_retrieval_params {
     int k;                  /* list length, >= 1 */
     double diversity;       /* MMR lambda in [0, 1]; 0 = plain top-K (exactly) */
     int pool;               /* MMR candidate pool per user; 0 = auto (max(5k, 50)) */
-    int64_t user_block;     /* users per block; 0 = auto */
-    int64_t item_block;     /* items per block; 0 = auto (the block's scores fit in L2) */
+    int64_t user_block;     /* users per block (default 512) */
+    int64_t item_block;     /* items per block (default 1024: a 2 MB score tile) */
     int64_t batch_users;    /* users handed to the sink at once; 0 = auto */
 } tide_retrieval_params;
 

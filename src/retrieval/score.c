@@ -1,6 +1,6 @@
 /* score.c — the retrieval driver: users in blocks, items in blocks, the best K per user.
  *
- * For a block of users (default 256) and a block of item columns (default 2048) the scorer fills
+ * For a block of users (default 512) and a block of item columns (default 1024) the scorer fills
  * a [users × columns] score tile small enough to stay in L2, masks the tile's excluded entries to
  * -INFINITY by walking each user's sorted exclusion list, and feeds every row into that user's
  * running top-K heap (topk.c) while the tile is still in cache; then the next item block
@@ -36,8 +36,8 @@ void tide_retrieval_params_default(tide_retrieval_params *p) {
     p->k = 10;
     p->diversity = 0;
     p->pool = 0;
-    p->user_block = 256;
-    p->item_block = 2048;
+    p->user_block = 512;
+    p->item_block = 1024;
     p->batch_users = 16384;
 }
 

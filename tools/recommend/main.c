@@ -37,8 +37,8 @@ static const cli_opt opts[] = {
     {"shard", 0, CLI_STRING, &o_shard, "I/N", "Score only shard I of N (0-based); outputs concatenate to the full run"},
     {"allow-new-data", 0, CLI_FLAG, &o_allow_new, NULL, "Accept --data other than the model's training data (same items)"},
     {"device", 0, CLI_STRING, &o_device, "DEV", "cpu, cuda or auto (default cpu)"},
-    {"user-block", 0, CLI_INT64, &o_user_block, "N", "Users per scoring block (tuning; default 256)"},
-    {"item-block", 0, CLI_INT64, &o_item_block, "N", "Items per scoring block (tuning; default 2048)"},
+    {"user-block", 0, CLI_INT64, &o_user_block, "N", "Users per scoring block (tuning; default 512)"},
+    {"item-block", 0, CLI_INT64, &o_item_block, "N", "Items per scoring block (tuning; default 1024)"},
     {0},
 };
 
