@@ -218,11 +218,16 @@ typedef struct out_ctx {
     tide_atomic_file *f;
     tide_recs_format fmt;
     char **user_ids, **item_ids;
-    char **qnames;
 } out_ctx;
 
 static tide_status write_sink(void *p, const tide_retrieval_batch *b) {
     out_ctx *o = p;
+    /* Flag each user who was not scored by the model itself (shown with --verbose). */
+    if (o->user_ids)
+        for (int64_t i = 0; i < b->n; i++)
+            if (b->by[i] != TIDE_RETRIEVAL_BY_MODEL)
+                tide_log(TIDE_LOG_DEBUG, "user %s: not in the model, %s", o->user_ids[b->users[i]],
+                         b->by[i] == TIDE_RETRIEVAL_BY_FOLD_IN ? "folded in from their events" : "popularity");
     return tide_recs_write_batch(o->f->fp, o->fmt, b, o->user_ids, o->item_ids);
 }
 
@@ -361,7 +366,7 @@ int main(int argc, char **argv) {
 
     if ((st = tide_atomic_open(&af, o_out))) goto done;
     opened = 1;
-    out_ctx oc = {&af, fmt, query_mode ? NULL : ds.user_ids, have_data ? ds.item_ids : NULL, NULL};
+    out_ctx oc = {&af, fmt, query_mode ? NULL : ds.user_ids, have_data ? ds.item_ids : NULL};
     tide_retrieval_stats stats;
     if ((st = tide_retrieval_run(&job, &p, write_sink, &oc, &stats))) goto done;
     if ((st = tide_atomic_commit(&af))) goto done;

@@ -17,3 +17,9 @@ cmp -s <(grep -P '^u41\t' als.tsv | cut -f2) <(grep -P '^u41\t' bpr.tsv | cut -f
 run tide-recommend --data fr/data --model fr/ease --k 5 --out ease.tsv
 assert_exit 0
 assert_stderr_has "got popularity"
+# --verbose names each such user.
+run tide-recommend --data fr/data --model fr/als --k 5 --verbose --out als2.tsv
+assert_exit 0
+assert_stderr_has "user u41: not in the model, folded in from their events"
+assert_stderr_has "user u40: not in the model, popularity"
+cmp als.tsv als2.tsv || fail "--verbose changed the output"
