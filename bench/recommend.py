@@ -14,7 +14,7 @@ and d = 384 with 50 seen items per user, then for K = 10 and 100, all with 2 thr
 Prints one JSON line per measurement and a Markdown table for bench/RESULTS.md.
 
 usage: build/venv/bin/python bench/recommend.py [--bin build/bin] [--work /tmp/tide-bench-recommend]
-       [--reps 3] [--users 100000] [--items 50000]
+       [--reps 3] [--faiss-reps N] [--users 100000] [--items 50000] [--dims 64,384] [--ks 10,100]
 Set OPENBLAS_CORETYPE before running if the system OpenBLAS misdetects the CPU (see RESULTS.md).
 """
 import argparse
@@ -33,6 +33,7 @@ ap.add_argument("--items", type=int, default=50000)
 ap.add_argument("--dims", default="64,384")
 ap.add_argument("--ks", default="10,100")
 ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--faiss-reps", type=int, default=0, help="repetitions of each faiss search (default: --reps)")
 args = ap.parse_args()
 T = args.threads
 os.environ["OMP_NUM_THREADS"] = str(T)
@@ -82,7 +83,7 @@ for d in [int(x) for x in args.dims.split(",")]:
         emit(r)
         for kk, label in ((k + 50, "faiss-k+50"), (k, "faiss-k")):
             best = best_cpu = 1e30
-            for _ in range(args.reps):
+            for _ in range(args.faiss_reps or args.reps):
                 t, c = time.perf_counter(), time.process_time()
                 index.search(Uc, kk)
                 best = min(best, time.perf_counter() - t)
