@@ -47,7 +47,7 @@ static const cli_spec spec = {
     .summary = "Top-K recommendations for every user, excluding seen items",
     .usage = "--data DIR --model DIR [--k 10] [--out FILE]\n"
              "       tide-recommend --query-vectors Q.npy --item-vectors ITEMS.npy [--data DIR] [--k 10]",
-    .details = "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data, 4 backend unavailable.\n"
+    .details = "Seen items (--data) are excluded unless --keep-seen; ties go to the lower item index.\n"
                "See docs/tide-recommend.md.",
     .opts = opts,
     .min_positional = 0,
