@@ -1,4 +1,4 @@
-/* sgemm.c — OpenBLAS sgemm throughput on the shapes of a BERT encoder layer, run the way
+/* bench-sgemm.c — OpenBLAS sgemm throughput on the shapes of a BERT encoder layer, run the way
  * tide's encoder runs them: each of N OpenMP threads multiplies its own matrices with
  * single-threaded BLAS. Prints one line per shape and the flop-weighted aggregate, which is the
  * ceiling for the encoder's GFLOP/s (bench/embed.py reports both). Each shape: best of three
