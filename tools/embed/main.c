@@ -326,29 +326,9 @@ static tide_status write_outputs(const char *out, const float *vec, int64_t rows
     return st;
 }
 
-/* OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons (e.g. family 6 model 207) and
- * falls back to its Prescott (SSE3) kernels, 6-8x slower than its AVX-512 ones on the same
- * machine. Its core is chosen when the library loads, so the only fix from inside the program is
- * to name the core in OPENBLAS_CORETYPE and re-execute once. A core set by the user is kept. */
-char *openblas_get_corename(void) __attribute__((weak));
-static void blas_core_fixup(char **argv) {
-    if (getenv("OPENBLAS_CORETYPE") || !openblas_get_corename) return;
-    const char *core = openblas_get_corename();
-    if (!core || strcasecmp(core, "prescott") != 0) return;
-    const char *want = NULL;
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq"))
-        want = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        want = "Haswell";
-    if (!want) return;
-    setenv("OPENBLAS_CORETYPE", want, 1);
-    execv("/proc/self/exe", argv); /* on failure, carry on with the slow kernels */
-}
+char *openblas_get_corename(void) __attribute__((weak)); /* recorded in the manifest */
 
 int main(int argc, char **argv) {
-    blas_core_fixup(argv);
     cli_common common;
     int rc = cli_parse(&spec, argc, argv, &common);
     if (rc >= 0) return rc;
