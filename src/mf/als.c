@@ -1,0 +1,188 @@
+/* als.c — implicit-feedback ALS (Hu, Koren, Volinsky 2008): the Gram matrix of the fixed side
+ * and the per-row solves of the other side, either by a few warm-started conjugate-gradient
+ * steps (Takács, Pilászy, Tikk 2011; the formulation `implicit` uses) or exactly by Cholesky.
+ *
+ * For row u with observed columns i (weight w_ui, c_ui = 1 + alpha·w_ui, preference 1):
+ *   (YᵀY + λI + Σ_i (c_ui − 1) y_i y_iᵀ) x_u = Σ_i c_ui y_i
+ * YᵀY + λI is computed once per half-iteration; each row adds only its sparse correction, so a
+ * CG step costs O(k² + n_u·k) and the exact solve O(n_u·k² + k³). */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "mf-internal.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+/* One AVX2+FMA clone and a portable one, chosen at load time: the build stays portable. */
+#define TIDE_MULTIVERSION __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define TIDE_MULTIVERSION
+#endif
+
+tide_status tide_als_gram(const float *Y, int64_t n, int k, double reg, float *YtY) {
+    if (n > 0)
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int)n, 1.0f, Y, k, 0.0f, YtY, k);
+    else
+        memset(YtY, 0, (size_t)k * k * sizeof *YtY);
+    for (int a = 0; a < k; a++) {
+        YtY[(size_t)a * k + a] += (float)reg;
+        for (int b = 0; b < a; b++) YtY[(size_t)a * k + b] = YtY[(size_t)b * k + a];
+    }
+    return TIDE_OK;
+}
+
+/* y = A x for symmetric k×k A (full storage). */
+static inline void symv(const float *A, const float *x, float *y, int k) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, k, k, 1.0f, A, k, x, 1, 0.0f, y, 1);
+}
+
+TIDE_MULTIVERSION
+static void cg_row(const float *YtY, const float *Y, int k, int steps, float alpha, const int32_t *idx,
+                   const float *w, int64_t n, float *x, float *r, float *p, float *Ap) {
+    symv(YtY, x, r, k);
+    for (int a = 0; a < k; a++) r[a] = -r[a];
+    for (int64_t j = 0; j < n; j++) {
+        const float *y = Y + (size_t)idx[j] * k;
+        float c1 = alpha * w[j];
+        tide_vaxpy((1.0f + c1) - c1 * tide_vdot(y, x, k), y, r, k);
+    }
+    memcpy(p, r, (size_t)k * sizeof *p);
+    float rsold = tide_vdot(r, r, k);
+    if (rsold < 1e-20f) return;
+    for (int s = 0; s < steps; s++) {
+        symv(YtY, p, Ap, k);
+        for (int64_t j = 0; j < n; j++) {
+            const float *y = Y + (size_t)idx[j] * k;
+            float c1 = alpha * w[j];
+            tide_vaxpy(c1 * tide_vdot(y, p, k), y, Ap, k);
+        }
+        float pAp = tide_vdot(p, Ap, k);
+        if (!(pAp > 0)) break;
+        float a = rsold / pAp;
+        tide_vaxpy(a, p, x, k);
+        tide_vaxpy(-a, Ap, r, k);
+        float rsnew = tide_vdot(r, r, k);
+        if (rsnew < 1e-20f) break;
+        float beta = rsnew / rsold;
+        for (int d = 0; d < k; d++) p[d] = r[d] + beta * p[d];
+        rsold = rsnew;
+    }
+}
+
+#define CHOL_CHUNK 256
+
+/* Exact solve; `A` k×k and `G` CHOL_CHUNK×k scratch. Returns 0, or LAPACK's info. */
+TIDE_MULTIVERSION
+static int chol_row(const float *YtY, const float *Y, int k, float alpha, const int32_t *idx, const float *w,
+                    int64_t n, float *x, float *A, float *G) {
+    memcpy(A, YtY, (size_t)k * k * sizeof *A);
+    memset(x, 0, (size_t)k * sizeof *x);
+    for (int64_t j0 = 0; j0 < n; j0 += CHOL_CHUNK) {
+        int m = (int)(n - j0 < CHOL_CHUNK ? n - j0 : CHOL_CHUNK);
+        for (int j = 0; j < m; j++) {
+            const float *y = Y + (size_t)idx[j0 + j] * k;
+            float c1 = alpha * w[j0 + j];
+            float sc = sqrtf(c1);
+            for (int d = 0; d < k; d++) G[(size_t)j * k + d] = sc * y[d];
+            tide_vaxpy(1.0f + c1, y, x, k);
+        }
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, k, m, 1.0f, G, k, 1.0f, A, k);
+    }
+    return LAPACKE_sposv(LAPACK_ROW_MAJOR, 'U', k, 1, A, k, x, 1);
+}
+
+tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const float *Y, int k,
+                                const int64_t *indptr, const int32_t *indices, const float *w, int64_t lo,
+                                int64_t hi, float *X) {
+    tide_status st = TIDE_OK;
+    int failed = 0;
+    int64_t bad_row = -1;
+    float alpha = (float)p->alpha;
+    int chol = p->solver == TIDE_ALS_CHOLESKY;
+#pragma omp parallel
+    {
+        float *buf = NULL;
+        size_t need = chol ? ((size_t)k * k + (size_t)CHOL_CHUNK * k) : (size_t)3 * k;
+        buf = malloc(need * sizeof *buf);
+        if (!buf) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 32)
+        for (int64_t u = lo; u < hi; u++) {
+            if (!buf) continue;
+            int64_t b = indptr[u], n = indptr[u + 1] - b;
+            float *x = X + (size_t)u * k;
+            if (chol) {
+                int info = chol_row(YtY, Y, k, alpha, indices + b, w + b, n, x, buf, buf + (size_t)k * k);
+                if (info != 0) {
+#pragma omp critical(tide_als_fail)
+                    if (bad_row < 0 || u < bad_row) bad_row = u;
+                }
+            } else {
+                cg_row(YtY, Y, k, p->cg_steps, alpha, indices + b, w + b, n, x, buf, buf + k, buf + 2 * k);
+            }
+        }
+        free(buf);
+    }
+    if (failed) st = tide_error(TIDE_ERR_NOMEM, "ALS: out of memory for per-thread buffers");
+    else if (bad_row >= 0)
+        st = tide_error(TIDE_ERR_INTERNAL, "ALS: the system of row %lld is not positive definite "
+                        "(raise --regularization)", (long long)bad_row);
+    return st;
+}
+
+double tide_als_loss_part(const tide_mf_params *p, const float *X, const float *Y, const float *YtY, int k,
+                          const int64_t *indptr, const int32_t *indices, const float *w, int64_t lo, int64_t hi) {
+    /* Σ_u [xᵀ(YᵀY + λI)x + Σ_obs (c − 2c·s + (c − 1)s²)], s = x·y: the full objective over all
+     * pairs without visiting the unobserved ones; the caller adds λΣ|y|². */
+    double total = 0;
+    float alpha = (float)p->alpha;
+    int n_threads = tide_threads_get();
+    double *part = calloc((size_t)n_threads + 1, sizeof *part);
+    if (!part) return NAN;
+#pragma omp parallel
+    {
+        float *t = malloc((size_t)k * sizeof *t);
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        double acc = 0;
+#pragma omp for schedule(static)
+        for (int64_t u = lo; u < hi; u++) {
+            if (!t) continue;
+            const float *x = X + (size_t)u * k;
+            symv(YtY, x, t, k);
+            double s = tide_vdot(x, t, k);
+            for (int64_t j = indptr[u]; j < indptr[u + 1]; j++) {
+                double c1 = alpha * w[j], c = 1 + c1;
+                double d = tide_vdot(x, Y + (size_t)indices[j] * k, k);
+                s += c - 2 * c * d + c1 * d * d;
+            }
+            acc += s;
+        }
+        if (tid <= n_threads) part[tid] = acc;
+        free(t);
+    }
+    for (int i = 0; i <= n_threads; i++) total += part[i];
+    free(part);
+    return total;
+}
+
+void tide_mf_init_factors(float *F, int64_t rows, int k, double scale, int symmetric, uint64_t seed, uint64_t which) {
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        tide_rng g = tide_rng_seed(seed, which, (uint64_t)r);
+        float *f = F + (size_t)r * k;
+        for (int d = 0; d < k; d++) {
+            double u = tide_rng_uniform(&g);
+            f[d] = (float)(symmetric ? (u - 0.5) * scale : u * scale);
+        }
+    }
+}
