@@ -18,8 +18,9 @@
 #include "mf-internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-/* One AVX2+FMA clone and a portable one, chosen at load time: the build stays portable. */
-#define TIDE_MULTIVERSION __attribute__((target_clones("arch=haswell", "default")))
+/* An AVX2+FMA (x86-64-v3) clone and a portable one, chosen at load time by CPU features: the
+ * build stays portable and still uses the wide units where they exist. */
+#define TIDE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define TIDE_MULTIVERSION
 #endif
@@ -36,9 +37,25 @@ tide_status tide_als_gram(const float *Y, int64_t n, int k, double reg, float *Y
     return TIDE_OK;
 }
 
-/* y = A x for symmetric k×k A (full storage). */
-static inline void symv(const float *A, const float *x, float *y, int k) {
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, k, k, 1.0f, A, k, x, 1, 0.0f, y, 1);
+/* y = A x for symmetric k×k A, as Σ_b x_b·A[b,:] (rows = columns): axpys into y need no
+ * horizontal sums. Inlined rather than BLAS sgemv: at k ≈ 64 a library call's overhead
+ * dominates, and this compiles into the wide clones below. */
+static inline void symv(const float *A, const float *x, float *restrict y, int k) {
+    int a0 = 0;
+    for (; a0 + 32 <= k; a0 += 32) { /* 32 outputs stay in registers across the b loop */
+        float acc[32] = {0};
+        for (int b = 0; b < k; b++) {
+            const float *row = A + (size_t)b * k + a0;
+            float xb = x[b];
+#pragma omp simd
+            for (int j = 0; j < 32; j++) acc[j] += xb * row[j];
+        }
+        memcpy(y + a0, acc, sizeof acc);
+    }
+    if (a0 < k) {
+        memset(y + a0, 0, (size_t)(k - a0) * sizeof *y);
+        for (int b = 0; b < k; b++) tide_vaxpy(x[b], A + (size_t)b * k + a0, y + a0, k - a0);
+    }
 }
 
 TIDE_MULTIVERSION
@@ -48,6 +65,10 @@ static void cg_row(const float *YtY, const float *Y, int k, int steps, float alp
     for (int a = 0; a < k; a++) r[a] = -r[a];
     for (int64_t j = 0; j < n; j++) {
         const float *y = Y + (size_t)idx[j] * k;
+        if (j + 4 < n) { /* the rows are scattered: fetch ahead (the CG steps then hit cache) */
+            const char *q = (const char *)(Y + (size_t)idx[j + 4] * k);
+            for (int off = 0; off < k * 4; off += 64) __builtin_prefetch(q + off);
+        }
         float c1 = alpha * w[j];
         tide_vaxpy((1.0f + c1) - c1 * tide_vdot(y, x, k), y, r, k);
     }
@@ -137,6 +158,7 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
     return st;
 }
 
+TIDE_MULTIVERSION
 double tide_als_loss_part(const tide_mf_params *p, const float *X, const float *Y, const float *YtY, int k,
                           const int64_t *indptr, const int32_t *indices, const float *w, int64_t lo, int64_t hi) {
     /* Σ_u [xᵀ(YᵀY + λI)x + Σ_obs (c − 2c·s + (c − 1)s²)], s = x·y: the full objective over all
