@@ -115,11 +115,13 @@ void tide_mf_model_score(const tide_mf_model *m, int64_t u, const int32_t *hist_
 
 /* ALS: precomputed Gram matrix YtY (+λI) of the fixed side, then solve every row of the other
  * side in [lo, hi). `X` [n_rows, k] is updated in place (CG warm-starts from it). The CSR
- * (indptr/indices/w) gives each row's observed columns and weights. */
+ * (indptr/indices/w) gives each row's observed columns and weights. With `loss` not NULL,
+ * loss[u − lo] receives row u's part of the objective at the new x_u (tide_als_loss_part's
+ * terms), almost for free; sum it in order for a thread-independent total. */
 tide_status tide_als_gram(const float *Y, int64_t n, int k, double reg, float *YtY);
 tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const float *Y, int k,
                                 const int64_t *indptr, const int32_t *indices, const float *w,
-                                int64_t lo, int64_t hi, float *X);
+                                int64_t lo, int64_t hi, float *X, double *loss);
 /* Rows [lo, hi)'s part of the ALS objective: Σ_u [Σ_i c_ui (p_ui − x_u·y_i)² + λ|x_u|²] over
  * all items, with YtY = YᵀY + λI; the caller adds λΣ|y_i|² and sums parts across ranks. */
 double tide_als_loss_part(const tide_mf_params *p, const float *X, const float *Y, const float *YtY,

@@ -43,14 +43,20 @@ tide_status tide_als_gram(const float *Y, int64_t n, int k, double reg, float *Y
 static inline void symv(const float *A, const float *x, float *restrict y, int k) {
     int a0 = 0;
     for (; a0 + 32 <= k; a0 += 32) { /* 32 outputs stay in registers across the b loop */
-        float acc[32] = {0};
+        tide_v8 y0 = {0}, y1 = {0}, y2 = {0}, y3 = {0};
         for (int b = 0; b < k; b++) {
             const float *row = A + (size_t)b * k + a0;
             float xb = x[b];
-#pragma omp simd
-            for (int j = 0; j < 32; j++) acc[j] += xb * row[j];
+            tide_v8 xv = {xb, xb, xb, xb, xb, xb, xb, xb};
+            y0 += xv * *(const tide_v8u *)row;
+            y1 += xv * *(const tide_v8u *)(row + 8);
+            y2 += xv * *(const tide_v8u *)(row + 16);
+            y3 += xv * *(const tide_v8u *)(row + 24);
         }
-        memcpy(y + a0, acc, sizeof acc);
+        *(tide_v8u *)(y + a0) = y0;
+        *(tide_v8u *)(y + a0 + 8) = y1;
+        *(tide_v8u *)(y + a0 + 16) = y2;
+        *(tide_v8u *)(y + a0 + 24) = y3;
     }
     if (a0 < k) {
         memset(y + a0, 0, (size_t)(k - a0) * sizeof *y);
@@ -58,27 +64,45 @@ static inline void symv(const float *A, const float *x, float *restrict y, int k
     }
 }
 
+/* Row u's part of the objective once x is final: xᵀ(YᵀY + λI)x + Σ_obs (c − 2c·s + (c − 1)s²),
+ * s = x·y (the rows come from the gathered buffer when there is one, so this costs one pass
+ * over cached data instead of a separate pass over the whole matrix). */
+static inline double row_loss(const float *YtY, const float *Y, const float *G, int k, float alpha, const int32_t *idx,
+                              const float *w, int64_t n, const float *x, float *tmp) {
+    symv(YtY, x, tmp, k);
+    double l = tide_vdot(x, tmp, k);
+    for (int64_t j = 0; j < n; j++) {
+        const float *y = G ? G + (size_t)j * k : Y + (size_t)idx[j] * k;
+        double c1 = alpha * w[j], c = 1 + c1, d = tide_vdot(y, x, k);
+        l += c - 2 * c * d + c1 * d * d;
+    }
+    return l;
+}
+
+/* One row's CG solve. The row's observed factors are gathered into `G` (n×k, contiguous)
+ * during the residual pass, so the CG passes stream them from cache instead of chasing
+ * scattered rows again; `G` NULL falls back to the scattered rows (very long rows). */
 TIDE_MULTIVERSION
-static void cg_row(const float *YtY, const float *Y, int k, int steps, float alpha, const int32_t *idx,
-                   const float *w, int64_t n, float *x, float *r, float *p, float *Ap) {
+static double cg_row(const float *YtY, const float *Y, int k, int steps, float alpha, const int32_t *idx,
+                     const float *w, int64_t n, float *x, float *r, float *p, float *Ap, float *G, int want_loss) {
     symv(YtY, x, r, k);
     for (int a = 0; a < k; a++) r[a] = -r[a];
     for (int64_t j = 0; j < n; j++) {
         const float *y = Y + (size_t)idx[j] * k;
-        if (j + 4 < n) { /* the rows are scattered: fetch ahead (the CG steps then hit cache) */
+        if (j + 4 < n) { /* the rows are scattered: fetch ahead */
             const char *q = (const char *)(Y + (size_t)idx[j + 4] * k);
             for (int off = 0; off < k * 4; off += 64) __builtin_prefetch(q + off);
         }
+        if (G) memcpy(G + (size_t)j * k, y, (size_t)k * sizeof *y);
         float c1 = alpha * w[j];
         tide_vaxpy((1.0f + c1) - c1 * tide_vdot(y, x, k), y, r, k);
     }
     memcpy(p, r, (size_t)k * sizeof *p);
     float rsold = tide_vdot(r, r, k);
-    if (rsold < 1e-20f) return;
-    for (int s = 0; s < steps; s++) {
+    for (int s = 0; s < steps && rsold >= 1e-20f; s++) {
         symv(YtY, p, Ap, k);
         for (int64_t j = 0; j < n; j++) {
-            const float *y = Y + (size_t)idx[j] * k;
+            const float *y = G ? G + (size_t)j * k : Y + (size_t)idx[j] * k;
             float c1 = alpha * w[j];
             tide_vaxpy(c1 * tide_vdot(y, p, k), y, Ap, k);
         }
@@ -93,7 +117,11 @@ static void cg_row(const float *YtY, const float *Y, int k, int steps, float alp
         for (int d = 0; d < k; d++) p[d] = r[d] + beta * p[d];
         rsold = rsnew;
     }
+    return want_loss ? row_loss(YtY, Y, G, k, alpha, idx, w, n, x, Ap) : 0;
 }
+
+/* Rows longer than this are not gathered (bounds the per-thread buffer). */
+#define CG_GATHER_MAX 65536
 
 #define CHOL_CHUNK 256
 
@@ -119,7 +147,7 @@ static int chol_row(const float *YtY, const float *Y, int k, float alpha, const 
 
 tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const float *Y, int k,
                                 const int64_t *indptr, const int32_t *indices, const float *w, int64_t lo,
-                                int64_t hi, float *X) {
+                                int64_t hi, float *X, double *loss) {
     tide_status st = TIDE_OK;
     int failed = 0;
     int64_t bad_row = -1;
@@ -127,7 +155,8 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
     int chol = p->solver == TIDE_ALS_CHOLESKY;
 #pragma omp parallel
     {
-        float *buf = NULL;
+        float *buf = NULL, *G = NULL;
+        int64_t gcap = 0;
         size_t need = chol ? ((size_t)k * k + (size_t)CHOL_CHUNK * k) : (size_t)3 * k;
         buf = malloc(need * sizeof *buf);
         if (!buf) {
@@ -145,11 +174,22 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
 #pragma omp critical(tide_als_fail)
                     if (bad_row < 0 || u < bad_row) bad_row = u;
                 }
+                if (loss) loss[u - lo] = row_loss(YtY, Y, NULL, k, alpha, indices + b, w + b, n, x, buf);
             } else {
-                cg_row(YtY, Y, k, p->cg_steps, alpha, indices + b, w + b, n, x, buf, buf + k, buf + 2 * k);
+                if (n > gcap && n <= CG_GATHER_MAX) {
+                    /* grow geometrically; on failure just run without gathering */
+                    int64_t nc = n > 2 * gcap ? n : 2 * gcap;
+                    if (nc > CG_GATHER_MAX) nc = CG_GATHER_MAX;
+                    float *g = realloc(G, (size_t)nc * k * sizeof *g);
+                    if (g) { G = g; gcap = nc; }
+                }
+                double l = cg_row(YtY, Y, k, p->cg_steps, alpha, indices + b, w + b, n, x, buf, buf + k,
+                                  buf + 2 * k, n <= gcap ? G : NULL, loss != NULL);
+                if (loss) loss[u - lo] = l;
             }
         }
         free(buf);
+        free(G);
     }
     if (failed) st = tide_error(TIDE_ERR_NOMEM, "ALS: out of memory for per-thread buffers");
     else if (bad_row >= 0)

@@ -80,6 +80,7 @@ static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *
     tide_mf_state s;
     memset(&s, 0, sizeof s);
     float *YtY = NULL;
+    double *rowloss = NULL;
     tide_bpr_state *bpr = NULL;
     s.U = tide_malloc(su * sizeof(float) + 1);
     s.V = tide_malloc(si * sizeof(float) + 1);
@@ -91,6 +92,10 @@ static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *
         if (!als) s.bbias = tide_calloc((size_t)ni + 1, sizeof(float));
     }
     YtY = tide_malloc((size_t)k * k * sizeof(float));
+    if (als && !(rowloss = tide_malloc(((size_t)ni + 1) * sizeof *rowloss))) {
+        st = TIDE_ERR_NOMEM;
+        goto done;
+    }
     if (!s.U || !s.V || !s.log || (!als && !s.bias) || (o->valid && (!s.bU || !s.bV || (!als && !s.bbias))) || !YtY) {
         st = tide_error(TIDE_ERR_NOMEM, "out of memory for %lld×%d and %lld×%d factors", (long long)nu, k, (long long)ni, k);
         goto done;
@@ -138,17 +143,19 @@ static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *
         if (als) {
             /* Users against the item Gram matrix (computed at the end of the previous
              * iteration), then items against the users'. */
-            if ((st = tide_als_solve_rows(p, YtY, s.V, k, ds->indptr, ds->items, uw, ulo, uhi, s.U)) ||
+            if ((st = tide_als_solve_rows(p, YtY, s.V, k, ds->indptr, ds->items, uw, ulo, uhi, s.U, NULL)) ||
                 (st = tide_mf_dist_allgather_rows(s.U, nu, k)))
                 goto done;
             tide_als_gram(s.U, nu, k, p->regularization, YtY);
-            if ((st = tide_als_solve_rows(p, YtY, s.U, k, ds->item_indptr, ds->item_users, iw, ilo, ihi, s.V)) ||
+            /* The item step also yields the objective at (U, new V), by items. */
+            if ((st = tide_als_solve_rows(p, YtY, s.U, k, ds->item_indptr, ds->item_users, iw, ilo, ihi, s.V, rowloss)) ||
                 (st = tide_mf_dist_allgather_rows(s.V, ni, k)))
                 goto done;
             tide_als_gram(s.V, ni, k, p->regularization, YtY);
-            double parts[1] = {tide_als_loss_part(p, s.U, s.V, YtY, k, ds->indptr, ds->items, uw, ulo, uhi)};
+            double parts[1] = {0};
+            for (int64_t i = 0; i < ihi - ilo; i++) parts[0] += rowloss[i];
             if ((st = tide_mf_dist_sum(parts, 1))) goto done;
-            loss = (parts[0] + p->regularization * sumsq(s.V, si)) / ((double)nu * (double)ni);
+            loss = (parts[0] + p->regularization * sumsq(s.U, su)) / ((double)nu * (double)ni);
             cJSON_AddNumberToObject(e, "loss", loss);
         } else {
             double acc;
@@ -207,6 +214,7 @@ done:
     free(s.U); free(s.V); free(s.bias); free(s.bU); free(s.bV); free(s.bbias);
     if (s.log) cJSON_Delete(s.log);
     free(YtY);
+    free(rowloss);
     tide_bpr_free(bpr);
     return st;
 }

@@ -27,15 +27,22 @@ static void als_run(const tide_dataset *ds, const tide_mf_params *p, int iters, 
     tide_mf_init_factors(V, ds->n_items, k, p->init_scale, 0, p->seed, 2);
     for (int it = 0; it < iters; it++) {
         tide_als_gram(V, ds->n_items, k, p->regularization, G);
-        CHECK_OK(tide_als_solve_rows(p, G, V, k, ds->indptr, ds->items, uw, 0, ds->n_users, U));
+        CHECK_OK(tide_als_solve_rows(p, G, V, k, ds->indptr, ds->items, uw, 0, ds->n_users, U, NULL));
         tide_als_gram(U, ds->n_users, k, p->regularization, G);
-        CHECK_OK(tide_als_solve_rows(p, G, U, k, ds->item_indptr, ds->item_users, iw, 0, ds->n_items, V));
+        double *rl = calloc(ds->n_items, sizeof *rl);
+        CHECK_OK(tide_als_solve_rows(p, G, U, k, ds->item_indptr, ds->item_users, iw, 0, ds->n_items, V, rl));
         if (loss) {
+            /* the same objective two ways: by users (loss_part) and by items (the solve's by-product) */
+            double byitem = 0;
+            for (int64_t i = 0; i < ds->n_items; i++) byitem += rl[i];
+            for (int64_t q = 0; q < ds->n_users * k; q++) byitem += p->regularization * U[q] * U[q];
             tide_als_gram(V, ds->n_items, k, p->regularization, G);
             double l = tide_als_loss_part(p, U, V, G, k, ds->indptr, ds->items, uw, 0, ds->n_users);
             for (int64_t q = 0; q < ds->n_items * k; q++) l += p->regularization * V[q] * V[q];
+            CHECK_NEAR(byitem, l, 1e-4 * l);
             loss[it] = l;
         }
+        free(rl);
     }
     free(uw); free(iw); free(G);
 }
@@ -85,8 +92,8 @@ static void test_cg_vs_cholesky(void) {
     CHECK_OK(tide_mf_weights(&ds, &pc.decay, &uw, NULL));
     tide_mf_init_factors(V, 50, k, 1.0, 0, 1, 2);
     tide_als_gram(V, 50, k, pc.regularization, G);
-    CHECK_OK(tide_als_solve_rows(&pc, G, V, k, ds.indptr, ds.items, uw, 0, 100, U1));
-    CHECK_OK(tide_als_solve_rows(&pg, G, V, k, ds.indptr, ds.items, uw, 0, 100, U2));
+    CHECK_OK(tide_als_solve_rows(&pc, G, V, k, ds.indptr, ds.items, uw, 0, 100, U1, NULL));
+    CHECK_OK(tide_als_solve_rows(&pg, G, V, k, ds.indptr, ds.items, uw, 0, 100, U2, NULL));
     double md = 0;
     for (int q = 0; q < 100 * k; q++) md = fmax(md, fabs(U1[q] - U2[q]));
     CHECK(md < 1e-3);
