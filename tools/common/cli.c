@@ -163,11 +163,11 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
         /* Common options first. */
         if ((name && strcmp(name, "help") == 0) || sh == 'h') {
             print_help(spec);
-            return 0;
+            return cli_finish(spec, 0);
         }
         if (name && strcmp(name, "version") == 0) {
             printf("%s %s\n", spec->program, tide_version());
-            return 0;
+            return cli_finish(spec, 0);
         }
         if ((name && strcmp(name, "quiet") == 0) || sh == 'q') { c->quiet = 1; continue; }
         if ((name && strcmp(name, "verbose") == 0) || sh == 'v') { c->verbose = 1; continue; }

@@ -1,0 +1,41 @@
+/* tide/synth.h — a seeded generator of realistic-looking behaviour logs (zstd's datagen idea):
+ * users whose interests drift between topics over time, a catalog with readable titles and
+ * categories, view/cart/purchase events, and user-written text (search queries and short
+ * reviews). It makes the sample in data/ and the large inputs of the benchmarks. The same seed
+ * and parameters always give byte-identical files. */
+#ifndef TIDE_SYNTH_H
+#define TIDE_SYNTH_H
+
+#include "tide/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    int64_t users;        /* number of users */
+    int64_t items;        /* catalog size */
+    int64_t events;       /* approximate total interactions */
+    int topics;           /* 1 .. tide_synth_max_topics() */
+    int64_t t_start;      /* epoch seconds of the first possible event */
+    int64_t t_end;        /* epoch seconds of the last possible event */
+    double drift;         /* probability that a user's interests change (once or twice) */
+    double text_rate;     /* text events per interaction */
+    int catalog;          /* also write items.csv and text_events.csv */
+    uint64_t seed;
+} tide_synth_params;
+
+void tide_synth_params_default(tide_synth_params *p);
+/* NULL if valid, else a message. */
+const char *tide_synth_params_check(const tide_synth_params *p);
+int tide_synth_max_topics(void);
+
+/* Write interactions.csv (user_id,item_id,timestamp,event) and, with catalog, items.csv
+ * (item_id,title,category) and text_events.csv (user_id,item_id,timestamp,text) into dir, each
+ * atomically. The interactions are in time order per user, users one after another. */
+tide_status tide_synth_write(const tide_synth_params *p, const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
