@@ -2,7 +2,8 @@
  * dataset directories, every rating an implicit interaction of weight 1, users and items in
  * first-appearance order. With --leave-last it writes OUT/train, OUT/valid, OUT/test by the
  * reference protocol of ../shared/data/README.md (per user, events ordered by (timestamp, line
- * order); test = the last event, valid = the second last). Stands in for tide-ingest/tide-split
+ * order); test = the last event, valid = the second last), and OUT/trainvalid = train + valid
+ * (what a final model trains on before the test). Stands in for tide-ingest/tide-split
  * until those land; built by bench/train-mf/run.sh against build/libtide.a. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -85,21 +86,24 @@ int main(int argc, char **argv) {
     if (!split) rc = save(argv[2], uids, nu, iids, ni, e, n);
     else {
         ev *tr = malloc(n * sizeof *tr), *va = malloc(nu * sizeof *va), *te = malloc(nu * sizeof *te);
-        int64_t a = 0, b = 0, c = 0;
+        ev *tv = malloc(n * sizeof *tv);
+        int64_t a = 0, b = 0, c = 0, d = 0;
         for (int64_t k = 0; k < n;) {
             int64_t j = k;
             while (j < n && e[j].u == e[k].u) j++;
             for (int64_t q = k; q < j; q++) {
                 if (q == j - 1 && j - k >= 3) te[c++] = e[q];
-                else if (q == j - 2 && j - k >= 3) va[b++] = e[q];
-                else tr[a++] = e[q];
+                else if (q == j - 2 && j - k >= 3) { va[b++] = e[q]; tv[d++] = e[q]; }
+                else { tr[a++] = e[q]; tv[d++] = e[q]; }
             }
             k = j;
         }
         tide_mkdirs(argv[2]);
         char *p1 = tide_path_join(argv[2], "train"), *p2 = tide_path_join(argv[2], "valid"), *p3 = tide_path_join(argv[2], "test");
-        rc = save(p1, uids, nu, iids, ni, tr, a) || save(p2, uids, nu, iids, ni, va, b) || save(p3, uids, nu, iids, ni, te, c);
-        free(p1); free(p2); free(p3); free(tr); free(va); free(te);
+        char *p4 = tide_path_join(argv[2], "trainvalid");
+        rc = save(p1, uids, nu, iids, ni, tr, a) || save(p2, uids, nu, iids, ni, va, b) || save(p3, uids, nu, iids, ni, te, c) ||
+             save(p4, uids, nu, iids, ni, tv, d);
+        free(p1); free(p2); free(p3); free(p4); free(tr); free(va); free(te); free(tv);
     }
     for (int64_t k = 0; k < nu; k++) free(uids[k]);
     for (int64_t k = 0; k < ni; k++) free(iids[k]);

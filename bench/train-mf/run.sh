@@ -13,11 +13,13 @@ libs="-lopenblas -llapacke -lcjson -lutf8proc -lz -lm -fopenmp"
 cc -O2 -Iinclude -I/usr/include/x86_64-linux-gnu/openblas-pthread bench/train-mf/csv2ds.c build/libtide.a $libs -o "$tmp/csv2ds"
 cc -O2 -I/usr/include/x86_64-linux-gnu/openblas-pthread bench/train-mf/sgemm.c -lopenblas -o "$tmp/sgemm"
 [ -d "$tmp/ml-latest-small" ] || "$tmp/csv2ds" ../shared/data/ml-latest-small/ratings.csv "$tmp/ml-latest-small" --leave-last
-data=(--data "$tmp/ml-latest-small")
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d)"
+gf=$("$tmp/sgemm" "$threads")
+"$py" bench/train-mf/bench.py --tide build/bin/tide-train-mf --data "$tmp/ml-latest-small" --threads "$threads" \
+    --tmp "$tmp" --sgemm-gflops "$gf" --iterations 10 --repeat 3 --bpr --ease
 if [ $big -eq 1 ]; then
     [ -d "$tmp/ml20m-shaped" ] || build/tests/test-mf-synth --split "$tmp/ml20m-shaped" 138000 27000 10000000 20 1.0
-    data+=(--data "$tmp/ml20m-shaped")
+    # EASE is left out here: 27,000 items need a 2.9 GB Gram matrix and ~7 TFLOP of Cholesky.
+    "$py" bench/train-mf/bench.py --tide build/bin/tide-train-mf --data "$tmp/ml20m-shaped" --threads "$threads" \
+        --tmp "$tmp" --sgemm-gflops "$gf" --iterations 4 --repeat 2 --bpr
 fi
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d)"
-"$py" bench/train-mf/bench.py --tide build/bin/tide-train-mf "${data[@]}" --threads "$threads" --tmp "$tmp" \
-    --sgemm-gflops "$("$tmp/sgemm" "$threads")" --bpr --ease

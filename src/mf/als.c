@@ -65,8 +65,7 @@ static inline void symv(const float *A, const float *x, float *restrict y, int k
 }
 
 /* Row u's part of the objective once x is final: xᵀ(YᵀY + λI)x + Σ_obs (c − 2c·s + (c − 1)s²),
- * s = x·y (the rows come from the gathered buffer when there is one, so this costs one pass
- * over cached data instead of a separate pass over the whole matrix). */
+ * s = x·y (the exact solver's path; CG gets it from its residual instead). */
 static inline double row_loss(const float *YtY, const float *Y, const float *G, int k, float alpha, const int32_t *idx,
                               const float *w, int64_t n, const float *x, float *tmp) {
     symv(YtY, x, tmp, k);
@@ -84,9 +83,11 @@ static inline double row_loss(const float *YtY, const float *Y, const float *G, 
  * scattered rows again; `G` NULL falls back to the scattered rows (very long rows). */
 TIDE_MULTIVERSION
 static double cg_row(const float *YtY, const float *Y, int k, int steps, float alpha, const int32_t *idx,
-                     const float *w, int64_t n, float *x, float *r, float *p, float *Ap, float *G, int want_loss) {
+                     const float *w, int64_t n, float *x, float *r, float *p, float *Ap, float *G, float *bv) {
     symv(YtY, x, r, k);
     for (int a = 0; a < k; a++) r[a] = -r[a];
+    double csum = 0;
+    if (bv) memset(bv, 0, (size_t)k * sizeof *bv);
     for (int64_t j = 0; j < n; j++) {
         const float *y = Y + (size_t)idx[j] * k;
         if (j + 4 < n) { /* the rows are scattered: fetch ahead */
@@ -96,6 +97,10 @@ static double cg_row(const float *YtY, const float *Y, int k, int steps, float a
         if (G) memcpy(G + (size_t)j * k, y, (size_t)k * sizeof *y);
         float c1 = alpha * w[j];
         tide_vaxpy((1.0f + c1) - c1 * tide_vdot(y, x, k), y, r, k);
+        if (bv) {
+            tide_vaxpy(1.0f + c1, y, bv, k);
+            csum += 1.0 + c1;
+        }
     }
     memcpy(p, r, (size_t)k * sizeof *p);
     float rsold = tide_vdot(r, r, k);
@@ -117,7 +122,9 @@ static double cg_row(const float *YtY, const float *Y, int k, int steps, float a
         for (int d = 0; d < k; d++) p[d] = r[d] + beta * p[d];
         rsold = rsnew;
     }
-    return want_loss ? row_loss(YtY, Y, G, k, alpha, idx, w, n, x, Ap) : 0;
+    /* The objective part xᵀAx − 2bᵀx + Σc with Ax = b − r (r is kept by the CG recurrence):
+     * Σc − xᵀr − bᵀx, no extra matvec or pass over the rows. */
+    return bv ? csum - (double)tide_vdot(x, r, k) - (double)tide_vdot(bv, x, k) : 0;
 }
 
 /* Rows longer than this are not gathered (bounds the per-thread buffer). */
@@ -157,7 +164,7 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
     {
         float *buf = NULL, *G = NULL;
         int64_t gcap = 0;
-        size_t need = chol ? ((size_t)k * k + (size_t)CHOL_CHUNK * k) : (size_t)3 * k;
+        size_t need = chol ? ((size_t)k * k + (size_t)CHOL_CHUNK * k) : (size_t)4 * k;
         buf = malloc(need * sizeof *buf);
         if (!buf) {
 #pragma omp atomic write
@@ -184,7 +191,7 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
                     if (g) { G = g; gcap = nc; }
                 }
                 double l = cg_row(YtY, Y, k, p->cg_steps, alpha, indices + b, w + b, n, x, buf, buf + k,
-                                  buf + 2 * k, n <= gcap ? G : NULL, loss != NULL);
+                                  buf + 2 * k, n <= gcap ? G : NULL, loss ? buf + 3 * k : NULL);
                 if (loss) loss[u - lo] = l;
             }
         }

@@ -80,8 +80,12 @@ tide_status tide_ease_fit(const tide_dataset *ds, const float *uw, double lambda
         return tide_error(TIDE_ERR_INTERNAL, "EASE: Cholesky factorisation failed (LAPACK info %d); raise --lambda", (int)info);
     }
     /* P's upper triangle (row-major) is valid; mirror it, then B_ij = −P_ij / P_jj, B_ii = 0. */
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < i; j++) G[(size_t)i * n + j] = G[(size_t)j * n + i];
+    /* In 64×64 tiles: a plain column walk would miss the cache on every element. */
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t i0 = 0; i0 < n; i0 += 64)
+        for (int64_t j0 = 0; j0 <= i0; j0 += 64)
+            for (int64_t i = i0; i < i0 + 64 && i < n; i++)
+                for (int64_t j = j0; j < j0 + 64 && j < i; j++) G[(size_t)i * n + j] = G[(size_t)j * n + i];
     float *dinv = tide_malloc((size_t)n * sizeof *dinv + 1);
     if (!dinv) {
         free(G);
