@@ -12,20 +12,21 @@
 
 #include "mf-internal.h"
 
+typedef struct { int32_t u, i; } tide_bpr_pair;
+
 struct tide_bpr_state {
     const tide_dataset *ds;
     int T;
     int64_t *ushard;        /* [T+1] user shard bounds (balanced by interactions) */
     int64_t *ishard;        /* [T+1] item shard bounds (balanced by count) */
     int64_t *block_ptr;     /* [T*T+1] start of block (a, b) in `block` */
-    int64_t *block;         /* interaction indices, grouped by block */
-    int32_t *user_of;       /* [nnz] user of each interaction */
+    tide_bpr_pair *block;   /* (user, item) of every interaction, grouped by block */
     int32_t *sorted;        /* [nnz] each user's items, sorted (negative check) */
 };
 
 void tide_bpr_free(tide_bpr_state *s) {
     if (!s) return;
-    free(s->ushard); free(s->ishard); free(s->block_ptr); free(s->block); free(s->user_of); free(s->sorted);
+    free(s->ushard); free(s->ishard); free(s->block_ptr); free(s->block); free(s->sorted);
     free(s);
 }
 
@@ -59,11 +60,10 @@ tide_status tide_bpr_init(const tide_dataset *ds, const float *uw, int threads, 
     s->ushard = tide_malloc(((size_t)T + 1) * sizeof(int64_t));
     s->ishard = tide_malloc(((size_t)T + 1) * sizeof(int64_t));
     s->block_ptr = tide_calloc((size_t)T * T + 1, sizeof(int64_t));
-    s->block = tide_malloc((size_t)nnz * sizeof(int64_t) + 1);
-    s->user_of = tide_malloc((size_t)nnz * sizeof(int32_t) + 1);
+    s->block = tide_malloc((size_t)nnz * sizeof(tide_bpr_pair) + 1);
     s->sorted = tide_malloc((size_t)nnz * sizeof(int32_t) + 1);
     int64_t *pos = tide_malloc(((size_t)T * T + 1) * sizeof(int64_t));
-    if (!s->ushard || !s->ishard || !s->block_ptr || !s->block || !s->user_of || !s->sorted || !pos) {
+    if (!s->ushard || !s->ishard || !s->block_ptr || !s->block || !s->sorted || !pos) {
         free(pos);
         tide_bpr_free(s);
         return TIDE_ERR_NOMEM;
@@ -82,7 +82,6 @@ tide_status tide_bpr_init(const tide_dataset *ds, const float *uw, int threads, 
     for (int a = 0; a < T; a++)
         for (int64_t v = s->ushard[a]; v < s->ushard[a + 1]; v++)
             for (int64_t k = ds->indptr[v]; k < ds->indptr[v + 1]; k++) {
-                s->user_of[k] = (int32_t)v;
                 s->block_ptr[a * T + item_shard(s, ds->items[k]) + 1]++;
             }
     for (int b = 0; b < T * T; b++) s->block_ptr[b + 1] += s->block_ptr[b];
@@ -90,13 +89,39 @@ tide_status tide_bpr_init(const tide_dataset *ds, const float *uw, int threads, 
     for (int a = 0; a < T; a++)
         for (int64_t v = s->ushard[a]; v < s->ushard[a + 1]; v++)
             for (int64_t k = ds->indptr[v]; k < ds->indptr[v + 1]; k++)
-                s->block[pos[a * T + item_shard(s, ds->items[k])]++] = k;
+                s->block[pos[a * T + item_shard(s, ds->items[k])]++] = (tide_bpr_pair){(int32_t)v, ds->items[k]};
     free(pos);
     memcpy(s->sorted, ds->items, (size_t)nnz * sizeof(int32_t));
     for (int64_t v = 0; v < ds->n_users; v++)
         qsort(s->sorted + ds->indptr[v], (size_t)(ds->indptr[v + 1] - ds->indptr[v]), sizeof(int32_t), cmp_i32);
     *out = s;
     return TIDE_OK;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define TIDE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define TIDE_MULTIVERSION
+#endif
+
+/* One SGD step on the triple (u, i, j); the three rows are distinct (j is not a positive of u,
+ * i is), hence `restrict`, which lets the loops vectorise. Returns the margin d. */
+TIDE_MULTIVERSION
+static float bpr_step(float *restrict x, float *restrict vi, float *restrict vj, float *bi, float *bj, int k,
+                      float lr, float reg) {
+    float d = *bi - *bj;
+    d += tide_vdot(x, vi, k) - tide_vdot(x, vj, k);
+    float z = 1.0f / (1.0f + expf(d)); /* σ(−d): the gradient scale of ln σ(d) */
+#pragma omp simd
+    for (int f = 0; f < k; f++) {
+        float xf = x[f], vif = vi[f], vjf = vj[f];
+        x[f] = xf + lr * (z * (vif - vjf) - reg * xf);
+        vi[f] = vif + lr * (z * xf - reg * vif);
+        vj[f] = vjf + lr * (-z * xf - reg * vjf);
+    }
+    *bi += lr * (z - reg * *bi);
+    *bj += lr * (-z - reg * *bj);
+    return d;
 }
 
 static int has_item(const int32_t *a, int64_t n, int32_t x) {
@@ -129,29 +154,43 @@ tide_status tide_bpr_epoch(tide_bpr_state *s, const tide_mf_params *p, int epoch
             tide_rng g = tide_rng_seed(p->seed, 0x6270720000ULL + (uint64_t)epoch, (uint64_t)sub * (uint64_t)T + (uint64_t)t);
             double l = 0;
             int64_t ok = 0, n = 0;
+            /* Sampling is latency-bound (random rows everywhere): draw positions LOOK steps
+             * ahead and prefetch what each sample will touch, in two stages. */
+            enum { LOOK = 8, MASK = 15 };
+            int64_t ring[MASK + 1];
+            tide_bpr_pair pr[MASK + 1];
+            int32_t neg[MASK + 1]; /* first negative candidate, drawn with the positive */
+            for (int64_t q = 0; q < bn && q < 2 * LOOK; q++) ring[q] = (int64_t)tide_rng_below(&g, (uint64_t)bn);
+            for (int64_t q = 0; q < bn && q < LOOK && isz > 0; q++) {
+                pr[q] = s->block[b0 + ring[q]];
+                neg[q] = (int32_t)(ilo + (int64_t)tide_rng_below(&g, (uint64_t)isz));
+            }
             for (int64_t q = 0; q < bn && isz > 0; q++) {
-                int64_t kk = s->block[b0 + (int64_t)tide_rng_below(&g, (uint64_t)bn)];
-                int32_t u = s->user_of[kk], i = ds->items[kk];
+                if (q + 2 * LOOK < bn) {
+                    int64_t r = (int64_t)tide_rng_below(&g, (uint64_t)bn);
+                    ring[(q + 2 * LOOK) & MASK] = r;
+                    __builtin_prefetch(s->block + b0 + r);
+                }
+                if (q + LOOK < bn) {
+                    tide_bpr_pair nx = s->block[b0 + ring[(q + LOOK) & MASK]];
+                    pr[(q + LOOK) & MASK] = nx;
+                    int32_t c = (int32_t)(ilo + (int64_t)tide_rng_below(&g, (uint64_t)isz));
+                    neg[(q + LOOK) & MASK] = c;
+                    __builtin_prefetch(V + (size_t)c * k);
+                    __builtin_prefetch(U + (size_t)nx.u * k);
+                    __builtin_prefetch(V + (size_t)nx.i * k);
+                    __builtin_prefetch(ds->indptr + nx.u);
+                }
+                int32_t u = pr[q & MASK].u, i = pr[q & MASK].i;
                 const int32_t *row = s->sorted + ds->indptr[u];
                 int64_t rn = ds->indptr[u + 1] - ds->indptr[u];
                 int32_t j = -1;
                 for (int tries = 0; tries < 8; tries++) {
-                    int32_t c = (int32_t)(ilo + (int64_t)tide_rng_below(&g, (uint64_t)isz));
+                    int32_t c = tries == 0 ? neg[q & MASK] : (int32_t)(ilo + (int64_t)tide_rng_below(&g, (uint64_t)isz));
                     if (!has_item(row, rn, c)) { j = c; break; }
                 }
                 if (j < 0) continue;
-                float *x = U + (size_t)u * k, *vi = V + (size_t)i * k, *vj = V + (size_t)j * k;
-                float d = bias[i] - bias[j];
-                for (int f = 0; f < k; f++) d += x[f] * (vi[f] - vj[f]);
-                float z = 1.0f / (1.0f + expf(d)); /* σ(−d): the gradient scale of ln σ(d) */
-                for (int f = 0; f < k; f++) {
-                    float xf = x[f], vif = vi[f], vjf = vj[f];
-                    x[f] += lr * (z * (vif - vjf) - reg * xf);
-                    vi[f] += lr * (z * xf - reg * vif);
-                    vj[f] += lr * (-z * xf - reg * vjf);
-                }
-                bias[i] += lr * (z - reg * bias[i]);
-                bias[j] += lr * (-z - reg * bias[j]);
+                float d = bpr_step(U + (size_t)u * k, V + (size_t)i * k, V + (size_t)j * k, bias + i, bias + j, k, lr, reg);
                 l += d > 0 ? log1p(exp(-(double)d)) : -(double)d + log1p(exp((double)d));
                 ok += d > 0;
                 n++;
