@@ -27,13 +27,15 @@ def main():
     ap.add_argument("--tide", required=True); ap.add_argument("--split", required=True)
     ap.add_argument("--tmp", default="/tmp/tide-accuracy"); ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="smaller grids")
+    ap.add_argument("--only", default="", help="run only methods whose name starts with this")
     a = ap.parse_args()
     os.makedirs(a.tmp, exist_ok=True)
     S = a.split
     hl = ["1h", "1d", "7d", "30d", "180d"]
     grids = {
         "popularity": [["--algo", "pop"]],
-        "popularity, decayed": [["--algo", "pop", "--half-life", h] for h in ["7d", "30d", "90d", "365d"]],
+        "popularity, decayed": [["--algo", "pop", "--half-life", h, "--as-of", r]
+                                for r in ["latest", "user"] for h in ["7d", "30d", "90d", "365d"]],
         "item-kNN (cosine)": [["--algo", "itemknn", "--neighbors", str(n)] for n in [20, 50, 100, 200]],
         "item-kNN, decayed": None,   # best static neighbours × half-lives, per-user reference
         "ALS, 64 factors": [["--algo", "als", "--factors", "64", "--iterations", "30", "--patience", "4",
@@ -46,6 +48,8 @@ def main():
     best = {}
     rows = []
     for name, grid in grids.items():
+        if not name.startswith(a.only):
+            continue
         if grid is None:
             static = [k for k in best if k.startswith(name.split(",")[0])][0]
             hls = hl if not (a.quick and name.startswith("EASE")) else ["1d", "7d", "30d"]
