@@ -8,7 +8,8 @@
  *   items.npy   i32 [nnz]   times.npy i64 [nnz] (seconds)   weights.npy f32 [nnz]
  *   events.npy  u8  [nnz]   index into manifest "event_names"
  *   item_indptr.npy i64 [n_items+1], item_users.npy i32, item_weights.npy f32,
- *   item_times.npy i64     item-major copy (rows sorted by (time, user-major position))
+ *   item_times.npy i64     item-major copy (within an item: by user index, then each
+ *                          user's (time, input order))
  *   item_text.jsonl     line n = JSON object {field: text} for item n ({} = no text)
  *   text_indptr.npy i64 [n_users+1], text_items.npy i32 (-1 = no item), text_times.npy i64,
  *   text_events.jsonl   line k = {"text": ...}: user text events, user-major, time-ordered

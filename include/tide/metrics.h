@@ -30,6 +30,13 @@ typedef struct {
 void tide_metrics_user(const int32_t *ranked, int64_t n_ranked, const int32_t *truth,
                        const float *gains, int64_t n_truth, int k, tide_metrics_at_k *out);
 
+/* The same metrics at several cutoffs in one pass: ks[n_k] ascending and >= 1, out[n_k].
+ * `ranked` may contain -1 entries (a rank absent from the input: matches nothing), so position
+ * i always means rank i+1. Identical to calling tide_metrics_user once per cutoff. */
+void tide_metrics_user_multi(const int32_t *ranked, int64_t n_ranked, const int32_t *truth,
+                             const float *gains, int64_t n_truth, const int *ks, int n_k,
+                             tide_metrics_at_k *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -62,3 +62,72 @@ void tide_metrics_user(const int32_t *ranked, int64_t n_ranked, const int32_t *t
     m.hit = hits > 0 ? 1 : 0;
     *out = m;
 }
+
+/* 1 / log2(i + 2) for the first positions, computed once (the discount of every DCG). */
+#define DISC_CACHE 1024
+static double g_disc[DISC_CACHE];
+static int g_disc_ready;
+
+static double discount(int64_t i) {
+    if (i < DISC_CACHE) {
+        if (!g_disc_ready) {
+            /* Benign race: every thread writes the same values. */
+            for (int j = 0; j < DISC_CACHE; j++) g_disc[j] = 1.0 / log2((double)j + 2.0);
+            g_disc_ready = 1;
+        }
+        return g_disc[i];
+    }
+    return 1.0 / log2((double)i + 2.0);
+}
+
+static void finish_at(double hits, double dcg, double ap, double rr, double idcg, int k,
+                      int64_t n_truth, tide_metrics_at_k *m) {
+    m->precision = hits / (double)k;
+    m->recall = hits / (double)n_truth;
+    m->f1 = m->precision + m->recall > 0 ? 2 * m->precision * m->recall / (m->precision + m->recall) : 0;
+    m->ndcg = idcg > 0 ? dcg / idcg : 0;
+    m->ap = ap / (double)n_truth;
+    m->rr = rr;
+    m->hit = hits > 0 ? 1 : 0;
+}
+
+void tide_metrics_user_multi(const int32_t *ranked, int64_t n_ranked, const int32_t *truth,
+                             const float *gains, int64_t n_truth, const int *ks, int n_k,
+                             tide_metrics_at_k *out) {
+    if (n_k <= 0) return;
+    if (n_truth <= 0) {
+        for (int j = 0; j < n_k; j++) out[j] = (tide_metrics_at_k){0};
+        return;
+    }
+    int kmax = ks[n_k - 1];
+    /* Ideal DCG at each cutoff: the largest gains first. */
+    float stackbuf[256];
+    float *g = NULL;
+    if (gains) {
+        g = n_truth <= 256 ? stackbuf : malloc((size_t)n_truth * sizeof *g);
+        if (g) {
+            for (int64_t i = 0; i < n_truth; i++) g[i] = gains[i];
+            qsort(g, (size_t)n_truth, sizeof *g, cmp_desc);
+        }
+    }
+    double hits = 0, dcg = 0, ap = 0, rr = 0, idcg = 0;
+    int64_t lim = n_ranked < kmax ? n_ranked : kmax;
+    int j = 0;
+    for (int64_t i = 0; i < kmax && j < n_k; i++) {
+        if (i < lim && ranked[i] >= 0) {
+            int64_t t = find_truth(truth, n_truth, ranked[i]);
+            if (t >= 0) {
+                hits += 1;
+                dcg += (gains ? (double)gains[t] : 1.0) * discount(i);
+                ap += hits / (double)(i + 1);
+                if (rr == 0) rr = 1.0 / (double)(i + 1);
+            }
+        }
+        if (i < n_truth) idcg += (gains ? (g ? (double)g[i] : 0.0) : 1.0) * discount(i);
+        while (j < n_k && ks[j] == i + 1) {
+            finish_at(hits, dcg, ap, rr, idcg, ks[j], n_truth, &out[j]);
+            j++;
+        }
+    }
+    if (g && g != stackbuf) free(g);
+}
