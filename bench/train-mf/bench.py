@@ -83,7 +83,7 @@ def als_flops(X, k, steps):
         f += nnz * (steps + 1) * 4 * k           # per nonzero: dot + axpy
         f += rows * steps * 10 * k               # CG vector updates
         f += other * k * (k + 1)                 # Gram matrix (syrk)
-    return f + nu * 2 * k * k + nnz * 2 * k      # objective
+    return f + nnz * 2 * k + ni * 4 * k          # objective (from the item step's CG residual)
 
 def main():
     ap = argparse.ArgumentParser()

@@ -6,6 +6,9 @@
  * (and its item-major copy) with per-interaction weights w = dataset weight × time decay:
  *   decay(t) = 2^(-(t_ref - t) / half_life)     (1 when half_life is 0; t > t_ref counts as t_ref)
  * with t_ref = --as-of, or the dataset's latest event, or each user's own latest event.
+ * ALS, BPR and popularity are fitted on the decayed weights. EASE and item-kNN, which score a
+ * user from their history, fit the item-item model on undecayed weights (unless decay_fit) and
+ * apply the decay to the history at scoring: recency of the user, not of the co-occurrences.
  * ALS uses confidence c = 1 + alpha·w with preference 1 on observed pairs (Hu, Koren, Volinsky
  * 2008) and minimises Σ_u,i c_ui (p_ui − x_u·y_i)² + λ(Σ|x_u|² + Σ|y_i|²).
  * Results are deterministic for a given seed and thread count (docs/tide-train-mf.md says which
@@ -54,7 +57,9 @@ typedef struct {
     double bm25_k1, bm25_b;   /* itemknn, bm25 */
     double init_scale;        /* als, bpr: factors start uniform in [0, init_scale) (bpr: ±) */
     int patience;             /* with validation: stop after this many iterations without a new best */
-    tide_mf_decay decay;
+    tide_mf_decay decay;      /* als, bpr, pop: weights the fit; ease, itemknn: weights each user's
+                               * history when scoring, and the fit too with decay_fit */
+    int decay_fit;            /* ease, itemknn: fit the item-item model on decayed weights */
     uint64_t seed;
 } tide_mf_params;
 

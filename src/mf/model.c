@@ -50,6 +50,8 @@ cJSON *tide_mf_params_json(const tide_mf_params *p) {
         }
     }
     cJSON_AddNumberToObject(o, "half-life", p->decay.half_life);
+    if ((p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN) && p->decay.half_life > 0)
+        cJSON_AddBoolToObject(o, "decay-fit", p->decay_fit);
     cJSON_AddStringToObject(o, "as-of", asof_str(&p->decay, buf, sizeof buf));
     if (fa) cJSON_AddNumberToObject(o, "patience", p->patience);
     cJSON_AddNumberToObject(o, "seed", (double)p->seed);

@@ -219,16 +219,20 @@ done:
     return st;
 }
 
+/* `uw`/`iw` are the decayed weights; `fw`/`fiw` the weights the item-item model is fitted on
+ * (the same, or undecayed for ease/itemknn without --decay-fit). Validation scores each user's
+ * history with the decayed weights, as tide-recommend does. */
 static tide_status train_oneshot(const tide_mf_params *p, const tide_dataset *ds, const tide_mf_train_opts *o,
-                                 const float *uw, const float *iw, tide_mf_model *m) {
+                                 const float *uw, const float *iw, const float *fw, const float *fiw,
+                                 tide_mf_model *m) {
     tide_status st = TIDE_OK;
     double t0 = tide_now();
     switch (p->algo) {
     case TIDE_MF_EASE:
-        st = tide_ease_fit(ds, uw, p->lambda, o->max_memory, &m->item_matrix);
+        st = tide_ease_fit(ds, fw, p->lambda, o->max_memory, &m->item_matrix);
         break;
     case TIDE_MF_ITEMKNN:
-        st = tide_itemknn_fit(ds, uw, iw, p, &m->nb_indptr, &m->nb_items, &m->nb_sims);
+        st = tide_itemknn_fit(ds, fw, fiw, p, &m->nb_indptr, &m->nb_items, &m->nb_sims);
         break;
     case TIDE_MF_POP:
         st = tide_pop_fit(ds, iw, &m->popularity);
@@ -274,8 +278,19 @@ tide_status tide_mf_train(const tide_mf_params *p, const tide_dataset *ds, const
         return tide_error(TIDE_ERR_USAGE, "running under MPI with %d ranks: only --algo als is distributed "
                           "(run %s as a single process)", tide_mf_dist_size(), tide_mf_algo_name(p->algo));
     double t0 = tide_now();
-    float *uw = NULL, *iw = NULL;
+    float *uw = NULL, *iw = NULL, *fw = NULL, *fiw = NULL;
     if ((st = tide_mf_weights(ds, &p->decay, &uw, &iw))) return st;
+    int history_model = p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN;
+    if (history_model && p->decay.half_life > 0 && !p->decay_fit) {
+        /* The item-item model learns from every co-occurrence at full weight; recency enters
+         * through the history it is applied to. */
+        tide_mf_decay none = {0, TIDE_ASOF_LATEST, 0};
+        if ((st = tide_mf_weights(ds, &none, &fw, &fiw))) {
+            free(uw);
+            free(iw);
+            return st;
+        }
+    }
     m->algo = p->algo;
     m->params = *p;
     m->n_users = ds->n_users;
@@ -283,9 +298,11 @@ tide_status tide_mf_train(const tide_mf_params *p, const tide_dataset *ds, const
     m->factors = p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR ? p->factors : 0;
     memcpy(m->dataset_checksum, ds->checksum, sizeof m->dataset_checksum);
     if (p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR) st = train_iterative(p, ds, o, uw, iw, m);
-    else st = train_oneshot(p, ds, o, uw, iw, m);
+    else st = train_oneshot(p, ds, o, uw, iw, fw ? fw : uw, fiw ? fiw : iw, m);
     free(uw);
     free(iw);
+    free(fw);
+    free(fiw);
     m->wall_time = tide_now() - t0;
     if (st) tide_mf_model_free(m);
     return st;

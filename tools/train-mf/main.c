@@ -20,7 +20,9 @@
 static const char *details =
     "Algorithms: als (implicit ALS, confidence 1 + alpha*w; --solver cg|cholesky), bpr (stratified\n"
     "lock-free SGD), ease (closed form, items^2 floats of memory), itemknn (--similarity cosine|bm25),\n"
-    "pop (popularity). --half-life applies w *= 2^(-(t_ref - t)/half_life) to every interaction,\n"
+    "pop (popularity). --half-life applies w *= 2^(-(t_ref - t)/half_life) to every interaction (als,\n"
+    "bpr, pop: in the fit; ease, itemknn: to the user's history when scoring, and with --decay-fit\n"
+    "to the fit too),\n"
     "t_ref = --as-of: 'latest' (the dataset's last event, default), 'user' (each user's last event),\n"
     "epoch seconds or YYYY-MM-DD[THH:MM:SS] (UTC).\n"
     "With --valid, NDCG@10 and recall@10 are printed per iteration and the best iteration is kept\n"
@@ -72,6 +74,7 @@ static int run(int argc, char **argv, int rank) {
     const char *algo = "als", *data = NULL, *out = NULL, *valid = NULL, *solver = NULL, *half_life = NULL;
     const char *as_of = NULL, *similarity = NULL, *ckpt_dir = NULL, *max_mem = NULL;
     int factors = -1, iterations = -1, cg_steps = -1, neighbors = -1, ckpt_every = 0, resume = 0, patience = -1;
+    int decay_fit = 0;
     double reg = NAN, alpha = NAN, lr = NAN, lambda = NAN, k1 = NAN, b = NAN, init_scale = NAN;
     cli_opt opts[] = {
         {"algo", 'a', CLI_STRING, &algo, "NAME", "als (default), bpr, ease, itemknn or pop"},
@@ -92,6 +95,7 @@ static int run(int argc, char **argv, int rank) {
         {"init-scale", 0, CLI_DOUBLE, &init_scale, "X", "als/bpr: initial factor scale (default 0.01)"},
         {"half-life", 0, CLI_STRING, &half_life, "DUR", "time decay half-life, e.g. 30d, 12h (default: none)"},
         {"as-of", 0, CLI_STRING, &as_of, "T", "decay reference: latest (default), user, epoch seconds or a date"},
+        {"decay-fit", 0, CLI_FLAG, &decay_fit, NULL, "ease/itemknn: fit on decayed weights too (default: decay the history only)"},
         {"valid", 0, CLI_STRING, &valid, "DIR", "validation split: NDCG@10/recall@10 per iteration, keep the best"},
         {"patience", 0, CLI_INT, &patience, "N", "with --valid: stop after N iterations without a new best (default 3)"},
         {"checkpoint-every", 0, CLI_INT, &ckpt_every, "N", "als/bpr: write a checkpoint every N iterations"},
@@ -152,6 +156,8 @@ static int run(int argc, char **argv, int rank) {
         goto done;
     }
     if (as_of && !half_life) { code = cli_usage_error(&spec, "--as-of needs --half-life"); goto done; }
+    if (decay_fit && !half_life) { code = cli_usage_error(&spec, "--decay-fit needs --half-life"); goto done; }
+    p.decay_fit = decay_fit;
     if (ckpt_every < 0) { code = cli_usage_error(&spec, "--checkpoint-every must be >= 0"); goto done; }
     size_t max_bytes = 0;
     if (max_mem && parse_bytes(max_mem, &max_bytes) != 0) {

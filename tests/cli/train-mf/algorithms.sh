@@ -27,6 +27,16 @@ assert_exit 0
 assert_eq "$(json_get "$T/m-dec/manifest.json" '.params."half-life"')" 2592000
 assert_eq "$(json_get "$T/m-dec/manifest.json" '.params."as-of"')" 1000000000
 assert_eq "$(json_get "$T/m-dec/manifest.json" .params.similarity)" bm25
+# ease/itemknn: the decay weights the history at scoring; the item-item model is the static one
+# unless --decay-fit.
+run tide-train-mf --algo itemknn --data "$T/d/train" --out "$T/k-static"
+run tide-train-mf --algo itemknn --data "$T/d/train" --out "$T/k-hist" --half-life 1h --as-of user
+run tide-train-mf --algo itemknn --data "$T/d/train" --out "$T/k-fit" --half-life 1h --as-of user --decay-fit
+cmp "$T/k-static/similarities.npy" "$T/k-hist/similarities.npy" || fail "history decay changed the similarities"
+! cmp -s "$T/k-static/similarities.npy" "$T/k-fit/similarities.npy" || fail "--decay-fit did not change the similarities"
+assert_eq "$(json_get "$T/k-fit/manifest.json" '.params."decay-fit"')" true
+run tide-train-mf --algo pop --data "$T/d/train" --out "$T/p" --decay-fit
+assert_exit 2
 # Same seed and threads: identical factors.
 run tide-train-mf --data "$T/d/train" --out "$T/r1" --factors 8 --iterations 3 --threads 2 --seed 9
 run tide-train-mf --data "$T/d/train" --out "$T/r2" --factors 8 --iterations 3 --threads 2 --seed 9
