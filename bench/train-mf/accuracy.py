@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""accuracy.py — the reference accuracy protocol of ../shared/data/README.md on ml-latest-small
+"""accuracy.py — tuning for the reference accuracy protocol of ../shared/data/README.md on ml-latest-small
 for tide-train-mf's popularity, item-kNN, ALS and EASE, static and recency-decayed.
 
 Split (bench/train-mf/csv2ds --leave-last): per user, events ordered by (timestamp, line order);
@@ -42,8 +42,9 @@ def main():
                              "--regularization", str(r), "--alpha", str(al)]
                             for r, al in itertools.product([0.1, 1, 10], [1, 5, 20])],
         "ALS, decayed": None,
-        "EASE": [["--algo", "ease", "--lambda", str(l)] for l in ([200, 500, 1000] if a.quick else [100, 200, 500, 1000, 2000])],
-        "EASE, decayed": None,
+        "EASE": [["--algo", "ease", "--lambda", str(l)] for l in ([50, 200, 500] if a.quick else [50, 100, 200, 300, 500, 1000])],
+        "EASE, decayed": [["--algo", "ease", "--lambda", str(l), "--half-life", h, "--as-of", "user"]
+                          for l in [100, 200] for h in (["1h", "1d"] if a.quick else ["1h", "1d", "7d"])],
     }
     best = {}
     rows = []
@@ -52,8 +53,7 @@ def main():
             continue
         if grid is None:
             static = [k for k in best if k.startswith(name.split(",")[0])][0]
-            hls = hl if not (a.quick and name.startswith("EASE")) else ["1d", "7d", "30d"]
-            grid = [best[static][0] + ["--half-life", h, "--as-of", "user"] for h in hls]
+            grid = [best[static][0] + ["--half-life", h, "--as-of", "user"] for h in hl]
         results = []
         for i, args in enumerate(grid):
             nd, rc, it = train(a.tide, f"{S}/train", f"{S}/valid", f"{a.tmp}/m", args, a.threads)
@@ -64,7 +64,8 @@ def main():
         if "--iterations" in final:  # retrain for exactly the best iteration count
             final[final.index("--iterations") + 1] = str(it)
             final += ["--patience", "1000"]
-        tnd, trc, _ = train(a.tide, f"{S}/trainvalid", f"{S}/test", f"{a.tmp}/m", final, a.threads)
+        tv = f"{S}/train_valid" if os.path.isdir(f"{S}/train_valid") else f"{S}/trainvalid"
+        tnd, trc, _ = train(a.tide, tv, f"{S}/test", f"{a.tmp}/m", final, a.threads)
         best[name] = (args, nd, tnd, trc)
         rows.append((name, " ".join(args[2:] if args[0] == "--algo" else args), nd, tnd, trc))
     print("| method | tuned on valid | valid NDCG@10 | test NDCG@10 | test HR@10 |")
