@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const char *g_program = "tide";
@@ -124,7 +125,31 @@ static int parse_value(const cli_spec *spec, const cli_opt *o, const char *v) {
     }
 }
 
+/* OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons (e.g. family 6 model 207,
+ * Sapphire/Emerald Rapids) and falls back to its Prescott (SSE3) kernels, 6-8x slower than its
+ * AVX-512 ones on the same machine. The core is chosen when the library loads, so the only fix
+ * from inside a program is to name the core in OPENBLAS_CORETYPE and re-execute once, before
+ * anything is read. A core set by the user is kept; TIDE_BLAS_FIXUP=0 turns this off. */
+char *openblas_get_corename(void) __attribute__((weak));
+static void blas_core_fixup(char **argv) {
+    const char *off = getenv("TIDE_BLAS_FIXUP");
+    if ((off && strcmp(off, "0") == 0) || getenv("OPENBLAS_CORETYPE") || !openblas_get_corename) return;
+    const char *core = openblas_get_corename();
+    if (!core || strcasecmp(core, "prescott") != 0) return;
+    const char *want = NULL;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        want = "SkylakeX";
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        want = "Haswell";
+    if (!want) return;
+    setenv("OPENBLAS_CORETYPE", want, 1);
+    execv("/proc/self/exe", argv); /* on failure, carry on with the slow kernels */
+}
+
 int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
+    blas_core_fixup(argv);
     int threads = 0, seed_set = 0;
     long long seed = 42;
     memset(c, 0, sizeof *c);
@@ -167,6 +192,7 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
         }
         if (name && strcmp(name, "version") == 0) {
             printf("%s %s\n", spec->program, tide_version());
+            if (openblas_get_corename) printf("OpenBLAS core: %s\n", openblas_get_corename());
             return cli_finish(spec, 0);
         }
         if ((name && strcmp(name, "quiet") == 0) || sh == 'q') { c->quiet = 1; continue; }

@@ -1,0 +1,729 @@
+/* test-retrieval.c — the retrieval module against brute force: every model kind's top-K equals a
+ * full score matrix computed here, sorted by (score desc, item asc), with seen items, extra
+ * exclusions and allow-lists, on blocks much smaller than the problem (so block merging and
+ * batching are exercised). Factors are small integers, so scores are exact and ties are
+ * frequent: the tie rule is checked, not just approximated. Also: fold-in against a dense solve,
+ * MMR, thread-count independence, model-dir loading and its errors. */
+#include "harness.h"
+
+#include <cjson/cJSON.h>
+#include <omp.h>
+
+#include "retrieval/retrieval-impl.h"
+#include "tide/fileio.h"
+#include "tide/npy.h"
+#include "tide/retrieval.h"
+
+static uint64_t rng = 88172645463325252ULL;
+static uint32_t rnd(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 11);
+}
+static int rint_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+
+enum { NU = 41, NI = 157, D = 6, K = 7 };
+
+/* A dataset with random histories (some users empty, some repeated items). */
+typedef struct fixture {
+    tide_dataset ds;
+    int64_t indptr[NU + 1];
+    int32_t items[NU * 30];
+    float weights[NU * 30];
+} fixture;
+
+static void make_data(fixture *f) {
+    memset(f, 0, sizeof *f);
+    int64_t nnz = 0;
+    for (int u = 0; u < NU; u++) {
+        f->indptr[u] = nnz;
+        int n = (u % 9 == 4) ? 0 : rint_in(1, 25);
+        for (int e = 0; e < n; e++) {
+            f->items[nnz] = rint_in(0, NI - 1);
+            f->weights[nnz] = (float)rint_in(1, 3);
+            nnz++;
+        }
+    }
+    f->indptr[NU] = nnz;
+    f->ds.n_users = NU;
+    f->ds.n_items = NI;
+    f->ds.nnz = nnz;
+    f->ds.indptr = f->indptr;
+    f->ds.items = f->items;
+    f->ds.weights = f->weights;
+}
+
+/* Collects every batch into full arrays. */
+typedef struct collect {
+    int64_t n;
+    int k;
+    int32_t *items;
+    float *scores;
+    int32_t *counts;
+    uint8_t *by;
+    int64_t next;
+    int bad_order;
+} collect;
+
+static tide_status sink(void *p, const tide_retrieval_batch *b) {
+    collect *c = p;
+    if (b->first != c->next) c->bad_order = 1;
+    for (int64_t i = 0; i < b->n; i++) {
+        int64_t o = b->first + i;
+        c->counts[o] = b->counts[i];
+        c->by[o] = b->by[i];
+        for (int r = 0; r < b->counts[i]; r++) {
+            c->items[o * c->k + r] = b->items[i * b->k + r];
+            c->scores[o * c->k + r] = b->scores[i * b->k + r];
+        }
+    }
+    c->next = b->first + b->n;
+    return TIDE_OK;
+}
+
+static void collect_init(collect *c, int64_t n, int k) {
+    memset(c, 0, sizeof *c);
+    c->n = n;
+    c->k = k;
+    c->items = calloc((size_t)(n * k), sizeof *c->items);
+    c->scores = calloc((size_t)(n * k), sizeof *c->scores);
+    c->counts = calloc((size_t)n, sizeof *c->counts);
+    c->by = calloc((size_t)n, 1);
+}
+static void collect_free(collect *c) {
+    free(c->items);
+    free(c->scores);
+    free(c->counts);
+    free(c->by);
+}
+
+/* Brute-force top-k of one score row: eligible = allowed and not excluded; sort by (score desc,
+ * item asc) with a selection sort (obviously correct, n is small). */
+static int brute_topk(const double *score, const int *eligible, int n, int k, int32_t *items, double *vals) {
+    int *taken = calloc((size_t)n, sizeof *taken);
+    int m = 0;
+    for (; m < k; m++) {
+        int best = -1;
+        for (int j = 0; j < n; j++)
+            if (eligible[j] && !taken[j] && (best < 0 || score[j] > score[best])) best = j;
+        if (best < 0) break;
+        taken[best] = 1;
+        items[m] = best;
+        vals[m] = score[best];
+    }
+    free(taken);
+    return m;
+}
+
+/* Eligibility of items for user u: not seen (unless keep_seen), not in the extra pairs, in cand. */
+static void eligibility(const fixture *f, int u, int keep_seen, const int64_t *pu, const int32_t *pi, int npairs,
+                        const int32_t *cand, int ncand, int *el) {
+    for (int j = 0; j < NI; j++) el[j] = cand ? 0 : 1;
+    for (int q = 0; q < ncand; q++) el[cand[q]] = 1;
+    if (!keep_seen)
+        for (int64_t e = f->indptr[u]; e < f->indptr[u + 1]; e++) el[f->items[e]] = 0;
+    for (int q = 0; q < npairs; q++)
+        if (pu[q] == u) el[pi[q]] = 0;
+}
+
+/* Compare a run with brute-force scores score[u][j] (double) for every user. */
+static void check_against(const collect *c, const fixture *f, double *const *score, int k, int keep_seen,
+                          const int64_t *pu, const int32_t *pi, int npairs, const int32_t *cand, int ncand) {
+    int el[NI];
+    int32_t bi[NI];
+    double bv[NI];
+    for (int u = 0; u < NU; u++) {
+        eligibility(f, u, keep_seen, pu, pi, npairs, cand, ncand, el);
+        int m = brute_topk(score[u], el, NI, k, bi, bv);
+        CHECK_EQ(c->counts[u], m);
+        for (int r = 0; r < m && r < c->counts[u]; r++) {
+            if (c->items[u * c->k + r] != bi[r]) {
+                fprintf(stderr, "user %d rank %d: got item %d (%.9g), expected %d (%.9g)\n", u, r, c->items[u * c->k + r],
+                        (double)c->scores[u * c->k + r], bi[r], bv[r]);
+                CHECK(0);
+                return;
+            }
+            CHECK_NEAR(c->scores[u * c->k + r], bv[r], 1e-4 * (1 + fabs(bv[r])));
+        }
+    }
+}
+
+static tide_retrieval_params small_blocks(int k) {
+    tide_retrieval_params p;
+    tide_retrieval_params_default(&p);
+    p.k = k;
+    p.user_block = 5;
+    p.item_block = 17;
+    p.batch_users = 11; /* rounds to 10: several batches */
+    return p;
+}
+
+static double **alloc_scores(void) {
+    double **s = malloc(NU * sizeof *s);
+    for (int u = 0; u < NU; u++) s[u] = calloc(NI, sizeof **s);
+    return s;
+}
+static void free_scores(double **s) {
+    for (int u = 0; u < NU; u++) free(s[u]);
+    free(s);
+}
+
+static int64_t all_users[NU];
+
+static void run_job(const tide_retrieval_job *job, const tide_retrieval_params *p, collect *c) {
+    collect_init(c, job->n_users, p->k);
+    tide_retrieval_stats stats;
+    CHECK_OK(tide_retrieval_run(job, p, sink, c, &stats));
+    CHECK(!c->bad_order);
+    CHECK_EQ(c->next, job->n_users);
+    CHECK_EQ(stats.users, job->n_users);
+}
+
+/* ---- factor models --------------------------------------------------------------------- */
+
+static float UF[NU * D], IF[NI * D], BIAS[NI];
+
+static void make_factors(void) {
+    for (int i = 0; i < NU * D; i++) UF[i] = (float)rint_in(-2, 2);
+    for (int i = 0; i < NI * D; i++) IF[i] = (float)rint_in(-1, 1);
+    for (int i = 0; i < NI; i++) BIAS[i] = (float)rint_in(0, 1);
+    for (int d = 0; d < D; d++) UF[3 * D + d] = 1; /* never all zero */
+}
+
+static void test_factors_exclusion(void) {
+    fixture f;
+    make_data(&f);
+    make_factors();
+    tide_retrieval_model m;
+    tide_retrieval_model_from_vectors(&m, UF, NU, IF, NI, D);
+    /* Every user row non-zero so none falls back to popularity. */
+    for (int u = 0; u < NU; u++) UF[u * D] = UF[u * D] == 0 ? 1 : UF[u * D];
+    int64_t pu[] = {0, 0, 7, 40};
+    int32_t pi[] = {3, 150, 8, 0};
+    int64_t *ip;
+    int32_t *ix;
+    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, pu, pi, 4, &ip, &ix));
+    tide_retrieval_job job = {0};
+    job.model = &m;
+    job.data = &f.ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = ip;
+    job.excl_items = ix;
+    double **sc = alloc_scores();
+    for (int u = 0; u < NU; u++)
+        for (int j = 0; j < NI; j++) {
+            double s = 0;
+            for (int d = 0; d < D; d++) s += (double)UF[u * D + d] * IF[j * D + d];
+            sc[u][j] = s;
+        }
+    int ks[] = {1, K, 40};
+    for (int t = 0; t < 3; t++) {
+        tide_retrieval_params p = small_blocks(ks[t]);
+        collect c;
+        run_job(&job, &p, &c);
+        check_against(&c, &f, sc, ks[t], 0, pu, pi, 4, NULL, 0);
+        collect_free(&c);
+    }
+    /* Item bias. */
+    m.item_bias = BIAS;
+    for (int u = 0; u < NU; u++)
+        for (int j = 0; j < NI; j++) sc[u][j] += BIAS[j];
+    {
+        tide_retrieval_params p = small_blocks(K);
+        collect c;
+        run_job(&job, &p, &c);
+        check_against(&c, &f, sc, K, 0, pu, pi, 4, NULL, 0);
+        collect_free(&c);
+    }
+    /* Allow-list + keep seen (only the extra pairs excluded). */
+    free(ip);
+    free(ix);
+    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 1, pu, pi, 4, &ip, &ix));
+    job.excl_indptr = ip;
+    job.excl_items = ix;
+    int32_t cand[40];
+    for (int q = 0; q < 40; q++) cand[q] = q * 3 + (q % 2);
+    job.candidates = cand;
+    job.n_candidates = 40;
+    {
+        tide_retrieval_params p = small_blocks(K);
+        collect c;
+        run_job(&job, &p, &c);
+        check_against(&c, &f, sc, K, 1, pu, pi, 4, cand, 40);
+        collect_free(&c);
+    }
+    /* K larger than the candidate set is a usage error. */
+    {
+        tide_retrieval_params p = small_blocks(41);
+        CHECK_STATUS(tide_retrieval_run(&job, &p, NULL, NULL, NULL), TIDE_ERR_USAGE);
+        CHECK_CONTAINS(tide_error_message(), "larger than the candidate set");
+    }
+    free_scores(sc);
+    free(ip);
+    free(ix);
+}
+
+/* The same bytes for 1 and 2 threads and for different batch sizes. */
+static void test_thread_independence(void) {
+    fixture f;
+    make_data(&f);
+    make_factors();
+    /* Real-valued factors this time, so summation order would show. */
+    float uf[NU * D], itf[NI * D];
+    for (int i = 0; i < NU * D; i++) uf[i] = (float)rnd() / 4294967296.0f - 0.25f;
+    for (int i = 0; i < NI * D; i++) itf[i] = (float)rnd() / 4294967296.0f - 0.25f;
+    tide_retrieval_model m;
+    tide_retrieval_model_from_vectors(&m, uf, NU, itf, NI, D);
+    int64_t *ip;
+    int32_t *ix;
+    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
+    tide_retrieval_job job = {0};
+    job.model = &m;
+    job.data = &f.ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = ip;
+    job.excl_items = ix;
+    tide_retrieval_params p = small_blocks(K);
+    collect a, b;
+    tide_threads_set(1);
+    run_job(&job, &p, &a);
+    tide_threads_set(2);
+    p.batch_users = 1000;
+    run_job(&job, &p, &b);
+    CHECK(memcmp(a.items, b.items, sizeof(int32_t) * NU * K) == 0);
+    CHECK(memcmp(a.scores, b.scores, sizeof(float) * NU * K) == 0);
+    CHECK(memcmp(a.counts, b.counts, sizeof(int32_t) * NU) == 0);
+    collect_free(&a);
+    collect_free(&b);
+    free(ip);
+    free(ix);
+}
+
+/* ---- EASE, kNN, pop ---------------------------------------------------------------------- */
+
+static void test_ease(void) {
+    fixture f;
+    make_data(&f);
+    float *B = calloc((size_t)NI * NI, sizeof *B);
+    for (int i = 0; i < NI; i++)
+        for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-2, 3);
+    tide_retrieval_model m = {0};
+    m.kind = TIDE_RETRIEVAL_EASE;
+    strcpy(m.algorithm, "ease");
+    m.n_items = NI;
+    m.item_matrix = B;
+    int64_t *ip;
+    int32_t *ix;
+    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
+    tide_retrieval_job job = {0};
+    job.model = &m;
+    job.data = &f.ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = ip;
+    job.excl_items = ix;
+    double **sc = alloc_scores();
+    double pop[NI] = {0};
+    for (int64_t e = 0; e < f.ds.nnz; e++) pop[f.items[e]] += 1;
+    for (int u = 0; u < NU; u++)
+        for (int j = 0; j < NI; j++) {
+            double s = 0;
+            for (int64_t e = f.indptr[u]; e < f.indptr[u + 1]; e++) s += (double)f.weights[e] * B[f.items[e] * NI + j];
+            /* Users without events get popularity (interaction counts). */
+            sc[u][j] = f.indptr[u + 1] > f.indptr[u] ? s : pop[j];
+        }
+    tide_retrieval_params p = small_blocks(K);
+    collect c;
+    run_job(&job, &p, &c);
+    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+    CHECK_EQ(c.by[4], TIDE_RETRIEVAL_BY_POPULARITY);
+    CHECK_EQ(c.by[0], TIDE_RETRIEVAL_BY_MODEL);
+    collect_free(&c);
+    /* With an allow-list (gathered columns). */
+    int32_t cand[50];
+    for (int q = 0; q < 50; q++) cand[q] = q * 3 + 1;
+    job.candidates = cand;
+    job.n_candidates = 50;
+    run_job(&job, &p, &c);
+    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, cand, 50);
+    collect_free(&c);
+    free_scores(sc);
+    free(B);
+    free(ip);
+    free(ix);
+}
+
+static void test_knn(void) {
+    fixture f;
+    make_data(&f);
+    int64_t nip[NI + 1];
+    int32_t nb[NI * 6];
+    float sim[NI * 6];
+    int64_t e = 0;
+    for (int i = 0; i < NI; i++) {
+        nip[i] = e;
+        int n = rint_in(0, 6);
+        for (int q = 0; q < n; q++) {
+            nb[e] = rint_in(0, NI - 1);
+            sim[e] = (float)rint_in(1, 4) * 0.25f;
+            e++;
+        }
+    }
+    nip[NI] = e;
+    tide_retrieval_model m = {0};
+    m.kind = TIDE_RETRIEVAL_ITEMKNN;
+    strcpy(m.algorithm, "itemknn");
+    m.n_items = NI;
+    m.nb_indptr = nip;
+    m.nb_items = nb;
+    m.nb_sims = sim;
+    int64_t *ip;
+    int32_t *ix;
+    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
+    tide_retrieval_job job = {0};
+    job.model = &m;
+    job.data = &f.ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = ip;
+    job.excl_items = ix;
+    double **sc = alloc_scores();
+    double pop[NI] = {0};
+    for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
+    for (int u = 0; u < NU; u++) {
+        for (int64_t h = f.indptr[u]; h < f.indptr[u + 1]; h++)
+            for (int64_t q = nip[f.items[h]]; q < nip[f.items[h] + 1]; q++) sc[u][nb[q]] += (double)f.weights[h] * sim[q];
+        if (f.indptr[u + 1] == f.indptr[u])
+            for (int j = 0; j < NI; j++) sc[u][j] = pop[j];
+    }
+    tide_retrieval_params p = small_blocks(K);
+    collect c;
+    run_job(&job, &p, &c);
+    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+    collect_free(&c);
+    int32_t cand[30];
+    for (int q = 0; q < 30; q++) cand[q] = q * 5 + 2;
+    job.candidates = cand;
+    job.n_candidates = 30;
+    run_job(&job, &p, &c);
+    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, cand, 30);
+    collect_free(&c);
+    free_scores(sc);
+    free(ip);
+    free(ix);
+}
+
+static void test_pop(void) {
+    fixture f;
+    make_data(&f);
+    float popv[NI];
+    for (int j = 0; j < NI; j++) popv[j] = (float)rint_in(0, 5); /* many ties */
+    tide_retrieval_model m = {0};
+    m.kind = TIDE_RETRIEVAL_POP;
+    strcpy(m.algorithm, "pop");
+    m.n_items = NI;
+    m.popularity = popv;
+    int64_t pu[] = {1, 2};
+    int32_t pi[] = {5, 6};
+    int64_t *ip;
+    int32_t *ix;
+    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, pu, pi, 2, &ip, &ix));
+    tide_retrieval_job job = {0};
+    job.model = &m;
+    job.data = &f.ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = ip;
+    job.excl_items = ix;
+    double **sc = alloc_scores();
+    for (int u = 0; u < NU; u++)
+        for (int j = 0; j < NI; j++) sc[u][j] = popv[j];
+    tide_retrieval_params p = small_blocks(K);
+    collect c;
+    run_job(&job, &p, &c);
+    check_against(&c, &f, sc, K, 0, pu, pi, 2, NULL, 0);
+    collect_free(&c);
+    free_scores(sc);
+    free(ip);
+    free(ix);
+}
+
+/* ---- fold-in ------------------------------------------------------------------------------ */
+
+/* Dense reference: A = Σ_all c_j y_j y_jᵀ + reg I, b = Σ_j c_j p_j y_j, in double, by Gauss. */
+static void dense_fold_in(const float *Y, int n, int d, double alpha, double reg, const int32_t *items,
+                          const float *w, int ne, double *x) {
+    double *c = calloc((size_t)n, sizeof *c), *A = calloc((size_t)(d * (d + 1)), sizeof *A);
+    int *pos = calloc((size_t)n, sizeof *pos);
+    for (int e = 0; e < ne; e++) {
+        c[items[e]] += alpha * w[e];
+        pos[items[e]] = 1;
+    }
+    for (int j = 0; j < n; j++) {
+        double cj = 1 + c[j];
+        for (int a = 0; a < d; a++) {
+            for (int b = 0; b < d; b++) A[a * (d + 1) + b] += cj * Y[j * d + a] * Y[j * d + b];
+            A[a * (d + 1) + d] += cj * pos[j] * Y[j * d + a];
+        }
+    }
+    for (int a = 0; a < d; a++) A[a * (d + 1) + a] += reg;
+    for (int col = 0; col < d; col++)
+        for (int r = 0; r < d; r++) {
+            if (r == col) continue;
+            double fct = A[r * (d + 1) + col] / A[col * (d + 1) + col];
+            for (int q = 0; q <= d; q++) A[r * (d + 1) + q] -= fct * A[col * (d + 1) + q];
+        }
+    for (int a = 0; a < d; a++) x[a] = A[a * (d + 1) + d] / A[a * (d + 1) + a];
+    free(c);
+    free(A);
+    free(pos);
+}
+
+static void test_fold_in(void) {
+    float Y[NI * D];
+    for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    float *g;
+    CHECK_OK(tide_retrieval_gram(Y, NI, D, &g));
+    int32_t items[] = {3, 9, 3, 100, 56};
+    float w[] = {1, 2, 0.5f, 4, 1};
+    float x[D];
+    double ref[D];
+    CHECK_OK(tide_retrieval_fold_in(Y, NI, D, g, 10.0, 0.1, items, w, 5, x));
+    dense_fold_in(Y, NI, D, 10.0, 0.1, items, w, 5, ref);
+    for (int d = 0; d < D; d++) CHECK_NEAR(x[d], ref[d], 1e-4 * (1 + fabs(ref[d])));
+    free(g);
+}
+
+/* Users past a factor model's user count: ALS folds them in, otherwise popularity. */
+static void test_users_not_in_model(void) {
+    fixture f;
+    make_data(&f);
+    float Y[NI * D], U[NU * D];
+    for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    for (int i = 0; i < NU * D; i++) U[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    tide_retrieval_model m;
+    tide_retrieval_model_from_vectors(&m, U, 30, Y, NI, D); /* users 30.. are new */
+    m.can_fold_in = 1;
+    m.als_alpha = 5;
+    m.als_regularization = 0.5;
+    int64_t *ip;
+    int32_t *ix;
+    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
+    tide_retrieval_job job = {0};
+    job.model = &m;
+    job.data = &f.ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = ip;
+    job.excl_items = ix;
+    float *g;
+    CHECK_OK(tide_retrieval_gram(Y, NI, D, &g));
+    double **sc = alloc_scores();
+    double pop[NI] = {0};
+    for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
+    int want_fold = 0, want_pop = 0;
+    for (int u = 0; u < NU; u++) {
+        float xu[D];
+        const float *x = U + u * D;
+        int has = f.indptr[u + 1] > f.indptr[u];
+        if (u >= 30 && has) {
+            CHECK_OK(tide_retrieval_fold_in(Y, NI, D, g, 5, 0.5, f.items + f.indptr[u], f.weights + f.indptr[u],
+                                            f.indptr[u + 1] - f.indptr[u], xu));
+            x = xu;
+            want_fold++;
+        }
+        for (int j = 0; j < NI; j++) {
+            float s = 0; /* same f32 rounding as sgemm's is not guaranteed: compared with tolerance */
+            for (int d = 0; d < D; d++) s += x[d] * Y[j * D + d];
+            sc[u][j] = (u >= 30 && !has) ? pop[j] : s;
+        }
+        want_pop += u >= 30 && !has;
+    }
+    tide_retrieval_params p = small_blocks(K);
+    collect c;
+    tide_retrieval_stats st;
+    collect_init(&c, NU, K);
+    CHECK_OK(tide_retrieval_run(&job, &p, sink, &c, &st));
+    CHECK_EQ(st.by_fold_in, want_fold);
+    CHECK_EQ(st.by_popularity, want_pop);
+    CHECK(want_fold > 0 && want_pop > 0);
+    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+    collect_free(&c);
+    /* BPR (no fold-in): every new user gets popularity. */
+    m.can_fold_in = 0;
+    collect_init(&c, NU, K);
+    CHECK_OK(tide_retrieval_run(&job, &p, sink, &c, &st));
+    CHECK_EQ(st.by_popularity, NU - 30);
+    collect_free(&c);
+    free_scores(sc);
+    free(g);
+    free(ip);
+    free(ix);
+}
+
+/* ---- MMR ---------------------------------------------------------------------------------- */
+
+static void test_mmr(void) {
+    fixture f;
+    make_data(&f);
+    float uf[NU * D], itf[NI * D];
+    for (int i = 0; i < NU * D; i++) uf[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    for (int i = 0; i < NI * D; i++) itf[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    tide_retrieval_model m;
+    tide_retrieval_model_from_vectors(&m, uf, NU, itf, NI, D);
+    int64_t *ip;
+    int32_t *ix;
+    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
+    tide_retrieval_job job = {0};
+    job.model = &m;
+    job.data = &f.ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = ip;
+    job.excl_items = ix;
+    tide_retrieval_params p = small_blocks(K);
+    collect plain, pool, div;
+    run_job(&job, &p, &plain);
+    p.pool = 30;
+    run_job(&job, &p, &pool); /* lambda 0 with a pool: still exactly the plain top-K */
+    CHECK(memcmp(plain.items, pool.items, sizeof(int32_t) * NU * K) == 0);
+    CHECK(memcmp(plain.scores, pool.scores, sizeof(float) * NU * K) == 0);
+    p.diversity = 0.7;
+    run_job(&job, &p, &div);
+    /* First pick is the most relevant; the others come from the top-30 pool, no repeats. */
+    collect big;
+    tide_retrieval_params pb = small_blocks(30);
+    run_job(&job, &pb, &big);
+    int differs = 0;
+    for (int u = 0; u < NU; u++) {
+        CHECK_EQ(div.counts[u], K);
+        CHECK_EQ(div.items[u * K], plain.items[u * K]);
+        for (int r = 0; r < K; r++) {
+            int in_pool = 0, dup = 0;
+            for (int q = 0; q < 30; q++) in_pool |= big.items[u * 30 + q] == div.items[u * K + r];
+            for (int q = 0; q < r; q++) dup |= div.items[u * K + q] == div.items[u * K + r];
+            CHECK(in_pool && !dup);
+            differs |= div.items[u * K + r] != plain.items[u * K + r];
+        }
+    }
+    CHECK(differs);
+    collect_free(&plain);
+    collect_free(&pool);
+    collect_free(&div);
+    collect_free(&big);
+    free(ip);
+    free(ix);
+}
+
+/* ---- running top-k directly: ties and masking across many small pieces ---------------------- */
+
+static void test_topk_scan(void) {
+    enum { N = 1000, KK = 37 };
+    float s[N];
+    for (int j = 0; j < N; j++) s[j] = (float)rint_in(0, 20);
+    for (int j = 0; j < N; j += 7) s[j] = -INFINITY;
+    s[5] = NAN;
+    float v[KK];
+    int32_t ix[KK];
+    int n = 0;
+    for (int o = 0; o < N;) {
+        int len = rint_in(1, 70);
+        if (o + len > N) len = N - o;
+        tide_topk_scan(v, ix, &n, KK, s + o, len, o);
+        o += len;
+    }
+    tide_topk_finish(v, ix, n);
+    double sc[N];
+    int el[N];
+    int32_t bi[KK];
+    double bv[KK];
+    for (int j = 0; j < N; j++) {
+        sc[j] = s[j];
+        el[j] = s[j] != -INFINITY && s[j] == s[j];
+    }
+    int m = brute_topk(sc, el, N, KK, bi, bv);
+    CHECK_EQ(n, m);
+    for (int r = 0; r < KK; r++) {
+        CHECK_EQ(ix[r], bi[r]);
+        CHECK_EQ(v[r], bv[r]);
+    }
+}
+
+/* ---- model dirs ------------------------------------------------------------------------------ */
+
+static void write_manifest(const char *dir, const char *format, const char *algo, int users, int items) {
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "format", format);
+    cJSON_AddNumberToObject(m, "format_version", 1);
+    cJSON_AddStringToObject(m, "algorithm", algo);
+    cJSON *p = cJSON_AddObjectToObject(m, "params");
+    cJSON_AddNumberToObject(p, "alpha", 10);
+    cJSON_AddNumberToObject(p, "regularization", 0.1);
+    cJSON *d = cJSON_AddObjectToObject(m, "dataset");
+    cJSON_AddStringToObject(d, "checksum", "crc32:01234567");
+    cJSON_AddStringToObject(d, "path", "somewhere");
+    cJSON_AddNumberToObject(d, "users", users);
+    cJSON_AddNumberToObject(d, "items", items);
+    char *s = cJSON_Print(m);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    harness_write(path, s);
+    free(s);
+    cJSON_Delete(m);
+}
+
+static void test_model_load(void) {
+    const char *tmp = harness_tmpdir("test-retrieval");
+    char dir[1100], path[1200];
+    snprintf(dir, sizeof dir, "%s/als", tmp);
+    mkdir(dir, 0777);
+    float u[4 * 3] = {0}, it[5 * 3] = {0}, it2[5 * 2] = {0};
+    write_manifest(dir, "tide-model", "als", 4, 5);
+    snprintf(path, sizeof path, "%s/user_factors.npy", dir);
+    CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 4, 3, u));
+    snprintf(path, sizeof path, "%s/item_factors.npy", dir);
+    CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 5, 3, it));
+    tide_retrieval_model m;
+    CHECK_OK(tide_retrieval_model_load(dir, &m));
+    CHECK_EQ(m.kind, TIDE_RETRIEVAL_FACTORS);
+    CHECK_EQ(m.dim, 3);
+    CHECK(m.can_fold_in);
+    CHECK_NEAR(m.als_alpha, 10, 0);
+    CHECK_STR(m.dataset_checksum, "crc32:01234567");
+    tide_retrieval_model_free(&m);
+    /* Factor dims that disagree. */
+    CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 5, 2, it2));
+    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "has 3 factors but item_factors.npy has 2");
+    /* Unknown kinds. */
+    write_manifest(dir, "tide-interest", "drift", 4, 5);
+    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "unsupported model kind");
+    write_manifest(dir, "tide-model", "slim", 4, 5);
+    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "unsupported model kind: algorithm 'slim'");
+    /* Missing array. */
+    write_manifest(dir, "tide-model", "ease", 4, 5);
+    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "item_matrix.npy: missing");
+    tide_rmtree(tmp);
+}
+
+int main(void) {
+    for (int u = 0; u < NU; u++) all_users[u] = u;
+    tide_threads_set(2);
+    RUN(test_topk_scan);
+    RUN(test_factors_exclusion);
+    RUN(test_thread_independence);
+    RUN(test_ease);
+    RUN(test_knn);
+    RUN(test_pop);
+    RUN(test_fold_in);
+    RUN(test_users_not_in_model);
+    RUN(test_mmr);
+    RUN(test_model_load);
+    return harness_done();
+}

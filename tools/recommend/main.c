@@ -1,0 +1,398 @@
+/* tide-recommend — top-K recommendations for every user (or a list of users) from a model dir,
+ * or content retrieval of query vectors against item vectors. Parses options and the small
+ * input lists (users, exclusions, allow-list), then hands everything to tide_retrieval_run and
+ * writes the batches it returns, atomically. All scoring logic lives in src/retrieval/. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tide/backend.h"
+#include "tide/dataset.h"
+#include "tide/fileio.h"
+#include "tide/npy.h"
+#include "tide/retrieval.h"
+
+static const char *o_data, *o_model, *o_out = "-", *o_format = "tsv", *o_users, *o_exclude, *o_candidates;
+static const char *o_item_vectors, *o_query_vectors, *o_shard, *o_device = "cpu";
+static int o_k = 10, o_keep_seen, o_pool, o_allow_new;
+static double o_diversity;
+static int64_t o_user_block, o_item_block;
+
+static const cli_opt opts[] = {
+    {"data", 0, CLI_STRING, &o_data, "DIR", "Dataset dir: user ids, histories (seen items, EASE/kNN, fold-in)"},
+    {"model", 0, CLI_STRING, &o_model, "DIR", "Model dir from tide-train-mf (als, bpr, ease, itemknn, pop)"},
+    {"k", 'k', CLI_INT, &o_k, "N", "Recommendations per user (default 10)"},
+    {"out", 'o', CLI_STRING, &o_out, "FILE", "Output file, written atomically; - = stdout (default)"},
+    {"format", 0, CLI_STRING, &o_format, "FMT", "tsv (user item rank score) or jsonl (default tsv)"},
+    {"users", 0, CLI_STRING, &o_users, "FILE", "Only these user ids (one per line), in this order"},
+    {"keep-seen", 0, CLI_FLAG, &o_keep_seen, NULL, "Keep items the user already interacted with"},
+    {"exclude", 0, CLI_STRING, &o_exclude, "FILE", "Also exclude these `user<TAB>item` pairs"},
+    {"candidates", 0, CLI_STRING, &o_candidates, "FILE", "Recommend only these item ids (one per line)"},
+    {"diversity", 0, CLI_DOUBLE, &o_diversity, "LAMBDA", "MMR re-ranking weight in [0,1] (0 = plain top-K)"},
+    {"pool", 0, CLI_INT, &o_pool, "N", "MMR candidate pool per user (default max(5k, 50))"},
+    {"item-vectors", 0, CLI_STRING, &o_item_vectors, "FILE", "Item vectors .npy [items, d]: MMR similarity, content retrieval"},
+    {"query-vectors", 0, CLI_STRING, &o_query_vectors, "FILE", "Query vectors .npy [queries, d]: content retrieval (no --model)"},
+    {"shard", 0, CLI_STRING, &o_shard, "I/N", "Score only shard I of N (0-based); outputs concatenate to the full run"},
+    {"allow-new-data", 0, CLI_FLAG, &o_allow_new, NULL, "Accept --data other than the model's training data (same items)"},
+    {"device", 0, CLI_STRING, &o_device, "DEV", "cpu, cuda or auto (default cpu)"},
+    {"user-block", 0, CLI_INT64, &o_user_block, "N", "Users per scoring block (tuning; default 512)"},
+    {"item-block", 0, CLI_INT64, &o_item_block, "N", "Items per scoring block (tuning; default 1024)"},
+    {0},
+};
+
+static const cli_spec spec = {
+    .program = "tide-recommend",
+    .summary = "Top-K recommendations for every user, excluding seen items",
+    .usage = "--data DIR --model DIR [--k 10] [--out FILE]\n"
+             "       tide-recommend --query-vectors Q.npy --item-vectors ITEMS.npy [--data DIR] [--k 10]",
+    .details = "Seen items (--data) are excluded unless --keep-seen; ties go to the lower item index.\n"
+               "See docs/tide-recommend.md.",
+    .opts = opts,
+    .min_positional = 0,
+    .max_positional = 0,
+};
+
+typedef struct lines {
+    char *buf;
+    char **line;
+    int64_t *lineno;
+    int64_t n;
+} lines;
+
+/* Split a text file into non-blank lines (CR stripped), remembering line numbers. */
+static tide_status read_lines(const char *path, lines *L) {
+    memset(L, 0, sizeof *L);
+    size_t size = 0;
+    tide_status st = tide_read_file(path, &L->buf, &size);
+    if (st) return st;
+    int64_t cap = 1;
+    for (size_t i = 0; i < size; i++) cap += L->buf[i] == '\n';
+    L->line = calloc((size_t)cap, sizeof *L->line);
+    L->lineno = calloc((size_t)cap, sizeof *L->lineno);
+    if (!L->line || !L->lineno) return tide_error(TIDE_ERR_NOMEM, "out of memory");
+    char *p = L->buf, *end = L->buf + size;
+    int64_t no = 0;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *e = nl ? nl : end;
+        no++;
+        *e = 0;
+        if (e > p && e[-1] == '\r') e[-1] = 0;
+        if (*p) {
+            L->line[L->n] = p;
+            L->lineno[L->n++] = no;
+        }
+        p = e + 1;
+    }
+    return TIDE_OK;
+}
+
+static void lines_free(lines *L) {
+    free(L->buf);
+    free(L->line);
+    free(L->lineno);
+}
+
+static int cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static tide_status load_users(const char *path, tide_dataset *ds, int64_t **out, int64_t *n) {
+    lines L;
+    tide_status st = read_lines(path, &L);
+    int64_t *u = NULL;
+    uint8_t *seen = NULL;
+    if (st) goto done;
+    u = tide_malloc((size_t)L.n * sizeof *u + 1);
+    seen = tide_calloc((size_t)ds->n_users + 1, 1);
+    if (!u || !seen) {
+        st = TIDE_ERR_NOMEM;
+        goto done;
+    }
+    for (int64_t i = 0; i < L.n; i++) {
+        int64_t x = tide_dataset_user_index(ds, L.line[i]);
+        if (x < 0) {
+            st = tide_error(TIDE_ERR_DATA, "%s:%lld: unknown user id '%s' (not in --data)", path, (long long)L.lineno[i], L.line[i]);
+            goto done;
+        }
+        if (seen[x]) {
+            st = tide_error(TIDE_ERR_DATA, "%s:%lld: user id '%s' listed twice", path, (long long)L.lineno[i], L.line[i]);
+            goto done;
+        }
+        seen[x] = 1;
+        u[i] = x;
+    }
+    *out = u;
+    *n = L.n;
+    u = NULL;
+done:
+    free(u);
+    free(seen);
+    lines_free(&L);
+    return st;
+}
+
+static tide_status load_candidates(const char *path, tide_dataset *ds, int32_t **out, int64_t *n) {
+    lines L;
+    tide_status st = read_lines(path, &L);
+    int32_t *c = NULL;
+    if (st) goto done;
+    c = tide_malloc((size_t)L.n * sizeof *c + 1);
+    if (!c) {
+        st = TIDE_ERR_NOMEM;
+        goto done;
+    }
+    for (int64_t i = 0; i < L.n; i++) {
+        int64_t x = tide_dataset_item_index(ds, L.line[i]);
+        if (x < 0) {
+            st = tide_error(TIDE_ERR_DATA, "%s:%lld: unknown item id '%s' (not in --data)", path, (long long)L.lineno[i], L.line[i]);
+            goto done;
+        }
+        c[i] = (int32_t)x;
+    }
+    qsort(c, (size_t)L.n, sizeof *c, cmp_i32);
+    int64_t w = 0;
+    for (int64_t i = 0; i < L.n; i++)
+        if (i == 0 || c[i] != c[i - 1]) c[w++] = c[i];
+    if (w == 0) {
+        st = tide_error(TIDE_ERR_DATA, "%s: the allow-list is empty", path);
+        goto done;
+    }
+    *out = c;
+    *n = w;
+    c = NULL;
+done:
+    free(c);
+    lines_free(&L);
+    return st;
+}
+
+/* `user<TAB>item` pairs; pairs naming ids the dataset does not know are no-ops (such an item can
+ * never be recommended) and are only counted. */
+static tide_status load_exclude(const char *path, tide_dataset *ds, int64_t **pu, int32_t **pi, int64_t *n) {
+    lines L;
+    tide_status st = read_lines(path, &L);
+    int64_t *u = NULL;
+    int32_t *it = NULL;
+    int64_t w = 0, unknown = 0;
+    if (st) goto done;
+    u = tide_malloc((size_t)L.n * sizeof *u + 1);
+    it = tide_malloc((size_t)L.n * sizeof *it + 1);
+    if (!u || !it) {
+        st = TIDE_ERR_NOMEM;
+        goto done;
+    }
+    for (int64_t i = 0; i < L.n; i++) {
+        char *s = L.line[i];
+        char *tab = strchr(s, '\t');
+        if (!tab || strchr(tab + 1, '\t') || tab == s || !tab[1]) {
+            st = tide_error(TIDE_ERR_DATA, "%s:%lld: expected `user<TAB>item`", path, (long long)L.lineno[i]);
+            goto done;
+        }
+        *tab = 0;
+        int64_t x = tide_dataset_user_index(ds, s), y = tide_dataset_item_index(ds, tab + 1);
+        if (x < 0 || y < 0) {
+            unknown++;
+            continue;
+        }
+        u[w] = x;
+        it[w++] = (int32_t)y;
+    }
+    if (unknown) tide_log(TIDE_LOG_WARN, "%s: %lld pairs name users or items not in --data (ignored)", path, (long long)unknown);
+    *pu = u;
+    *pi = it;
+    *n = w;
+    u = NULL;
+    it = NULL;
+done:
+    free(u);
+    free(it);
+    lines_free(&L);
+    return st;
+}
+
+typedef struct out_ctx {
+    tide_atomic_file *f;
+    tide_recs_format fmt;
+    char **user_ids, **item_ids;
+} out_ctx;
+
+static tide_status write_sink(void *p, const tide_retrieval_batch *b) {
+    out_ctx *o = p;
+    /* Flag each user who was not scored by the model itself (shown with --verbose). */
+    if (o->user_ids)
+        for (int64_t i = 0; i < b->n; i++)
+            if (b->by[i] != TIDE_RETRIEVAL_BY_MODEL)
+                tide_log(TIDE_LOG_DEBUG, "user %s: not in the model, %s", o->user_ids[b->users[i]],
+                         b->by[i] == TIDE_RETRIEVAL_BY_FOLD_IN ? "folded in from their events" : "popularity");
+    return tide_recs_write_batch(o->f->fp, o->fmt, b, o->user_ids, o->item_ids);
+}
+
+int main(int argc, char **argv) {
+    cli_common com;
+    int code = cli_parse(&spec, argc, argv, &com);
+    if (code >= 0) return code;
+    tide_status st = TIDE_OK;
+    tide_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    tide_retrieval_model model;
+    memset(&model, 0, sizeof model);
+    tide_npy ivec, qvec;
+    memset(&ivec, 0, sizeof ivec);
+    memset(&qvec, 0, sizeof qvec);
+    tide_backend *be = NULL;
+    int64_t *users = NULL, *pu = NULL, *excl_ptr = NULL;
+    int32_t *pi = NULL, *cand = NULL, *excl_items = NULL;
+    int64_t n_users = 0, n_pairs = 0, n_cand = 0;
+    tide_atomic_file af;
+    memset(&af, 0, sizeof af);
+    int have_data = 0, opened = 0;
+
+    tide_recs_format fmt;
+    if (strcmp(o_format, "tsv") == 0) fmt = TIDE_RECS_TSV;
+    else if (strcmp(o_format, "jsonl") == 0) fmt = TIDE_RECS_JSONL;
+    else return cli_usage_error(&spec, "--format must be tsv or jsonl, got '%s'", o_format);
+    int query_mode = o_query_vectors != NULL;
+    if (query_mode && o_model) return cli_usage_error(&spec, "--query-vectors and --model are exclusive");
+    if (!query_mode && !o_model) return cli_usage_error(&spec, "--model DIR is required (or --query-vectors with --item-vectors)");
+    if (!query_mode && !o_data) return cli_usage_error(&spec, "--data DIR is required with --model");
+    if (query_mode && !o_item_vectors) return cli_usage_error(&spec, "--query-vectors needs --item-vectors");
+    if (query_mode && (o_users || o_exclude)) return cli_usage_error(&spec, "--users and --exclude apply to users of a dataset, not to queries");
+    int shard_i = 0, shard_n = 1;
+    if (o_shard) {
+        char extra;
+        if (sscanf(o_shard, "%d/%d%c", &shard_i, &shard_n, &extra) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
+            return cli_usage_error(&spec, "--shard expects I/N with 0 <= I < N, got '%s'", o_shard);
+    }
+    tide_retrieval_params p;
+    tide_retrieval_params_default(&p);
+    p.k = o_k;
+    p.diversity = o_diversity;
+    p.pool = o_pool;
+    if (o_user_block) p.user_block = o_user_block;
+    if (o_item_block) p.item_block = o_item_block;
+    const char *why = tide_retrieval_params_check(&p);
+    if (why) return cli_usage_error(&spec, "%s", why);
+    tide_device dev;
+    if ((st = tide_device_parse(o_device, &dev))) return cli_fail(&spec, st);
+    if ((st = tide_backend_open(dev, &be))) return cli_fail(&spec, st);
+
+    if (o_data) {
+        if ((st = tide_dataset_load(o_data, &ds))) goto done;
+        have_data = 1;
+    }
+    if (query_mode) {
+        if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
+        if ((st = tide_npy_load_expect(o_query_vectors, TIDE_DTYPE_F32, 2, &qvec))) goto done;
+        if (qvec.shape[1] != ivec.shape[1]) {
+            st = tide_error(TIDE_ERR_DATA, "%s: query vectors have %lld dimensions but %s has %lld", o_query_vectors,
+                            (long long)qvec.shape[1], o_item_vectors, (long long)ivec.shape[1]);
+            goto done;
+        }
+        if (have_data && ivec.shape[0] != ds.n_items) {
+            st = tide_error(TIDE_ERR_DATA, "%s: %lld rows but --data has %lld items", o_item_vectors, (long long)ivec.shape[0],
+                            (long long)ds.n_items);
+            goto done;
+        }
+        tide_retrieval_model_from_vectors(&model, qvec.data, qvec.shape[0], ivec.data, ivec.shape[0], ivec.shape[1]);
+        n_users = qvec.shape[0];
+        users = tide_malloc((size_t)n_users * sizeof *users + 1);
+        if (!users) {
+            st = TIDE_ERR_NOMEM;
+            goto done;
+        }
+        for (int64_t i = 0; i < n_users; i++) users[i] = i;
+    } else {
+        if ((st = tide_retrieval_model_load(o_model, &model))) goto done;
+        if ((st = tide_retrieval_check_dataset(&model, &ds, o_data, o_allow_new))) goto done;
+        if (o_item_vectors) {
+            if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
+            if (ivec.shape[0] != ds.n_items) {
+                st = tide_error(TIDE_ERR_DATA, "%s: %lld rows but --data has %lld items", o_item_vectors, (long long)ivec.shape[0],
+                                (long long)ds.n_items);
+                goto done;
+            }
+        }
+        if (o_users) {
+            if ((st = load_users(o_users, &ds, &users, &n_users))) goto done;
+        } else {
+            n_users = ds.n_users;
+            users = tide_malloc((size_t)n_users * sizeof *users + 1);
+            if (!users) {
+                st = TIDE_ERR_NOMEM;
+                goto done;
+            }
+            for (int64_t i = 0; i < n_users; i++) users[i] = i;
+        }
+        if (o_exclude && (st = load_exclude(o_exclude, &ds, &pu, &pi, &n_pairs))) goto done;
+        if (!o_keep_seen || n_pairs)
+            if ((st = tide_retrieval_exclusions_build(&ds, o_keep_seen, pu, pi, n_pairs, &excl_ptr, &excl_items))) goto done;
+    }
+    if (o_candidates) {
+        if (!have_data) {
+            st = tide_error(TIDE_ERR_USAGE, "--candidates names item ids: it needs --data");
+            goto done;
+        }
+        if ((st = load_candidates(o_candidates, &ds, &cand, &n_cand))) goto done;
+    }
+    if (o_diversity > 0 && !o_item_vectors && model.kind != TIDE_RETRIEVAL_FACTORS) {
+        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", model.algorithm);
+        goto done;
+    }
+
+    /* Shards are contiguous runs of whole user blocks, so each block is scored exactly as in the
+     * unsharded run and the shards' outputs concatenate to its bytes. */
+    int64_t nblk = (n_users + p.user_block - 1) / p.user_block;
+    int64_t lo = (int64_t)shard_i * nblk / shard_n * p.user_block, hi = (int64_t)(shard_i + 1) * nblk / shard_n * p.user_block;
+    if (hi > n_users) hi = n_users;
+    if (lo > hi) lo = hi;
+
+    tide_retrieval_job job;
+    memset(&job, 0, sizeof job);
+    job.model = &model;
+    job.data = query_mode ? NULL : &ds;
+    job.users = users + lo;
+    job.n_users = hi - lo;
+    job.excl_indptr = excl_ptr;
+    job.excl_items = excl_items;
+    job.candidates = cand;
+    job.n_candidates = n_cand;
+    job.item_vectors = ivec.data;
+    job.vec_dim = ivec.data ? ivec.shape[1] : 0;
+    job.backend = be;
+
+    if ((st = tide_atomic_open(&af, o_out))) goto done;
+    opened = 1;
+    out_ctx oc = {&af, fmt, query_mode ? NULL : ds.user_ids, have_data ? ds.item_ids : NULL};
+    tide_retrieval_stats stats;
+    if ((st = tide_retrieval_run(&job, &p, write_sink, &oc, &stats))) goto done;
+    if ((st = tide_atomic_commit(&af))) goto done;
+    opened = 0;
+    tide_log(TIDE_LOG_INFO, "%lld %s in %.2f s (%.0f/s) on %s%s", (long long)stats.users, query_mode ? "queries" : "users", stats.seconds,
+             stats.seconds > 0 ? (double)stats.users / stats.seconds : 0.0, tide_backend_name(be),
+             o_shard ? ", this shard only" : "");
+    if (stats.by_fold_in)
+        tide_log(TIDE_LOG_INFO, "%lld users not in the model were folded in from their events in --data", (long long)stats.by_fold_in);
+    if (stats.by_popularity)
+        tide_log(TIDE_LOG_INFO, "%lld users not in the model (or without events) got popularity recommendations", (long long)stats.by_popularity);
+    if (stats.short_lists)
+        tide_log(TIDE_LOG_WARN, "%lld users have fewer than %d eligible items: their lists are shorter", (long long)stats.short_lists, o_k);
+done:
+    if (opened) tide_atomic_abort(&af);
+    code = st ? cli_fail(&spec, st) : 0;
+    free(users);
+    free(pu);
+    free(pi);
+    free(cand);
+    free(excl_ptr);
+    free(excl_items);
+    tide_retrieval_model_free(&model);
+    tide_npy_free(&ivec);
+    tide_npy_free(&qvec);
+    if (have_data) tide_dataset_free(&ds);
+    tide_backend_free(be);
+    return cli_finish(&spec, code);
+}
