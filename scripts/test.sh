@@ -25,3 +25,11 @@ for cfg in release asan; do
     # OpenMP runtimes keep thread pools alive at exit; LeakSanitizer would report those.
     ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$dir" -j "$jobs" --output-on-failure
 done
+
+# Distributed ALS: an MPI build, whose train-mf tests run 2 ranks and must not skip.
+echo "== mpi build" >&2
+cmake -S . -B build/mpi -DCMAKE_BUILD_TYPE=Release -DTIDE_MPI=ON -DTIDE_PYTHON="$py" >/dev/null
+cmake --build build/mpi -j "$jobs" >/dev/null
+echo "== mpi tests" >&2
+TIDE_REQUIRE_MPI=1 OMPI_MCA_btl_vader_single_copy_mechanism=none \
+    ctest --test-dir build/mpi -R '^cli/train-mf/' --output-on-failure

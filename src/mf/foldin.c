@@ -1,0 +1,56 @@
+/* foldin.c — a user's ALS factor from a set of events against fixed item factors: the exact
+ * solve of ALS's user step, so a new user (or fresh events) gets the factor training would
+ * have given, without retraining. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mf-internal.h"
+
+tide_status tide_mf_fold_in(const tide_mf_params *p, const float *Y, int64_t n_items, int k, const float *YtY,
+                            const int32_t *items, const float *weights, const int64_t *times, int64_t n,
+                            float *out) {
+    tide_status st = TIDE_OK;
+    float *A = tide_malloc((size_t)k * k * sizeof *A);
+    float *own = NULL;
+    if (!A) return TIDE_ERR_NOMEM;
+    if (!YtY) {
+        if (!(own = tide_malloc((size_t)k * k * sizeof *own))) { st = TIDE_ERR_NOMEM; goto done; }
+        tide_als_gram(Y, n_items, k, p->regularization, own);
+        YtY = own;
+    }
+    int64_t ref = INT64_MIN;
+    if (times && p->decay.half_life > 0) {
+        if (p->decay.as_of_mode == TIDE_ASOF_TIME) ref = p->decay.as_of;
+        else
+            for (int64_t j = 0; j < n; j++)
+                if (times[j] > ref) ref = times[j];
+    }
+    memcpy(A, YtY, (size_t)k * k * sizeof *A);
+    memset(out, 0, (size_t)k * sizeof *out);
+    for (int64_t j = 0; j < n; j++) {
+        if (items[j] < 0 || items[j] >= n_items) {
+            st = tide_error(TIDE_ERR_DATA, "fold-in: event %lld has item index %d outside [0, %lld)", (long long)j,
+                            items[j], (long long)n_items);
+            goto done;
+        }
+        double w = weights ? weights[j] : 1.0;
+        if (!isfinite(w) || w < 0) {
+            st = tide_error(TIDE_ERR_DATA, "fold-in: event %lld has weight %g (must be finite and >= 0)", (long long)j, w);
+            goto done;
+        }
+        if (times && p->decay.half_life > 0) w *= tide_mf_decay_factor(&p->decay, times[j], ref);
+        float c1 = (float)(p->alpha * w);
+        const float *y = Y + (size_t)items[j] * k;
+        cblas_ssyr(CblasRowMajor, CblasUpper, k, c1, y, 1, A, k);
+        tide_vaxpy(1.0f + c1, y, out, k);
+    }
+    if (LAPACKE_sposv(LAPACK_ROW_MAJOR, 'U', k, 1, A, k, out, 1) != 0)
+        st = tide_error(TIDE_ERR_DATA, "fold-in: the system is not positive definite (regularization 0 and too few events?)");
+done:
+    free(A);
+    free(own);
+    return st;
+}

@@ -1,0 +1,73 @@
+/* weights.c — per-interaction training weights: the dataset's weight times an exponential
+ * time decay 2^(-(t_ref - t)/half_life), checked for values no algorithm can use. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "tide/mf.h"
+
+static int64_t dataset_latest(const tide_dataset *ds) {
+    int64_t m = INT64_MIN;
+    for (int64_t k = 0; k < ds->nnz; k++)
+        if (ds->times[k] > m) m = ds->times[k];
+    return m;
+}
+
+double tide_mf_decay_factor(const tide_mf_decay *d, int64_t t, int64_t t_ref) {
+    if (!(d->half_life > 0)) return 1.0;
+    double age = (double)t_ref - (double)t;
+    if (age <= 0) return 1.0; /* events after the reference are "now", not amplified */
+    return exp2(-age / d->half_life);
+}
+
+int64_t tide_mf_decay_ref(const tide_mf_decay *d, const tide_dataset *ds, int64_t u) {
+    if (d->as_of_mode == TIDE_ASOF_TIME) return d->as_of;
+    if (d->as_of_mode == TIDE_ASOF_USER) {
+        int64_t m = INT64_MIN;
+        for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++)
+            if (ds->times[k] > m) m = ds->times[k];
+        return m;
+    }
+    return dataset_latest(ds);
+}
+
+tide_status tide_mf_weights(const tide_dataset *ds, const tide_mf_decay *d, float **uw_out, float **iw_out) {
+    *uw_out = NULL;
+    if (iw_out) *iw_out = NULL;
+    tide_status st = TIDE_OK;
+    float *uw = tide_malloc((size_t)ds->nnz * sizeof *uw + 1);
+    float *iw = iw_out ? tide_malloc((size_t)ds->nnz * sizeof *iw + 1) : NULL;
+    int64_t *pos = NULL;
+    if (!uw || (iw_out && !iw)) { st = TIDE_ERR_NOMEM; goto done; }
+    int64_t latest = d->half_life > 0 && d->as_of_mode == TIDE_ASOF_LATEST ? dataset_latest(ds) : 0;
+    for (int64_t u = 0; u < ds->n_users; u++) {
+        int64_t ref = d->as_of_mode == TIDE_ASOF_LATEST ? latest : tide_mf_decay_ref(d, ds, u);
+        for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++) {
+            float w = ds->weights[k];
+            if (!isfinite(w) || w < 0) {
+                st = tide_error(TIDE_ERR_DATA, "weights.npy[%lld]: interaction of user '%s' with item '%s' has weight %g "
+                                "(weights must be finite and >= 0)", (long long)k, ds->user_ids[u],
+                                ds->item_ids[ds->items[k]], (double)w);
+                goto done;
+            }
+            uw[k] = d->half_life > 0 ? (float)(w * tide_mf_decay_factor(d, ds->times[k], ref)) : w;
+        }
+    }
+    if (iw) {
+        /* The item-major copy lists, per item, interactions in user-major order: replay that
+         * order to map each user-major weight to its item-major slot. */
+        pos = tide_malloc(((size_t)ds->n_items + 1) * sizeof *pos);
+        if (!pos) { st = TIDE_ERR_NOMEM; goto done; }
+        for (int64_t i = 0; i <= ds->n_items; i++) pos[i] = ds->item_indptr[i];
+        for (int64_t k = 0; k < ds->nnz; k++) iw[pos[ds->items[k]]++] = uw[k];
+    }
+done:
+    free(pos);
+    if (st) {
+        free(uw);
+        free(iw);
+        return st;
+    }
+    *uw_out = uw;
+    if (iw_out) *iw_out = iw;
+    return TIDE_OK;
+}
