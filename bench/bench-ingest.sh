@@ -23,15 +23,15 @@ rows=$(($(wc -l < "$csv") - 1))
 mb=$(du -m --apparent-size "$csv" | cut -f1)
 mbgz=$(du -m --apparent-size "$csv.gz" | cut -f1)
 
-measure() { # name input cmd... → prints "name wall rss_mb"
-    local name=$1 best=999999 bestrss=0; shift
+measure() { # name cmd... → prints "name wall rss_mb cpu" (the run with the best wall time)
+    local name=$1 best=999999 bestrss=0 bestcpu=0; shift
     for _ in $(seq "$REPEAT"); do
         rm -rf "$W/out-$name"
-        /usr/bin/time -f "%e %M" -o "$W/time" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
-        read -r wall rss < "$W/time"
-        if awk "BEGIN{exit !($wall < $best)}"; then best=$wall; bestrss=$rss; fi
+        /usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+        read -r wall rss usr sys < "$W/time"
+        if awk "BEGIN{exit !($wall < $best)}"; then best=$wall; bestrss=$rss; bestcpu=$(awk "BEGIN{print $usr+$sys}"); fi
     done
-    echo "$name $best $((bestrss / 1024))"
+    echo "$name $best $((bestrss / 1024)) $bestcpu"
 }
 
 tide_args=(--user-col user_id --item-col item_id --time-col timestamp --event-col event --threads 2 -q)
@@ -44,11 +44,11 @@ measure pandas-gz "$PY" bench/ingest_pandas.py "$csv.gz" "$W/out-pandas-gz"
 out_mb=$(du -sm --apparent-size "$W/out-tide-csv" | cut -f1)
 echo "rows=$rows csv_mb=$mb gz_mb=$mbgz tide_output_mb=$out_mb"
 awk -v rows="$rows" -v mb="$mb" -v mbgz="$mbgz" -v out="$out_mb" '
-  { wall[$1]=$2; rss[$1]=$3 }
+  { wall[$1]=$2; rss[$1]=$3; cpu[$1]=$4 }
   END {
-    printf "| case | wall s | input MB/s | rows/s | peak RSS MB | RSS / output |\n|---|---|---|---|---|---|\n"
+    printf "| case | wall s | CPU s | input MB/s | rows/s | peak RSS MB | RSS / tide output |\n|---|---|---|---|---|---|---|\n"
     n=split("tide-csv pandas-csv tide-gz pandas-gz", order, " ")
     for (i=1;i<=n;i++) { c=order[i]; m=(c ~ /gz/) ? mbgz : mb
-      printf "| %s | %.2f | %.0f | %.2fM | %d | %.2f |\n", c, wall[c], m/wall[c], rows/wall[c]/1e6, rss[c], rss[c]/out }
-    printf "\nspeed-up csv: %.1fx, gz: %.1fx\n", wall["pandas-csv"]/wall["tide-csv"], wall["pandas-gz"]/wall["tide-gz"]
+      printf "| %s | %.2f | %.2f | %.0f | %.2fM | %d | %.2f |\n", c, wall[c], cpu[c], m/wall[c], rows/wall[c]/1e6, rss[c], rss[c]/out }
+    printf "\nspeed-up (wall) csv: %.1fx, gz: %.1fx; (CPU) csv: %.1fx, gz: %.1fx\n", wall["pandas-csv"]/wall["tide-csv"], wall["pandas-gz"]/wall["tide-gz"], cpu["pandas-csv"]/cpu["tide-csv"], cpu["pandas-gz"]/cpu["tide-gz"]
   }' "$W/results.txt"
