@@ -529,7 +529,8 @@ static void test_parse_time(void) {
     CHECK(tide_split_parse_time("1969-12-31T23:59:59Z", &t) == 0 && t == -1);
     CHECK(tide_split_parse_time("2018-02-29", &t) != 0);
     CHECK(tide_split_parse_time("2018-13-01", &t) != 0);
-    CHECK(tide_split_parse_time("2018-01-01T24:00", &t) != 0);
+    CHECK(tide_split_parse_time("2018-01-01T24:00", &t) == 0 && t == 1514764800 + 86400); /* ISO 8601 end of day */
+    CHECK(tide_split_parse_time("2018-01-01T25:00", &t) != 0);
     CHECK(tide_split_parse_time("2018-01-01T", &t) != 0);
     CHECK(tide_split_parse_time("2018-1-1", &t) != 0);
     CHECK(tide_split_parse_time("yesterday", &t) != 0);
