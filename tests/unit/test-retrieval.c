@@ -186,6 +186,64 @@ static void run_job(const tide_retrieval_job *job, const tide_retrieval_params *
     CHECK_EQ(stats.users, job->n_users);
 }
 
+/* A job over every fixture user with their seen items excluded (*ip, *ix: free()). */
+static tide_retrieval_job seen_job(const tide_retrieval_model *m, const fixture *f, int64_t **ip, int32_t **ix) {
+    CHECK_OK(tide_retrieval_exclusions_build(&f->ds, 0, NULL, NULL, 0, ip, ix));
+    tide_retrieval_job job = {0};
+    job.model = m;
+    job.data = &f->ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = *ip;
+    job.excl_items = *ix;
+    return job;
+}
+
+/* History models over caller arrays. */
+static tide_retrieval_model ease_model(const float *B) {
+    tide_retrieval_model m = {0};
+    m.kind = TIDE_RETRIEVAL_EASE;
+    strcpy(m.algorithm, "ease");
+    m.n_items = NI;
+    m.item_matrix = B;
+    return m;
+}
+static tide_retrieval_model knn_model(const int64_t *nip, const int32_t *nb, const float *sim) {
+    tide_retrieval_model m = {0};
+    m.kind = TIDE_RETRIEVAL_ITEMKNN;
+    strcpy(m.algorithm, "itemknn");
+    m.n_items = NI;
+    m.nb_indptr = nip;
+    m.nb_items = nb;
+    m.nb_sims = sim;
+    return m;
+}
+/* Random neighbour lists: min_n..6 per item, similarities step·{1..max_steps}. */
+static void random_neighbours(int min_n, int max_steps, float step, int64_t *nip, int32_t *nb, float *sim) {
+    int64_t e = 0;
+    for (int i = 0; i < NI; i++) {
+        nip[i] = e;
+        int n = rint_in(min_n, 6);
+        for (int q = 0; q < n; q++) {
+            nb[e] = rint_in(0, NI - 1);
+            sim[e] = (float)rint_in(1, max_steps) * step;
+            e++;
+        }
+    }
+    nip[NI] = e;
+}
+/* An ALS model (item factors Y) whose users from n_users on are folded in with alpha and reg. */
+static tide_retrieval_model als_model(const float *U, int64_t n_users, const float *Y, double alpha, double reg) {
+    tide_retrieval_model m;
+    tide_retrieval_model_from_vectors(&m, U, n_users, Y, NI, D);
+    strcpy(m.algorithm, "als");
+    m.can_fold_in = 1;
+    m.params = tide_mf_params_default(TIDE_MF_ALS);
+    m.params.alpha = alpha;
+    m.params.regularization = reg;
+    return m;
+}
+
 /* ---- factor models --------------------------------------------------------------------- */
 
 static float UF[NU * D], IF[NI * D], BIAS[NI];
@@ -284,14 +342,7 @@ static void test_thread_independence(void) {
     tide_retrieval_model_from_vectors(&m, uf, NU, itf, NI, D);
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     collect a, b;
     tide_threads_set(1);
@@ -316,21 +367,10 @@ static void test_ease(void) {
     float *B = calloc((size_t)NI * NI, sizeof *B);
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-2, 3);
-    tide_retrieval_model m = {0};
-    m.kind = TIDE_RETRIEVAL_EASE;
-    strcpy(m.algorithm, "ease");
-    m.n_items = NI;
-    m.item_matrix = B;
+    tide_retrieval_model m = ease_model(B);
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
     for (int64_t e = 0; e < f.ds.nnz; e++) pop[f.items[e]] += 1;
@@ -368,34 +408,11 @@ static void test_knn(void) {
     int64_t nip[NI + 1];
     int32_t nb[NI * 6];
     float sim[NI * 6];
-    int64_t e = 0;
-    for (int i = 0; i < NI; i++) {
-        nip[i] = e;
-        int n = rint_in(0, 6);
-        for (int q = 0; q < n; q++) {
-            nb[e] = rint_in(0, NI - 1);
-            sim[e] = (float)rint_in(1, 4) * 0.25f;
-            e++;
-        }
-    }
-    nip[NI] = e;
-    tide_retrieval_model m = {0};
-    m.kind = TIDE_RETRIEVAL_ITEMKNN;
-    strcpy(m.algorithm, "itemknn");
-    m.n_items = NI;
-    m.nb_indptr = nip;
-    m.nb_items = nb;
-    m.nb_sims = sim;
+    random_neighbours(0, 4, 0.25f, nip, nb, sim);
+    tide_retrieval_model m = knn_model(nip, nb, sim);
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
     for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
@@ -466,22 +483,10 @@ static void test_users_not_in_model(void) {
     float Y[NI * D], U[NU * D];
     for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
     for (int i = 0; i < NU * D; i++) U[i] = (float)rnd() / 4294967296.0f - 0.5f;
-    tide_retrieval_model m;
-    tide_retrieval_model_from_vectors(&m, U, 30, Y, NI, D); /* users 30.. are new */
-    m.can_fold_in = 1;
-    m.params = tide_mf_params_default(TIDE_MF_ALS);
-    m.params.alpha = 5;
-    m.params.regularization = 0.5;
+    tide_retrieval_model m = als_model(U, 30, Y, 5, 0.5); /* users 30.. are new */
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
     for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
@@ -557,44 +562,14 @@ static void test_decayed_history(void) {
     int64_t nip[NI + 1];
     int32_t nb[NI * 6];
     float sim[NI * 6];
-    int64_t ne = 0;
-    for (int i = 0; i < NI; i++) {
-        nip[i] = ne;
-        for (int q = rint_in(1, 6); q > 0; q--) {
-            nb[ne] = rint_in(0, NI - 1);
-            sim[ne] = (float)rint_in(1, 40) * 0.03125f; /* exact in f32: no-decay sums tie exactly */
-            ne++;
-        }
-    }
-    nip[NI] = ne;
+    random_neighbours(1, 40, 0.03125f, nip, nb, sim); /* exact in f32: no-decay sums tie exactly */
     float Y[NI * D];
     for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
-    tide_retrieval_model ease = {0}, knn = {0}, als;
-    ease.kind = TIDE_RETRIEVAL_EASE;
-    strcpy(ease.algorithm, "ease");
-    ease.n_items = NI;
-    ease.item_matrix = B;
-    knn.kind = TIDE_RETRIEVAL_ITEMKNN;
-    strcpy(knn.algorithm, "itemknn");
-    knn.n_items = NI;
-    knn.nb_indptr = nip;
-    knn.nb_items = nb;
-    knn.nb_sims = sim;
-    tide_retrieval_model_from_vectors(&als, NULL, 0, Y, NI, D); /* every user is folded in */
-    strcpy(als.algorithm, "als");
-    als.can_fold_in = 1;
-    als.params = tide_mf_params_default(TIDE_MF_ALS);
-    als.params.alpha = 4;
-    als.params.regularization = 0.3;
+    tide_retrieval_model ease = ease_model(B), knn = knn_model(nip, nb, sim);
+    tide_retrieval_model als = als_model(NULL, 0, Y, 4, 0.3); /* every user is folded in */
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(NULL, &f, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     double pop[NI] = {0};
     for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
@@ -669,14 +644,7 @@ static void test_mmr(void) {
     tide_retrieval_model_from_vectors(&m, uf, NU, itf, NI, D);
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     collect plain, pool, div;
     run_job(&job, &p, &plain);
