@@ -2,14 +2,14 @@
 # protocol.sh — the ml-latest-small reference protocol end to end with tide's own programs:
 # tide-ingest (every rating an implicit interaction of weight 1) → tide-split leave-last
 # (test 1, valid 1) → tide-train-mf on train_valid with the configurations tuned on valid by
-# accuracy.sh → recommendations by tide-recommend (for ease/itemknn with --half-life by
-# bench/train-mf/recommend.py, which weights the history by the model's decay: tide-recommend
-# does not read the decay yet) → tide-eval against the test split (NDCG@10, HR@10, 610 users).
+# accuracy.sh → recommendations by tide-recommend for every row (it weights ease/itemknn
+# histories and ALS fold-ins by the manifest's decay, as training did) → tide-eval against the
+# test split (NDCG@10, HR@10, 610 users).
 # Usage: bench/train-mf/protocol.sh CONFIGS.tsv   (lines: name<TAB>tide-train-mf args)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cfg=$1
-bin=build/bin; py=build/venv/bin/python
+bin=build/bin
 tmp=${TMPDIR:-/tmp}/tide-protocol; mkdir -p "$tmp"
 ml=../shared/data/ml-latest-small
 "$bin/tide-ingest" "$ml/ratings.csv" --user-col userId --item-col movieId --time-col timestamp \
@@ -21,12 +21,7 @@ while IFS=$'\t' read -r name args; do
     [ -n "$name" ] || continue
     # shellcheck disable=SC2086
     "$bin/tide-train-mf" --data "$tmp/split/train_valid" --out "$tmp/model" --threads 2 --quiet $args
-    case "$args" in
-    *ease*--half-life*|*itemknn*--half-life*)
-        "$py" bench/train-mf/recommend.py "$tmp/model" "$tmp/split/train_valid" 10 "$tmp/recs.tsv" ;;
-    *)
-        "$bin/tide-recommend" --data "$tmp/split/train_valid" --model "$tmp/model" --k 10 --out "$tmp/recs.tsv" --quiet ;;
-    esac
+    "$bin/tide-recommend" --data "$tmp/split/train_valid" --model "$tmp/model" --k 10 --out "$tmp/recs.tsv" --quiet
     "$bin/tide-eval" --truth "$tmp/split/test" --recs "$tmp/recs.tsv" --k 10 -B 0 --json "$tmp/eval.json" --quiet >/dev/null
     read -r nd hr < <(jq -r '[.. | objects | select(has("ndcg@10")) | .["ndcg@10"], .["hit@10"]] | map(tostring) | .[0:2] | join(" ")' "$tmp/eval.json")
     printf '| %s | `%s` | %.4f | %.4f |\n' "$name" "$args" "$nd" "$hr"

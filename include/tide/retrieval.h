@@ -23,6 +23,7 @@
 #include "tide/backend.h"
 #include "tide/core.h"
 #include "tide/dataset.h"
+#include "tide/mf.h"
 #include "tide/npy.h"
 
 #ifdef __cplusplus
@@ -37,6 +38,8 @@ typedef enum {
     TIDE_RETRIEVAL_ITEMKNN,     /* score(j) = Σ_{i in history, j in N(i)} w_ui sim(i, j) */
     TIDE_RETRIEVAL_POP          /* score(j) = popularity[j] */
 } tide_retrieval_kind;
+/* History weights (x_u, w_ui, fold-in events) are the dataset's weights times the model's time
+ * decay (params.decay; tide_mf_weights), or the dataset's weights when the model has none. */
 
 /* A loaded model directory (docs/formats.md), arrays memory-mapped. */
 typedef struct tide_retrieval_model {
@@ -53,9 +56,14 @@ typedef struct tide_retrieval_model {
     const int32_t *nb_items;
     const float *nb_sims;
     const float *popularity;     /* pop [n_items] */
-    /* Fold-in (ALS): a user's factor from their events against fixed item factors. */
+    /* Fold-in (ALS): a user's factor from their events against fixed item factors
+     * (tide_mf_fold_in with params.alpha, params.regularization). */
     int can_fold_in;
-    double als_alpha, als_regularization;
+    /* The manifest's training parameters that scoring must follow (tide_mf_params_default of
+     * the algorithm, overridden by manifest "params"): ALS fold-in's alpha and regularization,
+     * and the time decay (params.decay), which weights each user's history for ease, itemknn
+     * and ALS fold-in exactly as tide-train-mf does (tide_mf_weights on the scoring data). */
+    tide_mf_params params;
     /* The dataset the model was trained on (manifest "dataset"). */
     char dataset_checksum[64];
     char dataset_path[512];
@@ -153,18 +161,6 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
 tide_status tide_retrieval_exclusions_build(const tide_dataset *ds, int keep_seen,
                                             const int64_t *pair_users, const int32_t *pair_items,
                                             int64_t n_pairs, int64_t **indptr, int32_t **items);
-
-/* Fold-in (implicit ALS, Hu et al. 2008): the factor x minimising
- * Σ_i c_i (p_i - x·y_i)² + reg |x|² over all items, c_i = 1 + alpha·w_i for the user's items
- * (p_i = 1, weights of repeated items summed) and c = 1, p = 0 elsewhere:
- *   (YᵀY + reg·I + Σ_i (c_i - 1) y_i y_iᵀ) x = Σ_i c_i y_i.
- * `yty` is YᵀY [dim, dim] (tide_retrieval_gram). x [dim]. */
-tide_status tide_retrieval_fold_in(const float *item_factors, int64_t n_items, int64_t dim,
-                                   const float *yty, double alpha, double reg,
-                                   const int32_t *items, const float *weights, int64_t n,
-                                   float *x);
-/* YᵀY of a [n, dim] matrix, malloc'ed [dim, dim]. */
-tide_status tide_retrieval_gram(const float *Y, int64_t n, int64_t dim, float **out);
 
 /* ---- recommendation files (docs/formats.md) ---- */
 typedef enum { TIDE_RECS_TSV = 0, TIDE_RECS_JSONL } tide_recs_format;

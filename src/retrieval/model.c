@@ -1,11 +1,13 @@
 /* model.c — load a model directory for scoring (manifest + memory-mapped arrays) and check that
  * it fits the dataset it is applied to. Every shape is cross-checked here, once, so the scoring
  * kernels can trust them: a model whose arrays disagree is bad input (TIDE_ERR_DATA), never a
- * crash. The arrays stay mapped until tide_retrieval_model_free(). */
+ * crash. The arrays stay mapped until tide_retrieval_model_free(). The manifest's params that
+ * scoring follows (ALS alpha/regularization, the history decay) are read into a tide_mf_params. */
 #define _GNU_SOURCE
 #include "tide/retrieval.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,36 @@ static double num_param(const cJSON *params, const char *name, double dflt, int 
     }
     if (found) *found = 0;
     return dflt;
+}
+
+/* params "half-life" (seconds) and "as-of" ("latest", "user" or epoch seconds), as
+ * tide_mf_params_json writes them; absent = no decay (models from before decay existed). */
+static tide_status load_decay(const char *mpath, const cJSON *params, tide_mf_decay *d) {
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(params, "half-life");
+    d->half_life = cJSON_IsNumber(h) ? h->valuedouble : 0;
+    if ((h && !cJSON_IsNumber(h)) || !isfinite(d->half_life) || d->half_life < 0)
+        return tide_error(TIDE_ERR_DATA, "%s: params \"half-life\" must be a number of seconds >= 0", mpath);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "as-of");
+    d->as_of_mode = TIDE_ASOF_LATEST;
+    d->as_of = 0;
+    if (!a) return TIDE_OK;
+    const char *s = cJSON_IsString(a) ? a->valuestring : NULL;
+    char *end = NULL;
+    if (s && strcmp(s, "latest") == 0) return TIDE_OK;
+    if (s && strcmp(s, "user") == 0) {
+        d->as_of_mode = TIDE_ASOF_USER;
+        return TIDE_OK;
+    }
+    if (s && *s) {
+        errno = 0;
+        long long t = strtoll(s, &end, 10);
+        if (!*end && errno == 0) {
+            d->as_of_mode = TIDE_ASOF_TIME;
+            d->as_of = t;
+            return TIDE_OK;
+        }
+    }
+    return tide_error(TIDE_ERR_DATA, "%s: params \"as-of\" must be \"latest\", \"user\" or epoch seconds", mpath);
 }
 
 /* f32 array must be finite: a NaN factor would silently poison every score of its row. */
@@ -96,6 +128,9 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
     m->dataset_items = (int64_t)di->valuedouble;
     m->n_items = m->dataset_items;
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(m->manifest, "params");
+    tide_mf_algo algo;
+    m->params = tide_mf_params_default(tide_mf_algo_parse(kind, &algo) == TIDE_OK ? algo : TIDE_MF_ALS);
+    if ((st = load_decay(mpath, params, &m->params.decay))) goto done;
 
     tide_npy *a = m->arrays;
     if (strcmp(kind, "als") == 0 || strcmp(kind, "bpr") == 0) {
@@ -136,10 +171,10 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
         }
         if (strcmp(kind, "als") == 0) {
             int fa = 0, fr = 0;
-            m->als_alpha = num_param(params, "alpha", 0, &fa);
-            m->als_regularization = num_param(params, "regularization", 0, &fr);
+            m->params.alpha = num_param(params, "alpha", 0, &fa);
+            m->params.regularization = num_param(params, "regularization", 0, &fr);
             /* Fold-in needs the training objective's constants; without them it would be a guess. */
-            m->can_fold_in = fa && fr && m->als_alpha >= 0 && m->als_regularization >= 0;
+            m->can_fold_in = fa && fr && m->params.alpha >= 0 && m->params.regularization >= 0;
         }
     } else if (strcmp(kind, "ease") == 0) {
         m->kind = TIDE_RETRIEVAL_EASE;

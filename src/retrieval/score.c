@@ -20,7 +20,11 @@
  * Users "not in the model" — a factor model's users past its user count (new users in a newer
  * dataset), users whose factor is all zeros (no training events) and history models' users with
  * no events — are folded in from their events when the model allows it (ALS) or get popularity
- * (counted in the stats). */
+ * (counted in the stats).
+ *
+ * History weights follow the model's time decay (manifest params "half-life"/"as-of", ease,
+ * itemknn and ALS fold-in): computed once per run by tide_mf_weights over the scoring dataset,
+ * the function tide-train-mf weights its data with, so a decayed model scores as it validated. */
 #define _GNU_SOURCE
 #include "retrieval-impl.h"
 
@@ -67,7 +71,9 @@ typedef struct run_ctx {
     const float *Y;         /* factors: item rows in column space [C, dim] */
     const float *bias;      /* column space or NULL */
     float *owned_Y, *owned_bias;
-    float *yty;             /* fold-in */
+    float *yty;             /* fold-in: YᵀY + λI */
+    const float *hw;        /* history weights by event of ds (decayed, or ds->weights) */
+    float *owned_hw;
     float *pop;             /* popularity in column space (NULL when never needed) */
     int32_t *pop_order;     /* columns by popularity desc, column asc */
     const float *mvec;      /* MMR vectors by item */
@@ -215,8 +221,9 @@ static tide_status score_factors(const run_ctx *c, scratch *s, const int64_t *us
         } else {
             const tide_dataset *ds = c->ds;
             int64_t a = ds->indptr[u], n = ds->indptr[u + 1] - a;
-            if ((st = tide_retrieval_fold_in(m->item_factors, m->n_items, d, c->yty, m->als_alpha, m->als_regularization,
-                                             ds->items + a, ds->weights ? ds->weights + a : NULL, n, dst)))
+            /* The weights carry the decay already (times NULL: no second decay). */
+            if ((st = tide_mf_fold_in(&m->params, m->item_factors, m->n_items, (int)d, c->yty, ds->items + a,
+                                      c->hw ? c->hw + a : NULL, NULL, n, dst)))
                 return st;
         }
         s->rowmap[rows++] = r;
@@ -266,7 +273,7 @@ static void score_ease(const run_ctx *c, scratch *s, const int64_t *users, int n
             /* x_u B restricted to the block: one axpy of a B row slice per history event (repeated
              * items add up, which is x_u's weight sum). */
             for (int64_t e = ds->indptr[u]; e < ds->indptr[u + 1]; e++) {
-                float wt = ds->weights ? ds->weights[e] : 1.0f;
+                float wt = c->hw ? c->hw[e] : 1.0f;
                 const float *brow = B + (size_t)ds->items[e] * (size_t)n;
                 if (c->cand) {
                     const int32_t *cc = c->cand + c0;
@@ -291,7 +298,7 @@ static void score_knn(const run_ctx *c, scratch *s, const int64_t *users, int nb
         memset(t, 0, (size_t)c->C * sizeof *t);
         int64_t u = users[r];
         for (int64_t e = ds->indptr[u]; e < ds->indptr[u + 1]; e++) {
-            float wt = ds->weights ? ds->weights[e] : 1.0f;
+            float wt = c->hw ? c->hw[e] : 1.0f;
             int32_t i = ds->items[e];
             for (int64_t q = m->nb_indptr[i]; q < m->nb_indptr[i + 1]; q++) {
                 int32_t col = c->local_of ? c->local_of[m->nb_items[q]] : m->nb_items[q];
@@ -390,6 +397,7 @@ static void ctx_free(run_ctx *c) {
     free(c->owned_Y);
     free(c->owned_bias);
     free(c->yty);
+    free(c->owned_hw);
     free(c->pop);
     free(c->pop_order);
     if (c->Ydev.ptr) tide_buffer_free(&c->Ydev);
@@ -500,7 +508,27 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
         need_pop |= b == TIDE_RETRIEVAL_BY_POPULARITY;
         need_fold |= b == TIDE_RETRIEVAL_BY_FOLD_IN;
     }
-    if (need_fold && (st = tide_retrieval_gram(m->item_factors, m->n_items, m->dim, &c.yty))) goto done;
+    if (need_fold) {
+        if (m->dim > INT32_MAX || m->n_items > INT32_MAX) {
+            st = tide_error(TIDE_ERR_USAGE, "fold-in: factor matrix too large for BLAS");
+            goto done;
+        }
+        c.yty = tide_malloc((size_t)(m->dim * m->dim) * sizeof *c.yty);
+        if (!c.yty) {
+            st = TIDE_ERR_NOMEM;
+            goto done;
+        }
+        if ((st = tide_als_gram(m->item_factors, m->n_items, (int)m->dim, m->params.regularization, c.yty))) goto done;
+    }
+    /* History weights: the model's decay applies where a user is scored from their events. */
+    if (c.ds) {
+        c.hw = c.ds->weights;
+        int from_history = m->kind == TIDE_RETRIEVAL_EASE || m->kind == TIDE_RETRIEVAL_ITEMKNN || need_fold;
+        if (from_history && m->params.decay.half_life > 0) {
+            if ((st = tide_mf_weights(c.ds, &m->params.decay, &c.owned_hw, NULL))) goto done;
+            c.hw = c.owned_hw;
+        }
+    }
     if (need_pop) {
         c.pop = tide_calloc((size_t)c.C + 1, sizeof *c.pop);
         c.pop_order = tide_malloc(((size_t)c.C + 1) * sizeof *c.pop_order);

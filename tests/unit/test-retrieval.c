@@ -2,8 +2,9 @@
  * full score matrix computed here, sorted by (score desc, item asc), with seen items, extra
  * exclusions and allow-lists, on blocks much smaller than the problem (so block merging and
  * batching are exercised). Factors are small integers, so scores are exact and ties are
- * frequent: the tie rule is checked, not just approximated. Also: fold-in against a dense solve,
- * MMR, thread-count independence, model-dir loading and its errors. */
+ * frequent: the tie rule is checked, not just approximated. Also: users not in the model (ALS
+ * fold-in through tide_mf_fold_in, popularity), the model's time decay on EASE / kNN / fold-in
+ * histories against weights computed here, MMR, thread-count independence, model-dir loading. */
 #include "harness.h"
 
 #include <cjson/cJSON.h>
@@ -31,6 +32,7 @@ typedef struct fixture {
     int64_t indptr[NU + 1];
     int32_t items[NU * 30];
     float weights[NU * 30];
+    int64_t times[NU * 30];
 } fixture;
 
 static void make_data(fixture *f) {
@@ -42,6 +44,9 @@ static void make_data(fixture *f) {
         for (int e = 0; e < n; e++) {
             f->items[nnz] = rint_in(0, NI - 1);
             f->weights[nnz] = (float)rint_in(1, 3);
+            /* Times without rnd() (the other tests' draws stay as they were): spread over ~6
+             * days, users' latest events differing, some repeated times. */
+            f->times[nnz] = 1000000 + (int64_t)((u * 7919 + e * 104729) % 500000);
             nnz++;
         }
     }
@@ -52,6 +57,7 @@ static void make_data(fixture *f) {
     f->ds.indptr = f->indptr;
     f->ds.items = f->items;
     f->ds.weights = f->weights;
+    f->ds.times = f->times;
 }
 
 /* Collects every batch into full arrays. */
@@ -180,6 +186,64 @@ static void run_job(const tide_retrieval_job *job, const tide_retrieval_params *
     CHECK_EQ(stats.users, job->n_users);
 }
 
+/* A job over every fixture user with their seen items excluded (*ip, *ix: free()). */
+static tide_retrieval_job seen_job(const tide_retrieval_model *m, const fixture *f, int64_t **ip, int32_t **ix) {
+    CHECK_OK(tide_retrieval_exclusions_build(&f->ds, 0, NULL, NULL, 0, ip, ix));
+    tide_retrieval_job job = {0};
+    job.model = m;
+    job.data = &f->ds;
+    job.users = all_users;
+    job.n_users = NU;
+    job.excl_indptr = *ip;
+    job.excl_items = *ix;
+    return job;
+}
+
+/* History models over caller arrays. */
+static tide_retrieval_model ease_model(const float *B) {
+    tide_retrieval_model m = {0};
+    m.kind = TIDE_RETRIEVAL_EASE;
+    strcpy(m.algorithm, "ease");
+    m.n_items = NI;
+    m.item_matrix = B;
+    return m;
+}
+static tide_retrieval_model knn_model(const int64_t *nip, const int32_t *nb, const float *sim) {
+    tide_retrieval_model m = {0};
+    m.kind = TIDE_RETRIEVAL_ITEMKNN;
+    strcpy(m.algorithm, "itemknn");
+    m.n_items = NI;
+    m.nb_indptr = nip;
+    m.nb_items = nb;
+    m.nb_sims = sim;
+    return m;
+}
+/* Random neighbour lists: min_n..6 per item, similarities step·{1..max_steps}. */
+static void random_neighbours(int min_n, int max_steps, float step, int64_t *nip, int32_t *nb, float *sim) {
+    int64_t e = 0;
+    for (int i = 0; i < NI; i++) {
+        nip[i] = e;
+        int n = rint_in(min_n, 6);
+        for (int q = 0; q < n; q++) {
+            nb[e] = rint_in(0, NI - 1);
+            sim[e] = (float)rint_in(1, max_steps) * step;
+            e++;
+        }
+    }
+    nip[NI] = e;
+}
+/* An ALS model (item factors Y) whose users from n_users on are folded in with alpha and reg. */
+static tide_retrieval_model als_model(const float *U, int64_t n_users, const float *Y, double alpha, double reg) {
+    tide_retrieval_model m;
+    tide_retrieval_model_from_vectors(&m, U, n_users, Y, NI, D);
+    strcpy(m.algorithm, "als");
+    m.can_fold_in = 1;
+    m.params = tide_mf_params_default(TIDE_MF_ALS);
+    m.params.alpha = alpha;
+    m.params.regularization = reg;
+    return m;
+}
+
 /* ---- factor models --------------------------------------------------------------------- */
 
 static float UF[NU * D], IF[NI * D], BIAS[NI];
@@ -278,14 +342,7 @@ static void test_thread_independence(void) {
     tide_retrieval_model_from_vectors(&m, uf, NU, itf, NI, D);
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     collect a, b;
     tide_threads_set(1);
@@ -310,21 +367,10 @@ static void test_ease(void) {
     float *B = calloc((size_t)NI * NI, sizeof *B);
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-2, 3);
-    tide_retrieval_model m = {0};
-    m.kind = TIDE_RETRIEVAL_EASE;
-    strcpy(m.algorithm, "ease");
-    m.n_items = NI;
-    m.item_matrix = B;
+    tide_retrieval_model m = ease_model(B);
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
     for (int64_t e = 0; e < f.ds.nnz; e++) pop[f.items[e]] += 1;
@@ -362,34 +408,11 @@ static void test_knn(void) {
     int64_t nip[NI + 1];
     int32_t nb[NI * 6];
     float sim[NI * 6];
-    int64_t e = 0;
-    for (int i = 0; i < NI; i++) {
-        nip[i] = e;
-        int n = rint_in(0, 6);
-        for (int q = 0; q < n; q++) {
-            nb[e] = rint_in(0, NI - 1);
-            sim[e] = (float)rint_in(1, 4) * 0.25f;
-            e++;
-        }
-    }
-    nip[NI] = e;
-    tide_retrieval_model m = {0};
-    m.kind = TIDE_RETRIEVAL_ITEMKNN;
-    strcpy(m.algorithm, "itemknn");
-    m.n_items = NI;
-    m.nb_indptr = nip;
-    m.nb_items = nb;
-    m.nb_sims = sim;
+    random_neighbours(0, 4, 0.25f, nip, nb, sim);
+    tide_retrieval_model m = knn_model(nip, nb, sim);
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
     for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
@@ -453,50 +476,6 @@ static void test_pop(void) {
 
 /* ---- fold-in ------------------------------------------------------------------------------ */
 
-/* Dense reference: A = Σ_all c_j y_j y_jᵀ + reg I, b = Σ_j c_j p_j y_j, in double, by Gauss. */
-static void dense_fold_in(const float *Y, int n, int d, double alpha, double reg, const int32_t *items,
-                          const float *w, int ne, double *x) {
-    double *c = calloc((size_t)n, sizeof *c), *A = calloc((size_t)(d * (d + 1)), sizeof *A);
-    int *pos = calloc((size_t)n, sizeof *pos);
-    for (int e = 0; e < ne; e++) {
-        c[items[e]] += alpha * w[e];
-        pos[items[e]] = 1;
-    }
-    for (int j = 0; j < n; j++) {
-        double cj = 1 + c[j];
-        for (int a = 0; a < d; a++) {
-            for (int b = 0; b < d; b++) A[a * (d + 1) + b] += cj * Y[j * d + a] * Y[j * d + b];
-            A[a * (d + 1) + d] += cj * pos[j] * Y[j * d + a];
-        }
-    }
-    for (int a = 0; a < d; a++) A[a * (d + 1) + a] += reg;
-    for (int col = 0; col < d; col++)
-        for (int r = 0; r < d; r++) {
-            if (r == col) continue;
-            double fct = A[r * (d + 1) + col] / A[col * (d + 1) + col];
-            for (int q = 0; q <= d; q++) A[r * (d + 1) + q] -= fct * A[col * (d + 1) + q];
-        }
-    for (int a = 0; a < d; a++) x[a] = A[a * (d + 1) + d] / A[a * (d + 1) + a];
-    free(c);
-    free(A);
-    free(pos);
-}
-
-static void test_fold_in(void) {
-    float Y[NI * D];
-    for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
-    float *g;
-    CHECK_OK(tide_retrieval_gram(Y, NI, D, &g));
-    int32_t items[] = {3, 9, 3, 100, 56};
-    float w[] = {1, 2, 0.5f, 4, 1};
-    float x[D];
-    double ref[D];
-    CHECK_OK(tide_retrieval_fold_in(Y, NI, D, g, 10.0, 0.1, items, w, 5, x));
-    dense_fold_in(Y, NI, D, 10.0, 0.1, items, w, 5, ref);
-    for (int d = 0; d < D; d++) CHECK_NEAR(x[d], ref[d], 1e-4 * (1 + fabs(ref[d])));
-    free(g);
-}
-
 /* Users past a factor model's user count: ALS folds them in, otherwise popularity. */
 static void test_users_not_in_model(void) {
     fixture f;
@@ -504,23 +483,10 @@ static void test_users_not_in_model(void) {
     float Y[NI * D], U[NU * D];
     for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
     for (int i = 0; i < NU * D; i++) U[i] = (float)rnd() / 4294967296.0f - 0.5f;
-    tide_retrieval_model m;
-    tide_retrieval_model_from_vectors(&m, U, 30, Y, NI, D); /* users 30.. are new */
-    m.can_fold_in = 1;
-    m.als_alpha = 5;
-    m.als_regularization = 0.5;
+    tide_retrieval_model m = als_model(U, 30, Y, 5, 0.5); /* users 30.. are new */
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
-    float *g;
-    CHECK_OK(tide_retrieval_gram(Y, NI, D, &g));
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
     for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
@@ -530,8 +496,8 @@ static void test_users_not_in_model(void) {
         const float *x = U + u * D;
         int has = f.indptr[u + 1] > f.indptr[u];
         if (u >= 30 && has) {
-            CHECK_OK(tide_retrieval_fold_in(Y, NI, D, g, 5, 0.5, f.items + f.indptr[u], f.weights + f.indptr[u],
-                                            f.indptr[u + 1] - f.indptr[u], xu));
+            CHECK_OK(tide_mf_fold_in(&m.params, Y, NI, D, NULL, f.items + f.indptr[u], f.weights + f.indptr[u], NULL,
+                                     f.indptr[u + 1] - f.indptr[u], xu));
             x = xu;
             want_fold++;
         }
@@ -559,7 +525,109 @@ static void test_users_not_in_model(void) {
     CHECK_EQ(st.by_popularity, NU - 30);
     collect_free(&c);
     free_scores(sc);
-    free(g);
+    free(ip);
+    free(ix);
+}
+
+/* ---- time decay of histories ------------------------------------------------------------ */
+
+/* The decayed weight of event e of user u, computed here from the definition (tide/mf.h):
+ * w · 2^(-(t_ref - t)/h), age <= 0 counting as 0, t_ref the data's latest event, the user's
+ * latest event or a fixed time. */
+static void decayed_weights(const fixture *f, const tide_mf_decay *d, double *w) {
+    int64_t latest = INT64_MIN;
+    for (int64_t e = 0; e < f->ds.nnz; e++) latest = f->times[e] > latest ? f->times[e] : latest;
+    for (int u = 0; u < NU; u++) {
+        int64_t ref = d->as_of_mode == TIDE_ASOF_TIME ? d->as_of : latest;
+        if (d->as_of_mode == TIDE_ASOF_USER) {
+            ref = INT64_MIN;
+            for (int64_t e = f->indptr[u]; e < f->indptr[u + 1]; e++) ref = f->times[e] > ref ? f->times[e] : ref;
+        }
+        for (int64_t e = f->indptr[u]; e < f->indptr[u + 1]; e++) {
+            double age = (double)(ref - f->times[e]);
+            w[e] = f->weights[e] * (d->half_life > 0 && age > 0 ? pow(2.0, -age / d->half_life) : 1.0);
+        }
+    }
+}
+
+/* EASE, kNN and ALS fold-in under the model's decay (as-of latest, user, a fixed time) equal
+ * brute force on the decayed weights; the as-of modes give different lists (so the decay is
+ * really applied); a zero half-life scores on the raw weights. */
+static void test_decayed_history(void) {
+    fixture f;
+    make_data(&f);
+    float *B = calloc((size_t)NI * NI, sizeof *B);
+    for (int i = 0; i < NI; i++)
+        for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-20, 30) * 0.125f;
+    int64_t nip[NI + 1];
+    int32_t nb[NI * 6];
+    float sim[NI * 6];
+    random_neighbours(1, 40, 0.03125f, nip, nb, sim); /* exact in f32: no-decay sums tie exactly */
+    float Y[NI * D];
+    for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    tide_retrieval_model ease = ease_model(B), knn = knn_model(nip, nb, sim);
+    tide_retrieval_model als = als_model(NULL, 0, Y, 4, 0.3); /* every user is folded in */
+    int64_t *ip;
+    int32_t *ix;
+    tide_retrieval_job job = seen_job(NULL, &f, &ip, &ix);
+    tide_retrieval_params p = small_blocks(K);
+    double pop[NI] = {0};
+    for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
+    const tide_mf_decay modes[] = {{43200, TIDE_ASOF_LATEST, 0}, {43200, TIDE_ASOF_USER, 0},
+                                   {86400, TIDE_ASOF_TIME, 1300000}, {0, TIDE_ASOF_USER, 0}};
+    float lists[3][4][NU * K];
+    double *w = malloc((size_t)f.ds.nnz * sizeof *w + 1);
+    float *wf = malloc((size_t)f.ds.nnz * sizeof *wf + 1);
+    for (int md = 0; md < 4; md++) {
+        decayed_weights(&f, &modes[md], w);
+        for (int64_t e = 0; e < f.ds.nnz; e++) wf[e] = (float)w[e];
+        tide_retrieval_model *models[3] = {&ease, &knn, &als};
+        for (int which = 0; which < 3; which++) {
+            tide_retrieval_model *m = models[which];
+            m->params.decay = modes[md];
+            double **sc = alloc_scores();
+            for (int u = 0; u < NU; u++) {
+                int64_t a = f.indptr[u], n = f.indptr[u + 1] - a;
+                if (n == 0) {
+                    for (int j = 0; j < NI; j++) sc[u][j] = pop[j];
+                    continue;
+                }
+                if (which == 0)
+                    for (int j = 0; j < NI; j++)
+                        for (int64_t e = a; e < a + n; e++) sc[u][j] += w[e] * B[f.items[e] * NI + j];
+                if (which == 1)
+                    for (int64_t e = a; e < a + n; e++)
+                        for (int64_t q = nip[f.items[e]]; q < nip[f.items[e] + 1]; q++) sc[u][nb[q]] += w[e] * sim[q];
+                if (which == 2) {
+                    /* The fold-in of the decayed weights with no further decay. */
+                    tide_mf_params pn = als.params;
+                    pn.decay.half_life = 0;
+                    float x[D];
+                    CHECK_OK(tide_mf_fold_in(&pn, Y, NI, D, NULL, f.items + a, wf + a, NULL, n, x));
+                    for (int j = 0; j < NI; j++)
+                        for (int d = 0; d < D; d++) sc[u][j] += (double)x[d] * Y[j * D + d];
+                }
+            }
+            job.model = m;
+            collect c;
+            tide_retrieval_stats st;
+            collect_init(&c, NU, K);
+            CHECK_OK(tide_retrieval_run(&job, &p, sink, &c, &st));
+            if (which == 2) CHECK_EQ(st.by_fold_in, NU - 5); /* users 4, 13, 22, 31, 40 have no events */
+            check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+            memcpy(lists[which][md], c.scores, sizeof lists[which][md]);
+            collect_free(&c);
+            free_scores(sc);
+        }
+    }
+    /* The decay changes the scores, differently per as-of mode (for the linear EASE and kNN,
+     * user vs latest is a per-user factor: same order, other scores; fold-in is not linear). */
+    for (int which = 0; which < 3; which++)
+        for (int a = 0; a < 4; a++)
+            for (int b = a + 1; b < 4; b++) CHECK(memcmp(lists[which][a], lists[which][b], sizeof lists[which][a]) != 0);
+    free(w);
+    free(wf);
+    free(B);
     free(ip);
     free(ix);
 }
@@ -576,14 +644,7 @@ static void test_mmr(void) {
     tide_retrieval_model_from_vectors(&m, uf, NU, itf, NI, D);
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, NULL, NULL, 0, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     collect plain, pool, div;
     run_job(&job, &p, &plain);
@@ -654,6 +715,9 @@ static void test_topk_scan(void) {
 
 /* ---- model dirs ------------------------------------------------------------------------------ */
 
+static const char *manifest_as_of; /* with manifest_half_life: params "as-of", "half-life" */
+static double manifest_half_life;
+
 static void write_manifest(const char *dir, const char *format, const char *algo, int users, int items) {
     cJSON *m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "format", format);
@@ -662,6 +726,10 @@ static void write_manifest(const char *dir, const char *format, const char *algo
     cJSON *p = cJSON_AddObjectToObject(m, "params");
     cJSON_AddNumberToObject(p, "alpha", 10);
     cJSON_AddNumberToObject(p, "regularization", 0.1);
+    if (manifest_as_of) {
+        cJSON_AddNumberToObject(p, "half-life", manifest_half_life);
+        cJSON_AddStringToObject(p, "as-of", manifest_as_of);
+    }
     cJSON *d = cJSON_AddObjectToObject(m, "dataset");
     cJSON_AddStringToObject(d, "checksum", "crc32:01234567");
     cJSON_AddStringToObject(d, "path", "somewhere");
@@ -691,13 +759,39 @@ static void test_model_load(void) {
     CHECK_EQ(m.kind, TIDE_RETRIEVAL_FACTORS);
     CHECK_EQ(m.dim, 3);
     CHECK(m.can_fold_in);
-    CHECK_NEAR(m.als_alpha, 10, 0);
+    CHECK_NEAR(m.params.alpha, 10, 0);
+    CHECK_NEAR(m.params.regularization, 0.1, 1e-12);
+    CHECK_NEAR(m.params.decay.half_life, 0, 0); /* no "half-life": no decay */
     CHECK_STR(m.dataset_checksum, "crc32:01234567");
     tide_retrieval_model_free(&m);
     /* Factor dims that disagree. */
     CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 5, 2, it2));
     CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
     CHECK_CONTAINS(tide_error_message(), "has 3 factors but item_factors.npy has 2");
+    /* The decay params, as tide-train-mf writes them. */
+    CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 5, 3, it));
+    const char *asof[] = {"latest", "user", "1000000000"};
+    const tide_asof_mode want[] = {TIDE_ASOF_LATEST, TIDE_ASOF_USER, TIDE_ASOF_TIME};
+    for (int q = 0; q < 3; q++) {
+        manifest_as_of = asof[q];
+        manifest_half_life = 86400;
+        write_manifest(dir, "tide-model", "als", 4, 5);
+        CHECK_OK(tide_retrieval_model_load(dir, &m));
+        CHECK_NEAR(m.params.decay.half_life, 86400, 0);
+        CHECK_EQ(m.params.decay.as_of_mode, want[q]);
+        if (want[q] == TIDE_ASOF_TIME) CHECK_EQ(m.params.decay.as_of, 1000000000);
+        tide_retrieval_model_free(&m);
+    }
+    manifest_as_of = "yesterday";
+    write_manifest(dir, "tide-model", "als", 4, 5);
+    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "\"as-of\" must be");
+    manifest_as_of = "latest";
+    manifest_half_life = -1;
+    write_manifest(dir, "tide-model", "als", 4, 5);
+    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "\"half-life\" must be");
+    manifest_as_of = NULL;
     /* Unknown kinds. */
     write_manifest(dir, "tide-interest", "drift", 4, 5);
     CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
@@ -721,7 +815,7 @@ int main(void) {
     RUN(test_ease);
     RUN(test_knn);
     RUN(test_pop);
-    RUN(test_fold_in);
+    RUN(test_decayed_history);
     RUN(test_users_not_in_model);
     RUN(test_mmr);
     RUN(test_model_load);
