@@ -13,9 +13,12 @@
 #include "tide/fileio.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
+#include "query.h"
 
 static const char *o_data, *o_model, *o_out = "-", *o_format = "tsv", *o_users, *o_exclude, *o_candidates;
 static const char *o_item_vectors, *o_query_vectors, *o_shard, *o_device = "cpu";
+static const char *o_query_file, *o_lm;
+static cli_list o_query;
 static int o_k = 10, o_keep_seen, o_pool, o_allow_new;
 static double o_diversity;
 static int64_t o_user_block, o_item_block;
@@ -34,6 +37,9 @@ static const cli_opt opts[] = {
     {"pool", 0, CLI_INT, &o_pool, "N", "MMR candidate pool per user (default max(5k, 50))"},
     {"item-vectors", 0, CLI_STRING, &o_item_vectors, "FILE", "Item vectors .npy [items, d]: MMR similarity, content retrieval"},
     {"query-vectors", 0, CLI_STRING, &o_query_vectors, "FILE", "Query vectors .npy [queries, d]: content retrieval (no --model)"},
+    {"query", 0, CLI_LIST, &o_query, "TEXT", "A search text (repeatable): encoded with --lm, then as --query-vectors"},
+    {"query-file", 0, CLI_STRING, &o_query_file, "FILE", "Search texts, one per line (- = stdin): as --query"},
+    {"lm", 0, CLI_STRING, &o_lm, "DIR", "Sentence-transformers model folder for --query/--query-file"},
     {"shard", 0, CLI_STRING, &o_shard, "I/N", "Score only shard I of N (0-based); outputs concatenate to the full run"},
     {"allow-new-data", 0, CLI_FLAG, &o_allow_new, NULL, "Accept --data other than the model's training data (same items)"},
     {"device", 0, CLI_STRING, &o_device, "DEV", "cpu, cuda or auto (default cpu)"},
@@ -46,7 +52,8 @@ static const cli_spec spec = {
     .program = "tide-recommend",
     .summary = "Top-K recommendations for every user, excluding seen items",
     .usage = "--data DIR --model DIR [--k 10] [--out FILE]\n"
-             "       tide-recommend --query-vectors Q.npy --item-vectors ITEMS.npy [--data DIR] [--k 10]",
+             "       tide-recommend --query-vectors Q.npy --item-vectors ITEMS.npy [--data DIR] [--k 10]\n"
+             "       tide-recommend (--query TEXT... | --query-file FILE) --lm DIR --item-vectors ITEMS.npy [--data DIR]",
     .details = "Seen items (--data) are excluded unless --keep-seen; ties go to the lower item index.\n"
                "See docs/tide-recommend.md.",
     .opts = opts,
@@ -255,7 +262,13 @@ int main(int argc, char **argv) {
     if (strcmp(o_format, "tsv") == 0) fmt = TIDE_RECS_TSV;
     else if (strcmp(o_format, "jsonl") == 0) fmt = TIDE_RECS_JSONL;
     else return cli_usage_error(&spec, "--format must be tsv or jsonl, got '%s'", o_format);
-    int query_mode = o_query_vectors != NULL;
+    int text_mode = o_query.n > 0 || o_query_file;
+    if (o_query.n && o_query_file) return cli_usage_error(&spec, "--query and --query-file are exclusive");
+    if (text_mode && (o_query_vectors || o_model))
+        return cli_usage_error(&spec, "--query/--query-file are exclusive with --query-vectors and --model");
+    if (text_mode != !!o_lm) return cli_usage_error(&spec, text_mode ? "--query/--query-file need --lm DIR" : "--lm applies to --query/--query-file");
+    if (text_mode && !o_item_vectors) return cli_usage_error(&spec, "--query/--query-file need --item-vectors");
+    int query_mode = o_query_vectors != NULL || text_mode;
     if (query_mode && o_model) return cli_usage_error(&spec, "--query-vectors and --model are exclusive");
     if (!query_mode && !o_model) return cli_usage_error(&spec, "--model DIR is required (or --query-vectors with --item-vectors)");
     if (!query_mode && !o_data) return cli_usage_error(&spec, "--data DIR is required with --model");
@@ -286,8 +299,15 @@ int main(int argc, char **argv) {
     }
     if (query_mode) {
         if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
-        if ((st = tide_npy_load_expect(o_query_vectors, TIDE_DTYPE_F32, 2, &qvec))) goto done;
-        if (qvec.shape[1] != ivec.shape[1]) {
+        if (text_mode) {
+            query_spec qs = {o_lm, o_query.items, o_query.n, o_query_file, o_item_vectors, dev};
+            float *q = NULL;
+            if ((st = query_embed(&qs, ivec.shape[1], &q, &qvec.shape[0]))) goto done;
+            qvec.data = qvec.owned = q; /* freed by tide_npy_free */
+            qvec.shape[1] = ivec.shape[1];
+        } else if ((st = tide_npy_load_expect(o_query_vectors, TIDE_DTYPE_F32, 2, &qvec))) {
+            goto done;
+        } else if (qvec.shape[1] != ivec.shape[1]) {
             st = tide_error(TIDE_ERR_DATA, "%s: query vectors have %lld dimensions but %s has %lld", o_query_vectors,
                             (long long)qvec.shape[1], o_item_vectors, (long long)ivec.shape[1]);
             goto done;
