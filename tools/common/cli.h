@@ -45,7 +45,7 @@ typedef struct {
     uint64_t seed;
     int quiet, verbose;
     int positional_n;
-    char **positional;
+    char **positional;  /* owned by cli.c, released at exit */
 } cli_common;
 
 /* Parse argv. Returns -1 to continue, or an exit code to return at once (0 after --help or

@@ -59,7 +59,6 @@ int main(int argc, char **argv) {
     cli_common common;
     int rc = cli_parse(&spec, argc, argv, &common);
     if (rc >= 0) { /* --help, --version or a usage error */
-        free(common.positional);
         free(recs.items);
         free(compare.items);
         free(names.items);
@@ -270,6 +269,5 @@ out:
     free(recs.items);
     free(compare.items);
     free(names.items);
-    free(common.positional);
     return rc;
 }

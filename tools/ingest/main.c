@@ -127,6 +127,5 @@ int main(int argc, char **argv) {
     rc = st ? cli_fail(&spec, st) : 0;
 done:
     cli_free_split(text_cols, n_text_cols);
-    free(c.positional);
     return cli_finish(&spec, rc);
 }

@@ -74,7 +74,6 @@ int main(int argc, char **argv) {
     cli_common common;
     int rc = cli_parse(&spec, argc, argv, &common);
     if (rc >= 0) {
-        free(common.positional);
         return rc;
     }
     tide_split_params p;
@@ -174,6 +173,5 @@ done:
     tide_split_free(&sp);
     tide_dataset_free(&ds);
     free(command);
-    free(common.positional);
     return cli_finish(&spec, rc);
 }

@@ -108,7 +108,6 @@ static int run(int argc, char **argv, int rank) {
     cli_common c;
     int r = cli_parse(&spec, argc, argv, &c);
     if (r >= 0) {
-        free(c.positional);
         return r;
     }
     if (rank != 0) tide_log_set(NULL, NULL, TIDE_LOG_ERROR);
@@ -202,7 +201,6 @@ done:
     tide_dataset_free(&ds);
     tide_dataset_free(&vds);
     free(ckpt_default);
-    free(c.positional);
     return cli_finish(&spec, code);
 }
 
