@@ -129,11 +129,15 @@ static int parse_value(const cli_spec *spec, const cli_opt *o, const char *v) {
  * Sapphire/Emerald Rapids) and falls back to its Prescott (SSE3) kernels, 6-8x slower than its
  * AVX-512 ones on the same machine. The core is chosen when the library loads, so the only fix
  * from inside a program is to name the core in OPENBLAS_CORETYPE and re-execute once, before
- * anything is read. A core set by the user is kept; TIDE_BLAS_FIXUP=0 turns this off. */
+ * anything is read. A core set by the user is kept; TIDE_BLAS_FIXUP=0 turns this off; MPI ranks
+ * are left alone (see below). */
 char *openblas_get_corename(void) __attribute__((weak));
 static void blas_core_fixup(char **argv) {
     const char *off = getenv("TIDE_BLAS_FIXUP");
     if ((off && strcmp(off, "0") == 0) || getenv("OPENBLAS_CORETYPE") || !openblas_get_corename) return;
+    /* A rank started by mpirun must not replace itself: Open MPI's launcher loses track of it
+     * ("getting local rank failed"). There, pass the core with `mpirun -x OPENBLAS_CORETYPE=...`. */
+    if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK")) return;
     const char *core = openblas_get_corename();
     if (!core || strcasecmp(core, "prescott") != 0) return;
     const char *want = NULL;
