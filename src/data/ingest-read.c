@@ -212,6 +212,22 @@ static void close_input(ingest_source *src, tide_table *t) {
 }
 
 /* Column handle for a name; for CSV/TSV a missing header column is an error naming the choices. */
+/* Advance to the next row of an input: counts it, and reports a row the reader itself rejected
+ * (then *skip is set and the caller moves on). *eof is set at the end of the input. */
+static tide_status next_row(ingest_state *s, ingest_source *src, tide_table *t, int64_t *line, int *eof,
+                            int *skip) {
+    tide_status st = tide_table_next(t, eof);
+    *skip = 0;
+    if (st || *eof) return st;
+    s->rows_read++;
+    src->rows++;
+    *line = tide_table_line(t);
+    const char *err = tide_table_row_error(t);
+    if (!err) return TIDE_OK;
+    *skip = 1;
+    return bad_row(s, src, *line, "%s", err);
+}
+
 static tide_status need_column(tide_table *t, const char *name, const char *option, int *col) {
     *col = tide_table_column(t, name);
     if (*col >= 0) return TIDE_OK;
@@ -328,17 +344,12 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
     for (;;) {
         int eof;
         if (b.n == BATCH && (st = flush_batch(s, &b, src->path))) goto done;
-        if ((st = tide_table_next(t, &eof))) goto done;
+        int64_t line;
+        int skip;
+        if ((st = next_row(s, src, t, &line, &eof, &skip))) goto done;
         if (eof) break;
-        s->rows_read++;
-        src->rows++;
         if ((src->rows & 0xffff) == 0) progress(s, t);
-        int64_t line = tide_table_line(t);
-        const char *err = tide_table_row_error(t);
-        if (err) {
-            if ((st = bad_row(s, src, line, "%s", err))) goto done;
-            continue;
-        }
+        if (skip) continue;
         const char *us, *is, *ts, *ws = NULL, *es = NULL;
         size_t ul, il, tl, wl = 0, el = 0;
         int r;
@@ -491,16 +502,11 @@ tide_status ingest_read_catalog(ingest_state *s) {
     char vb[64];
     for (;;) {
         int eof;
-        if ((st = tide_table_next(t, &eof))) goto done;
+        int64_t line;
+        int skip;
+        if ((st = next_row(s, src, t, &line, &eof, &skip))) goto done;
         if (eof) break;
-        s->rows_read++;
-        src->rows++;
-        int64_t line = tide_table_line(t);
-        const char *err = tide_table_row_error(t);
-        if (err) {
-            if ((st = bad_row(s, src, line, "%s", err))) goto done;
-            continue;
-        }
+        if (skip) continue;
         const char *id;
         size_t il;
         int r = field(t, cid, &id, &il);
@@ -582,16 +588,11 @@ tide_status ingest_read_text_events(ingest_state *s) {
     char vb[64];
     for (;;) {
         int eof;
-        if ((st = tide_table_next(t, &eof))) goto done;
+        int64_t line;
+        int skip;
+        if ((st = next_row(s, src, t, &line, &eof, &skip))) goto done;
         if (eof) break;
-        s->rows_read++;
-        src->rows++;
-        int64_t line = tide_table_line(t);
-        const char *err = tide_table_row_error(t);
-        if (err) {
-            if ((st = bad_row(s, src, line, "%s", err))) goto done;
-            continue;
-        }
+        if (skip) continue;
         const char *us, *ts, *xs, *is = NULL;
         size_t ul, tl, xl, il = 0;
         int r;
