@@ -67,6 +67,9 @@ typedef struct {
                                * against the item factors (tide_mf_fold_in), not by the trained
                                * user factors; the item factors are then fitted on undecayed
                                * weights unless decay_fit */
+    int decay_preference;     /* als with fold_in: the decay scales each event's preference too
+                               * (p = decay factor, c = 1 + alpha·w): an old event fades towards
+                               * an unobserved item instead of staying a full positive */
     tide_decay_kernel kernel; /* pop with as-of user: contextual popularity's kernel */
     uint64_t seed;
 } tide_mf_params;
@@ -86,6 +89,8 @@ tide_status tide_mf_weights(const tide_dataset *ds, const tide_mf_decay *d, floa
 double tide_mf_decay_factor(const tide_mf_decay *d, int64_t t, int64_t t_ref);
 /* Reference time for user u under d (dataset latest, fixed, or the user's latest event). */
 int64_t tide_mf_decay_ref(const tide_mf_decay *d, const tide_dataset *ds, int64_t u);
+/* The decay factor alone of every event (user-major, [nnz]; 1 everywhere without decay). */
+tide_status tide_mf_decay_factors(const tide_dataset *ds, const tide_mf_decay *d, float **out);
 
 /* ---- the model ---------------------------------------------------------------------------- */
 
@@ -157,6 +162,12 @@ void tide_mf_init_factors(float *F, int64_t rows, int k, double scale, int symme
 tide_status tide_mf_fold_in(const tide_mf_params *p, const float *Y, int64_t n_items, int k,
                             const float *YtY, const int32_t *items, const float *weights,
                             const int64_t *times, int64_t n, float *out);
+/* The same with a preference per event (NULL = 1 each): minimises
+ *   Σ_observed c_j (pref_j − x·y_j)² + Σ_unobserved (x·y_i)² + λ|x|²,  c_j = 1 + alpha·w_j.
+ * With times and p->decay_preference the decay factor multiplies pref_j as well as w_j. */
+tide_status tide_mf_fold_in_pref(const tide_mf_params *p, const float *Y, int64_t n_items, int k,
+                                 const float *YtY, const int32_t *items, const float *weights,
+                                 const float *prefs, const int64_t *times, int64_t n, float *out);
 
 /* BPR: one epoch of stratified lock-free SGD (see bpr.c). */
 typedef struct tide_bpr_state tide_bpr_state;

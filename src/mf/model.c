@@ -40,6 +40,7 @@ cJSON *tide_mf_params_json(const tide_mf_params *p) {
         cJSON_AddStringToObject(o, "solver", p->solver == TIDE_ALS_CG ? "cg" : "cholesky");
         if (p->solver == TIDE_ALS_CG) cJSON_AddNumberToObject(o, "cg-steps", p->cg_steps);
         cJSON_AddBoolToObject(o, "fold-in", p->fold_in);
+        if (p->fold_in) cJSON_AddBoolToObject(o, "decay-preference", p->decay_preference);
     }
     if (p->algo == TIDE_MF_BPR) cJSON_AddNumberToObject(o, "learning-rate", p->learning_rate);
     if (p->algo == TIDE_MF_EASE) cJSON_AddNumberToObject(o, "lambda", p->lambda);
@@ -269,6 +270,7 @@ tide_status tide_mf_model_load(const char *dir, tide_mf_model *m) {
         if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "regularization"))) m->params.regularization = v->valuedouble;
         m->params.fold_in = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "fold-in"));
         m->params.decay_fit = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "decay-fit"));
+        m->params.decay_preference = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "decay-preference"));
         v = cJSON_GetObjectItemCaseSensitive(pr, "as-of");
         if (cJSON_IsString(v)) {
             if (strcmp(v->valuestring, "user") == 0) m->params.decay.as_of_mode = TIDE_ASOF_USER;

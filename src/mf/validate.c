@@ -35,7 +35,7 @@ static int64_t topk(const float *s, int64_t n, int k, int32_t *out) {
  * more than tide_mf_model_score's arguments: ALS with fold_in (the user's factor re-solved from
  * their weighted history against the item factors, YtY = YᵀY + λI) and contextual popularity
  * (the item events around the user's latest training event). */
-static tide_status score_user(const tide_mf_model *m, const tide_pop_context *pc, const float *YtY,
+static tide_status score_user(const tide_mf_model *m, const tide_pop_context *pc, const float *YtY, const float *prefs,
                               const tide_dataset *train, const float *train_uw, int64_t u, float *x, float *s) {
     int64_t tb = train->indptr[u], tn = train->indptr[u + 1] - tb;
     if (pc) {
@@ -49,8 +49,8 @@ static tide_status score_user(const tide_mf_model *m, const tide_pop_context *pc
             memset(s, 0, (size_t)m->n_items * sizeof *s);
             return TIDE_OK;
         }
-        tide_status st = tide_mf_fold_in(&m->params, m->item_factors, m->n_items, k, YtY, train->items + tb,
-                                         train_uw + tb, NULL, tn, x);
+        tide_status st = tide_mf_fold_in_pref(&m->params, m->item_factors, m->n_items, k, YtY, train->items + tb,
+                                              train_uw + tb, prefs ? prefs + tb : NULL, NULL, tn, x);
         if (st) return st;
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m->n_items, k, 1.0f, m->item_factors, k, x, 1, 0.0f, s, 1);
         return TIDE_OK;
@@ -67,7 +67,7 @@ tide_status tide_mf_validate(const tide_mf_model *m, const tide_dataset *train, 
     int failed = 0;
     tide_status fst = TIDE_OK;
     tide_pop_context pc, *pcp = NULL;
-    float *YtY = NULL;
+    float *YtY = NULL, *prefs = NULL;
     memset(&pc, 0, sizeof pc);
     if (!nd || !rc || !has) {
         free(nd); free(rc); free(has);
@@ -89,6 +89,12 @@ tide_status tide_mf_validate(const tide_mf_model *m, const tide_dataset *train, 
             return TIDE_ERR_NOMEM;
         }
         tide_als_gram(m->item_factors, ni, m->factors, m->params.regularization, YtY);
+        tide_status st;
+        if (m->params.decay_preference && m->params.decay.half_life > 0 &&
+            (st = tide_mf_decay_factors(train, &m->params.decay, &prefs))) {
+            free(nd); free(rc); free(has); free(YtY);
+            return st;
+        }
     }
 #pragma omp parallel
     {
@@ -120,7 +126,7 @@ tide_status tide_mf_validate(const tide_mf_model *m, const tide_dataset *train, 
             for (int64_t q = 0; q < vn; q++)
                 if (q == 0 || truth[q] != truth[q - 1]) truth[nt++] = truth[q];
             int64_t tb = train->indptr[u], tn = train->indptr[u + 1] - tb;
-            tide_status st1 = score_user(m, pcp, YtY, train, train_uw, u, x, s);
+            tide_status st1 = score_user(m, pcp, YtY, prefs, train, train_uw, u, x, s);
             if (st1) {
 #pragma omp critical(tide_validate_err)
                 if (!fst) fst = st1;
@@ -145,6 +151,7 @@ tide_status tide_mf_validate(const tide_mf_model *m, const tide_dataset *train, 
         if (has[u]) { a += nd[u]; b += rc[u]; c++; }
     free(nd); free(rc); free(has);
     free(YtY);
+    free(prefs);
     tide_pop_context_free(&pc);
     if (fst) return tide_error(fst, "validation: folding in a user failed (the system is not positive definite: --regularization 0?)");
     if (failed) return tide_error(TIDE_ERR_NOMEM, "validation: out of memory");

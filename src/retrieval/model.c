@@ -216,6 +216,12 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
                 goto done;
             }
             m->fold_in_all = m->params.fold_in;
+            const cJSON *dpr = cJSON_GetObjectItemCaseSensitive(params, "decay-preference");
+            if (dpr && !cJSON_IsBool(dpr)) {
+                st = tide_error(TIDE_ERR_DATA, "%s: params \"decay-preference\" must be true or false", mpath);
+                goto done;
+            }
+            m->params.decay_preference = cJSON_IsTrue(dpr);
         }
     } else if (strcmp(kind, "ease") == 0) {
         m->kind = TIDE_RETRIEVAL_EASE;

@@ -76,6 +76,7 @@ typedef struct run_ctx {
     float *yty;             /* fold-in: YᵀY + λI */
     const float *hw;        /* history weights by event of ds (decayed, or ds->weights) */
     int fold_all;           /* ALS --fold-in: every user with events is folded in */
+    float *hp;              /* fold-in preferences by event (decay_preference), else NULL */
     float *owned_hw;
     float *pop;             /* popularity in column space (NULL when never needed) */
     int32_t *pop_order;     /* columns by popularity desc, column asc */
@@ -227,8 +228,8 @@ static tide_status score_factors(const run_ctx *c, scratch *s, const int64_t *us
             const tide_dataset *ds = c->ds;
             int64_t a = ds->indptr[u], n = ds->indptr[u + 1] - a;
             /* The weights carry the decay already (times NULL: no second decay). */
-            if ((st = tide_mf_fold_in(&m->params, m->item_factors, m->n_items, (int)d, c->yty, ds->items + a,
-                                      c->hw ? c->hw + a : NULL, NULL, n, dst)))
+            if ((st = tide_mf_fold_in_pref(&m->params, m->item_factors, m->n_items, (int)d, c->yty, ds->items + a,
+                                           c->hw ? c->hw + a : NULL, c->hp ? c->hp + a : NULL, NULL, n, dst)))
                 return st;
         }
         s->rowmap[rows++] = r;
@@ -426,6 +427,7 @@ static void ctx_free(run_ctx *c) {
     free(c->owned_bias);
     free(c->yty);
     free(c->owned_hw);
+    free(c->hp);
     free(c->pop);
     free(c->pop_order);
     if (c->Ydev.ptr) tide_buffer_free(&c->Ydev);
@@ -556,6 +558,9 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
         if (from_history && m->params.decay.half_life > 0) {
             if ((st = tide_mf_weights(c.ds, &m->params.decay, &c.owned_hw, NULL))) goto done;
             c.hw = c.owned_hw;
+            /* The fading preference of a --decay-preference model: the decay factor alone. */
+            if (need_fold && m->params.decay_preference && (st = tide_mf_decay_factors(c.ds, &m->params.decay, &c.hp)))
+                goto done;
         }
     }
     if (need_pop) {

@@ -1,5 +1,6 @@
 /* test-mf.c — the CF algorithms against independent references: ALS objective decreases,
- * CG agrees with Cholesky, fold-in reproduces a trained user factor, EASE matches a naive
+ * CG agrees with Cholesky, fold-in reproduces a trained user factor and (with fading
+ * preferences) zeroes its objective's gradient, EASE matches a naive
  * Gauss-Jordan inverse, item-kNN matches brute-force similarities, popularity and time decay
  * match hand computations, contextual popularity matches its definition summed directly, BPR is deterministic and learns. */
 #include <math.h>
@@ -134,6 +135,48 @@ static void test_fold_in(void) {
     double diff = 0;
     for (int d = 0; d < k; d++) diff += fabs(f[d] - g[d]);
     CHECK(diff > 1e-4);
+    /* Fading preference (decay_preference): the solution zeroes the gradient of
+     * Σ_obs c_j (pref_j − x·y_j)² + Σ_unobs (x·y_i)² + λ|x|², c_j = 1 + alpha·w_j, pref_j = decay
+     * factor, computed item by item here; and the times path equals explicit preferences. */
+    pd.fold_in = 1;
+    pd.decay_preference = 1;
+    pd.decay.as_of_mode = TIDE_ASOF_USER;
+    int64_t n = ds.indptr[4] - b;
+    float *wd = malloc((size_t)n * sizeof *wd), *pf = malloc((size_t)n * sizeof *pf), h[5];
+    int64_t ref = INT64_MIN;
+    for (int64_t j = 0; j < n; j++) ref = ds.times[b + j] > ref ? ds.times[b + j] : ref;
+    for (int64_t j = 0; j < n; j++) {
+        pf[j] = (float)tide_mf_decay_factor(&pd.decay, ds.times[b + j], ref);
+        wd[j] = ds.weights[b + j] * pf[j];
+    }
+    CHECK_OK(tide_mf_fold_in(&pd, V, 40, k, NULL, ds.items + b, ds.weights + b, ds.times + b, n, g));
+    CHECK_OK(tide_mf_fold_in_pref(&pd, V, 40, k, NULL, ds.items + b, wd, pf, NULL, n, h));
+    double grad[5] = {0}, gmax = 0, xmax = 0;
+    for (int i = 0; i < 40; i++) {
+        double c = 1, pr = 0, xy = 0;
+        for (int d = 0; d < k; d++) xy += (double)g[d] * V[i * k + d];
+        for (int64_t j = 0; j < n; j++)
+            if (ds.items[b + j] == i) { c += pd.alpha * wd[j]; pr += (1 + pd.alpha * wd[j]) * pf[j]; }
+        /* Repeated items add up: d/dx of Σ_j c_j (p_j − x·y)² over the item's events. */
+        double cp = pr;
+        for (int d = 0; d < k; d++) grad[d] += (c * xy - cp) * V[i * k + d];
+    }
+    for (int d = 0; d < k; d++) {
+        grad[d] += pd.regularization * g[d];
+        gmax = fmax(gmax, fabs(grad[d]));
+        xmax = fmax(xmax, fabs(g[d]));
+        CHECK_NEAR(g[d], h[d], 1e-5 * (1 + fabs(g[d])));
+    }
+    CHECK(xmax > 1e-3);
+    if (!(gmax < 1e-4)) fprintf(stderr, "fold-in gradient %g\n", gmax);
+    CHECK(gmax < 1e-4);
+    /* The fading preference changes the factor compared with decayed confidence alone. */
+    pd.decay_preference = 0;
+    CHECK_OK(tide_mf_fold_in(&pd, V, 40, k, NULL, ds.items + b, ds.weights + b, ds.times + b, n, h));
+    diff = 0;
+    for (int d = 0; d < k; d++) diff += fabs(g[d] - h[d]);
+    CHECK(diff > 1e-4);
+    free(wd); free(pf);
     int32_t bad = 99;
     CHECK_STATUS(tide_mf_fold_in(&p, V, 40, k, NULL, &bad, NULL, NULL, 1, f), TIDE_ERR_DATA);
     float nanw = NAN;

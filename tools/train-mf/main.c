@@ -28,7 +28,8 @@ static const char *details =
     "pop --as-of user is contextual popularity: item i scores sum_e w_e 2^(-|t_u - t_e|/half_life) over\n"
     "its events, t_u = the user's last event (--decay-kernel past: only events up to t_u).\n"
     "als --fold-in scores every user by folding in their (decayed) history against the item factors,\n"
-    "which are then fitted on undecayed weights unless --decay-fit.\n"
+    "which are then fitted on undecayed weights unless --decay-fit; --decay-preference makes the decay\n"
+    "scale each event's preference too (p = decay, c = 1 + alpha*w), so old events fade out.\n"
     "With --valid, NDCG@10 and recall@10 are printed per iteration and the best iteration is kept\n"
     "(early stop after --patience iterations without improvement). Checkpoints go to --checkpoint-dir\n"
     "(default OUT.checkpoint) every --checkpoint-every iterations; --resume continues from there.\n"
@@ -78,7 +79,7 @@ static int run(int argc, char **argv, int rank) {
     const char *algo = "als", *data = NULL, *out = NULL, *valid = NULL, *solver = NULL, *half_life = NULL;
     const char *as_of = NULL, *similarity = NULL, *ckpt_dir = NULL, *max_mem = NULL;
     int factors = -1, iterations = -1, cg_steps = -1, neighbors = -1, ckpt_every = 0, resume = 0, patience = -1;
-    int decay_fit = 0, fold_in = 0;
+    int decay_fit = 0, fold_in = 0, decay_pref = 0;
     const char *kernel = NULL;
     double reg = NAN, alpha = NAN, lr = NAN, lambda = NAN, k1 = NAN, b = NAN, init_scale = NAN;
     cli_opt opts[] = {
@@ -103,6 +104,7 @@ static int run(int argc, char **argv, int rank) {
         {"decay-fit", 0, CLI_FLAG, &decay_fit, NULL, "ease/itemknn/als --fold-in: fit on decayed weights too (default: decay the history only)"},
         {"decay-kernel", 0, CLI_STRING, &kernel, "two-sided|past", "pop --as-of user: events on both sides of the user's time (default) or only before"},
         {"fold-in", 0, CLI_FLAG, &fold_in, NULL, "als: score users by folding in their decayed history (tide_mf_fold_in)"},
+        {"decay-preference", 0, CLI_FLAG, &decay_pref, NULL, "als --fold-in: the decay scales each event's preference too (old events fade)"},
         {"valid", 0, CLI_STRING, &valid, "DIR", "validation split: NDCG@10/recall@10 per iteration, keep the best"},
         {"patience", 0, CLI_INT, &patience, "N", "with --valid: stop after N iterations without a new best (default 3)"},
         {"checkpoint-every", 0, CLI_INT, &ckpt_every, "N", "als/bpr: write a checkpoint every N iterations"},
@@ -165,6 +167,7 @@ static int run(int argc, char **argv, int rank) {
     if (decay_fit && !half_life) { code = cli_usage_error(&spec, "--decay-fit needs --half-life"); goto done; }
     p.decay_fit = decay_fit;
     p.fold_in = fold_in;
+    p.decay_preference = decay_pref;
     if (kernel) {
         if (tide_decay_kernel_parse(kernel, &p.kernel) != 0) {
             code = cli_usage_error(&spec, "--decay-kernel must be two-sided or past, got '%s'", kernel);
