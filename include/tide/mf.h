@@ -9,6 +9,9 @@
  * ALS, BPR and popularity are fitted on the decayed weights. EASE and item-kNN, which score a
  * user from their history, fit the item-item model on undecayed weights (unless decay_fit) and
  * apply the decay to the history at scoring: recency of the user, not of the co-occurrences.
+ * ALS with fold_in does the same with its item factors, re-solving each user's factor from the
+ * decayed history at scoring. Popularity with as-of user is contextual: items scored by their
+ * events around the user's own time (tide_pop_context).
  * ALS uses confidence c = 1 + alpha·w with preference 1 on observed pairs (Hu, Koren, Volinsky
  * 2008) and minimises Σ_u,i c_ui (p_ui − x_u·y_i)² + λ(Σ|x_u|² + Σ|y_i|²).
  * Results are deterministic for a given seed and thread count (docs/tide-train-mf.md says which

@@ -739,7 +739,9 @@ static void test_contextual(void) {
     free_scores(sc);
     free(w); free(wf); free(pf); free(ip); free(ix);
     free(eip); free(et); free(ew);
-    free(f.ds.item_indptr); free(f.ds.item_users); free(f.ds.item_weights); free(f.ds.item_times);
+    /* The fixture's own arrays are not the dataset's to free; the item-major copy is. */
+    f.ds.indptr = NULL; f.ds.items = NULL; f.ds.weights = NULL; f.ds.times = NULL;
+    tide_dataset_free(&f.ds);
 }
 
 /* ---- MMR ---------------------------------------------------------------------------------- */
