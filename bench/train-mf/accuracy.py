@@ -34,14 +34,25 @@ def main():
     hl = ["1h", "1d", "7d", "30d", "180d"]
     grids = {
         "popularity": [["--algo", "pop"]],
-        "popularity, decayed": [["--algo", "pop", "--half-life", h, "--as-of", r]
-                                for r in ["latest", "user"] for h in ["7d", "30d", "90d", "365d"]],
+        # as-of latest: one global decayed popularity; as-of user: contextual popularity around
+        # each user's last event, both kernels (two-sided uses other users' later events, which
+        # leave-last lets every model use; past does not).
+        "popularity, decayed": [["--algo", "pop", "--half-life", h, "--as-of", "latest"] for h in ["7d", "30d", "90d", "365d"]]
+                               + [["--algo", "pop", "--half-life", h, "--as-of", "user", "--decay-kernel", k]
+                                  for k in ["two-sided", "past"] for h in ["1d", "7d", "30d", "90d", "180d", "365d", "730d"]],
         "item-kNN (cosine)": [["--algo", "itemknn", "--neighbors", str(n)] for n in [20, 50, 100, 200]],
         "item-kNN, decayed": None,   # best static neighbours × half-lives, per-user reference
-        "ALS, 64 factors": [["--algo", "als", "--factors", "64", "--iterations", "30", "--patience", "4",
+        "ALS, 64 factors": [["--algo", "als", "--factors", "64", "--iterations", "40", "--patience", "5",
                              "--regularization", str(r), "--alpha", str(al)]
-                            for r, al in itertools.product([0.1, 1, 10], [1, 5, 20])],
-        "ALS, decayed": None,
+                            for r, al in itertools.product([0.1, 1, 10, 30], [1, 2, 5, 10, 20])],
+        # decay in the fit (trained user factors), or item factors fitted static and every user
+        # folded in from the decayed history at scoring: decayed confidence only, or fading
+        # preference too (--decay-preference); half-lives × alpha/regularization around the static best.
+        "ALS, decayed": [["--algo", "als", "--factors", "64", "--iterations", "40", "--patience", "5",
+                          "--regularization", str(r), "--alpha", str(al), "--half-life", h, "--as-of", "user"] + v
+                         for v in [[], ["--fold-in"], ["--fold-in", "--decay-preference"]]
+                         for r, al in itertools.product([10, 30], [2, 5, 10])
+                         for h in ["1h", "1d", "7d", "30d", "180d", "365d"]],
         "EASE": [["--algo", "ease", "--lambda", str(l)] for l in ([50, 200, 500] if a.quick else [50, 100, 200, 300, 500, 1000])],
         "EASE, decayed": [["--algo", "ease", "--lambda", str(l), "--half-life", h, "--as-of", "user"]
                           for l in [100, 200] for h in (["1h", "1d"] if a.quick else ["1h", "1d", "7d"])],

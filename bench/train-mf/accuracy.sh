@@ -9,4 +9,5 @@ tmp=${TMPDIR:-/tmp}/tide-accuracy; mkdir -p "$tmp"
 cc -O2 -Iinclude bench/train-mf/csv2ds.c build/libtide.a -lopenblas -llapacke -lcjson -lutf8proc -lz -lm -fopenmp \
     -o "$tmp/csv2ds"
 [ -d "$tmp/split/trainvalid" ] || "$tmp/csv2ds" ../shared/data/ml-latest-small/ratings.csv "$tmp/split" --leave-last
-build/venv/bin/python bench/train-mf/accuracy.py --tide build/bin/tide-train-mf --split "$tmp/split" --tmp "$tmp" "$@"
+py=build/venv/bin/python; [ -x "$py" ] || py=python3
+"$py" bench/train-mf/accuracy.py --tide build/bin/tide-train-mf --split "$tmp/split" --tmp "$tmp" "$@"

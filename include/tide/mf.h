@@ -9,6 +9,9 @@
  * ALS, BPR and popularity are fitted on the decayed weights. EASE and item-kNN, which score a
  * user from their history, fit the item-item model on undecayed weights (unless decay_fit) and
  * apply the decay to the history at scoring: recency of the user, not of the co-occurrences.
+ * ALS with fold_in does the same with its item factors, re-solving each user's factor from the
+ * decayed history at scoring. Popularity with as-of user is contextual: items scored by their
+ * events around the user's own time (tide_pop_context).
  * ALS uses confidence c = 1 + alpha·w with preference 1 on observed pairs (Hu, Koren, Volinsky
  * 2008) and minimises Σ_u,i c_ui (p_ui − x_u·y_i)² + λ(Σ|x_u|² + Σ|y_i|²).
  * Results are deterministic for a given seed and thread count (docs/tide-train-mf.md says which
@@ -28,6 +31,9 @@ typedef enum { TIDE_MF_ALS = 0, TIDE_MF_BPR, TIDE_MF_EASE, TIDE_MF_ITEMKNN, TIDE
 typedef enum { TIDE_ALS_CG = 0, TIDE_ALS_CHOLESKY } tide_als_solver;
 typedef enum { TIDE_KNN_COSINE = 0, TIDE_KNN_BM25 } tide_knn_similarity;
 typedef enum { TIDE_ASOF_LATEST = 0, TIDE_ASOF_TIME, TIDE_ASOF_USER } tide_asof_mode;
+/* Contextual popularity's kernel around the user's time t_u: both sides 2^(-|t_u - t|/h), or
+ * only events at or before t_u. */
+typedef enum { TIDE_KERNEL_TWO_SIDED = 0, TIDE_KERNEL_PAST } tide_decay_kernel;
 
 /* "als" ... "pop" <-> enum; parse returns TIDE_ERR_USAGE for unknown names. */
 const char *tide_mf_algo_name(tide_mf_algo a);
@@ -59,7 +65,15 @@ typedef struct {
     int patience;             /* with validation: stop after this many iterations without a new best */
     tide_mf_decay decay;      /* als, bpr, pop: weights the fit; ease, itemknn: weights each user's
                                * history when scoring, and the fit too with decay_fit */
-    int decay_fit;            /* ease, itemknn: fit the item-item model on decayed weights */
+    int decay_fit;            /* ease, itemknn, als with fold_in: fit the model on decayed weights */
+    int fold_in;              /* als: score every user by folding in their (decayed) history
+                               * against the item factors (tide_mf_fold_in), not by the trained
+                               * user factors; the item factors are then fitted on undecayed
+                               * weights unless decay_fit */
+    int decay_preference;     /* als with fold_in: the decay scales each event's preference too
+                               * (p = decay factor, c = 1 + alpha·w): an old event fades towards
+                               * an unobserved item instead of staying a full positive */
+    tide_decay_kernel kernel; /* pop with as-of user: contextual popularity's kernel */
     uint64_t seed;
 } tide_mf_params;
 
@@ -78,6 +92,8 @@ tide_status tide_mf_weights(const tide_dataset *ds, const tide_mf_decay *d, floa
 double tide_mf_decay_factor(const tide_mf_decay *d, int64_t t, int64_t t_ref);
 /* Reference time for user u under d (dataset latest, fixed, or the user's latest event). */
 int64_t tide_mf_decay_ref(const tide_mf_decay *d, const tide_dataset *ds, int64_t u);
+/* The decay factor alone of every event (user-major, [nnz]; 1 everywhere without decay). */
+tide_status tide_mf_decay_factors(const tide_dataset *ds, const tide_mf_decay *d, float **out);
 
 /* ---- the model ---------------------------------------------------------------------------- */
 
@@ -94,6 +110,11 @@ typedef struct tide_mf_model {
     int32_t *nb_items;        /* itemknn: [nb_indptr[n_items]] */
     float *nb_sims;
     float *popularity;        /* pop: [n_items] */
+    /* pop with as-of user (contextual popularity): the training events per item, times
+     * ascending, with their dataset weights (tide_pop_events). */
+    int64_t *ev_indptr;       /* [n_items + 1] or NULL */
+    int64_t *ev_times;
+    float *ev_weights;
     /* training record */
     char dataset_checksum[32];
     int iterations_run, best_iteration;   /* best_iteration: 1-based, 0 = last (no validation) */
@@ -144,6 +165,12 @@ void tide_mf_init_factors(float *F, int64_t rows, int k, double scale, int symme
 tide_status tide_mf_fold_in(const tide_mf_params *p, const float *Y, int64_t n_items, int k,
                             const float *YtY, const int32_t *items, const float *weights,
                             const int64_t *times, int64_t n, float *out);
+/* The same with a preference per event (NULL = 1 each): minimises
+ *   Σ_observed c_j (pref_j − x·y_j)² + Σ_unobserved (x·y_i)² + λ|x|²,  c_j = 1 + alpha·w_j.
+ * With times and p->decay_preference the decay factor multiplies pref_j as well as w_j. */
+tide_status tide_mf_fold_in_pref(const tide_mf_params *p, const float *Y, int64_t n_items, int k,
+                                 const float *YtY, const int32_t *items, const float *weights,
+                                 const float *prefs, const int64_t *times, int64_t n, float *out);
 
 /* BPR: one epoch of stratified lock-free SGD (see bpr.c). */
 typedef struct tide_bpr_state tide_bpr_state;
@@ -165,6 +192,40 @@ tide_status tide_itemknn_fit(const tide_dataset *ds, const float *uw, const floa
 
 /* Popularity: the sum of (decayed) weights per item. */
 tide_status tide_pop_fit(const tide_dataset *ds, const float *iw, float **pop);
+
+/* Contextual (time-aware) popularity: item i's score for a user whose reference time is t is
+ *   Σ over training events e of i   w_e · 2^(-|t - t_e| / h)       (two-sided kernel)
+ *   Σ over events with t_e <= t     w_e · 2^(-(t - t_e) / h)       (past kernel)
+ * i.e. what was popular around the time the user was active, not at the end of the data.
+ * Evaluated exactly in O(log n_i) per item from per-item running sums that only ever multiply
+ * by factors <= 1 (no 2^(t/h) overflow however long the data spans):
+ *   fwd_k = fwd_{k-1} · 2^(-(t_k - t_{k-1})/h) + w_k   (decayed mass at or before t_k)
+ *   bwd_k = bwd_{k+1} · 2^(-(t_{k+1} - t_k)/h) + w_k   (decayed mass at or after t_k)
+ * so for t_k <= t < t_{k+1} the score is fwd_k·2^(-(t - t_k)/h) + bwd_{k+1}·2^(-(t_{k+1} - t)/h). */
+typedef struct {
+    int64_t n_items;
+    double half_life;          /* seconds, > 0 */
+    tide_decay_kernel kernel;
+    const int64_t *indptr;     /* [n_items + 1]: item i's events are [indptr[i], indptr[i+1]) */
+    const int64_t *times;      /* ascending within each item */
+    double *fwd, *bwd;         /* owned, per event */
+    int64_t latest;            /* the latest event time (reference for users without events) */
+} tide_pop_context;
+
+/* The dataset's events per item sorted by (time, item-major position), with their dataset
+ * weights: the arrays a contextual popularity model stores (malloc'ed). */
+tide_status tide_pop_events(const tide_dataset *ds, int64_t **indptr, int64_t **times, float **weights);
+/* Build the running sums over borrowed event arrays (checked: indptr monotone from 0, times
+ * ascending per item, weights finite and >= 0; TIDE_ERR_DATA otherwise, naming `what`). */
+tide_status tide_pop_context_init(tide_pop_context *c, int64_t n_items, double half_life,
+                                  tide_decay_kernel kernel, const int64_t *indptr, const int64_t *times,
+                                  const float *weights, const char *what);
+void tide_pop_context_free(tide_pop_context *c);
+/* Scores of every item at reference time t (scores [n_items]). Thread-safe. */
+void tide_pop_context_score(const tide_pop_context *c, int64_t t, float *scores);
+/* "two-sided" / "past" <-> enum; parse returns -1 for unknown names. */
+const char *tide_decay_kernel_name(tide_decay_kernel k);
+int tide_decay_kernel_parse(const char *s, tide_decay_kernel *out);
 
 /* ---- validation ----------------------------------------------------------------------------- */
 

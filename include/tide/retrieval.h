@@ -36,7 +36,7 @@ typedef enum {
     TIDE_RETRIEVAL_FACTORS = 0, /* score = u · v (+ item bias): als, bpr, content vectors */
     TIDE_RETRIEVAL_EASE,        /* score = x_u B */
     TIDE_RETRIEVAL_ITEMKNN,     /* score(j) = Σ_{i in history, j in N(i)} w_ui sim(i, j) */
-    TIDE_RETRIEVAL_POP          /* score(j) = popularity[j] */
+    TIDE_RETRIEVAL_POP          /* score(j) = popularity[j], or contextual (pop_context) */
 } tide_retrieval_kind;
 /* History weights (x_u, w_ui, fold-in events) are the dataset's weights times the model's time
  * decay (params.decay; tide_mf_weights), or the dataset's weights when the model has none. */
@@ -56,9 +56,16 @@ typedef struct tide_retrieval_model {
     const int32_t *nb_items;
     const float *nb_sims;
     const float *popularity;     /* pop [n_items] */
+    /* pop trained with --as-of user: contextual popularity over the model's training events
+     * (event_*.npy), scored at each user's latest event in the scoring data (a user without
+     * events: at the model's latest event); NULL = the static popularity array. Owned. */
+    tide_pop_context *pop_context;
     /* Fold-in (ALS): a user's factor from their events against fixed item factors
      * (tide_mf_fold_in with params.alpha, params.regularization). */
     int can_fold_in;
+    /* ALS trained with --fold-in (params "fold-in"): every user with events is scored by folding
+     * in their (decayed) history, not by user_factors; a dataset is then required. */
+    int fold_in_all;
     /* The manifest's training parameters that scoring must follow (tide_mf_params_default of
      * the algorithm, overridden by manifest "params"): ALS fold-in's alpha and regularization,
      * and the time decay (params.decay), which weights each user's history for ease, itemknn

@@ -1,6 +1,7 @@
 /* foldin.c — a user's ALS factor from a set of events against fixed item factors: the exact
  * solve of ALS's user step, so a new user (or fresh events) gets the factor training would
- * have given, without retraining. */
+ * have given, without retraining. With a preference per event (decay_preference: the decay
+ * factor) an old event is a fading positive rather than a full one. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -12,6 +13,12 @@
 tide_status tide_mf_fold_in(const tide_mf_params *p, const float *Y, int64_t n_items, int k, const float *YtY,
                             const int32_t *items, const float *weights, const int64_t *times, int64_t n,
                             float *out) {
+    return tide_mf_fold_in_pref(p, Y, n_items, k, YtY, items, weights, NULL, times, n, out);
+}
+
+tide_status tide_mf_fold_in_pref(const tide_mf_params *p, const float *Y, int64_t n_items, int k, const float *YtY,
+                                 const int32_t *items, const float *weights, const float *prefs, const int64_t *times,
+                                 int64_t n, float *out) {
     tide_status st = TIDE_OK;
     float *A = tide_malloc((size_t)k * k * sizeof *A);
     float *own = NULL;
@@ -41,11 +48,21 @@ tide_status tide_mf_fold_in(const tide_mf_params *p, const float *Y, int64_t n_i
             st = tide_error(TIDE_ERR_DATA, "fold-in: event %lld has weight %g (must be finite and >= 0)", (long long)j, w);
             goto done;
         }
-        if (times && p->decay.half_life > 0) w *= tide_mf_decay_factor(&p->decay, times[j], ref);
+        double pref = prefs ? prefs[j] : 1.0;
+        if (!isfinite(pref)) {
+            st = tide_error(TIDE_ERR_DATA, "fold-in: event %lld has preference %g (must be finite)", (long long)j, pref);
+            goto done;
+        }
+        if (times && p->decay.half_life > 0) {
+            double f = tide_mf_decay_factor(&p->decay, times[j], ref);
+            w *= f;
+            if (p->decay_preference) pref *= f;
+        }
         float c1 = (float)(p->alpha * w);
         const float *y = Y + (size_t)items[j] * k;
+        /* Normal equations: (YᵀY + λI + Σ (c_j − 1) y_j y_jᵀ) x = Σ c_j pref_j y_j. */
         cblas_ssyr(CblasRowMajor, CblasUpper, k, c1, y, 1, A, k);
-        tide_vaxpy(1.0f + c1, y, out, k);
+        tide_vaxpy((float)((1.0 + c1) * pref), y, out, k);
     }
     if (LAPACKE_sposv(LAPACK_ROW_MAJOR, 'U', k, 1, A, k, out, 1) != 0)
         st = tide_error(TIDE_ERR_DATA, "fold-in: the system is not positive definite (regularization 0 and too few events?)");

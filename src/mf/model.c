@@ -12,6 +12,7 @@
 void tide_mf_model_free(tide_mf_model *m) {
     free(m->user_factors); free(m->item_factors); free(m->item_bias); free(m->item_matrix);
     free(m->nb_indptr); free(m->nb_items); free(m->nb_sims); free(m->popularity);
+    free(m->ev_indptr); free(m->ev_times); free(m->ev_weights);
     if (m->log) cJSON_Delete(m->log);
     memset(m, 0, sizeof *m);
 }
@@ -38,6 +39,8 @@ cJSON *tide_mf_params_json(const tide_mf_params *p) {
         cJSON_AddNumberToObject(o, "alpha", p->alpha);
         cJSON_AddStringToObject(o, "solver", p->solver == TIDE_ALS_CG ? "cg" : "cholesky");
         if (p->solver == TIDE_ALS_CG) cJSON_AddNumberToObject(o, "cg-steps", p->cg_steps);
+        cJSON_AddBoolToObject(o, "fold-in", p->fold_in);
+        if (p->fold_in) cJSON_AddBoolToObject(o, "decay-preference", p->decay_preference);
     }
     if (p->algo == TIDE_MF_BPR) cJSON_AddNumberToObject(o, "learning-rate", p->learning_rate);
     if (p->algo == TIDE_MF_EASE) cJSON_AddNumberToObject(o, "lambda", p->lambda);
@@ -50,9 +53,12 @@ cJSON *tide_mf_params_json(const tide_mf_params *p) {
         }
     }
     cJSON_AddNumberToObject(o, "half-life", p->decay.half_life);
-    if ((p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN) && p->decay.half_life > 0)
+    if ((p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN || (p->algo == TIDE_MF_ALS && p->fold_in)) &&
+        p->decay.half_life > 0)
         cJSON_AddBoolToObject(o, "decay-fit", p->decay_fit);
     cJSON_AddStringToObject(o, "as-of", asof_str(&p->decay, buf, sizeof buf));
+    if (p->algo == TIDE_MF_POP && p->decay.half_life > 0 && p->decay.as_of_mode == TIDE_ASOF_USER)
+        cJSON_AddStringToObject(o, "decay-kernel", tide_decay_kernel_name(p->kernel));
     if (fa) cJSON_AddNumberToObject(o, "patience", p->patience);
     cJSON_AddNumberToObject(o, "seed", (double)p->seed);
     return o;
@@ -116,6 +122,11 @@ tide_status tide_mf_model_save(const char *dir, const tide_mf_model *m, const ch
         break;
     case TIDE_MF_POP:
         ARRAY("popularity", TIDE_DTYPE_F32, 1, m->n_items, 0, m->popularity);
+        if (m->ev_indptr) {
+            ARRAY("event_indptr", TIDE_DTYPE_I64, 1, m->n_items + 1, 0, m->ev_indptr);
+            ARRAY("event_times", TIDE_DTYPE_I64, 1, m->ev_indptr[m->n_items], 0, m->ev_times);
+            ARRAY("event_weights", TIDE_DTYPE_F32, 1, m->ev_indptr[m->n_items], 0, m->ev_weights);
+        }
         break;
     }
 #undef ARRAY
@@ -236,8 +247,47 @@ tide_status tide_mf_model_load(const char *dir, tide_mf_model *m) {
         }
         break;
     case TIDE_MF_POP:
-        st = load_copy(dir, "popularity", TIDE_DTYPE_F32, m->n_items, 0, (void **)&m->popularity);
+        if ((st = load_copy(dir, "popularity", TIDE_DTYPE_F32, m->n_items, 0, (void **)&m->popularity))) goto done;
+        if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(man, "arrays"), "event_indptr")) {
+            if ((st = load_copy(dir, "event_indptr", TIDE_DTYPE_I64, m->n_items + 1, 0, (void **)&m->ev_indptr))) goto done;
+            int64_t ne = m->ev_indptr[m->n_items];
+            if (m->ev_indptr[0] != 0 || ne < 0) {
+                st = tide_error(TIDE_ERR_DATA, "%s/event_indptr.npy: must start at 0 and end at the event count", dir);
+                goto done;
+            }
+            if ((st = load_copy(dir, "event_times", TIDE_DTYPE_I64, ne, 0, (void **)&m->ev_times)) ||
+                (st = load_copy(dir, "event_weights", TIDE_DTYPE_F32, ne, 0, (void **)&m->ev_weights)))
+                goto done;
+        }
         break;
+    }
+    if (st) goto done;
+    /* The params the scoring rules follow (the rest are a record). */
+    if (cJSON_IsObject(pr)) {
+        const cJSON *v;
+        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "half-life"))) m->params.decay.half_life = v->valuedouble;
+        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "alpha"))) m->params.alpha = v->valuedouble;
+        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "regularization"))) m->params.regularization = v->valuedouble;
+        m->params.fold_in = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "fold-in"));
+        m->params.decay_fit = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "decay-fit"));
+        m->params.decay_preference = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "decay-preference"));
+        v = cJSON_GetObjectItemCaseSensitive(pr, "as-of");
+        if (cJSON_IsString(v)) {
+            if (strcmp(v->valuestring, "user") == 0) m->params.decay.as_of_mode = TIDE_ASOF_USER;
+            else if (strcmp(v->valuestring, "latest") != 0) {
+                m->params.decay.as_of_mode = TIDE_ASOF_TIME;
+                m->params.decay.as_of = strtoll(v->valuestring, NULL, 10);
+            }
+        }
+        v = cJSON_GetObjectItemCaseSensitive(pr, "decay-kernel");
+        if (cJSON_IsString(v) && tide_decay_kernel_parse(v->valuestring, &m->params.kernel) != 0) {
+            st = tide_error(TIDE_ERR_DATA, "%s: params \"decay-kernel\" must be \"two-sided\" or \"past\"", mp);
+            goto done;
+        }
+    }
+    if (m->ev_indptr && !(m->params.decay.half_life > 0)) {
+        st = tide_error(TIDE_ERR_DATA, "%s: contextual popularity (event arrays) needs params \"half-life\" > 0", mp);
+        goto done;
     }
 done:
     if (st) tide_mf_model_free(m);

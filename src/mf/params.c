@@ -72,6 +72,12 @@ const char *tide_mf_params_check(const tide_mf_params *p) {
         if (!(p->bm25_k1 > 0) || !isfinite(p->bm25_k1)) return "--bm25-k1 must be > 0";
         if (!(p->bm25_b >= 0 && p->bm25_b <= 1)) return "--bm25-b must be in [0, 1]";
     }
+    if (p->fold_in && p->algo != TIDE_MF_ALS) return "--fold-in applies to als only";
+    if (p->decay_preference && !(p->algo == TIDE_MF_ALS && p->fold_in && p->decay.half_life > 0))
+        return "--decay-preference applies to als --fold-in with --half-life";
+    if (p->decay_fit && !(p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN || (p->algo == TIDE_MF_ALS && p->fold_in)))
+        return "--decay-fit applies to ease, itemknn and als --fold-in (the others always fit on the decayed weights)";
+    if (p->kernel != TIDE_KERNEL_TWO_SIDED && p->kernel != TIDE_KERNEL_PAST) return "bad --decay-kernel";
     if (p->patience < 1) return "--patience must be >= 1";
     if (!(p->decay.half_life >= 0) || !isfinite(p->decay.half_life)) return "--half-life must be a positive duration";
     if (p->decay.as_of_mode > TIDE_ASOF_USER) return "bad --as-of mode";

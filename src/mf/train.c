@@ -70,8 +70,10 @@ static tide_status validate_into(tide_mf_model *view, const tide_dataset *train,
     return TIDE_OK;
 }
 
+/* `uw`/`iw` are the weights the factors are fitted on; `hw` the history weights validation
+ * folds users in from (ALS with fold_in; the decayed weights). */
 static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *ds, const tide_mf_train_opts *o,
-                                   const float *uw, const float *iw, tide_mf_model *m) {
+                                   const float *uw, const float *iw, const float *hw, tide_mf_model *m) {
     tide_status st = TIDE_OK;
     int k = p->factors, als = p->algo == TIDE_MF_ALS;
     int64_t nu = ds->n_users, ni = ds->n_items;
@@ -131,6 +133,7 @@ static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *
     view.user_factors = s.U;
     view.item_factors = s.V;
     view.item_bias = s.bias;
+    view.params = *p;
     int stopped_early = 0;
     if (als) tide_als_gram(s.V, ni, k, p->regularization, YtY);
     for (int it = s.iteration + 1; it <= p->iterations; it++) {
@@ -167,7 +170,7 @@ static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *
         cJSON_AddNumberToObject(e, "seconds", train_s);
         double nd = 0;
         if (o->valid) {
-            if ((st = validate_into(&view, ds, uw, o->valid, e, &nd))) goto done;
+            if ((st = validate_into(&view, ds, hw, o->valid, e, &nd))) goto done;
             if (s.best_iteration == 0 || nd > s.best_ndcg) {
                 s.best_iteration = it;
                 s.best_ndcg = nd;
@@ -235,7 +238,20 @@ static tide_status train_oneshot(const tide_mf_params *p, const tide_dataset *ds
         st = tide_itemknn_fit(ds, fw, fiw, p, &m->nb_indptr, &m->nb_items, &m->nb_sims);
         break;
     case TIDE_MF_POP:
-        st = tide_pop_fit(ds, iw, &m->popularity);
+        if (p->decay.half_life > 0 && p->decay.as_of_mode == TIDE_ASOF_USER) {
+            /* Contextual popularity: the events per item are the model; `popularity` holds the
+             * scores at the data's latest time, for users without events of their own. */
+            tide_pop_context pc;
+            if ((st = tide_pop_events(ds, &m->ev_indptr, &m->ev_times, &m->ev_weights))) break;
+            if ((st = tide_pop_context_init(&pc, ds->n_items, p->decay.half_life, p->kernel, m->ev_indptr,
+                                            m->ev_times, m->ev_weights, "training events")))
+                break;
+            if (!(m->popularity = tide_malloc((size_t)ds->n_items * sizeof *m->popularity + 1))) st = TIDE_ERR_NOMEM;
+            else tide_pop_context_score(&pc, pc.latest, m->popularity);
+            tide_pop_context_free(&pc);
+        } else {
+            st = tide_pop_fit(ds, iw, &m->popularity);
+        }
         break;
     default:
         st = tide_error(TIDE_ERR_INTERNAL, "not a one-shot algorithm");
@@ -280,10 +296,10 @@ tide_status tide_mf_train(const tide_mf_params *p, const tide_dataset *ds, const
     double t0 = tide_now();
     float *uw = NULL, *iw = NULL, *fw = NULL, *fiw = NULL;
     if ((st = tide_mf_weights(ds, &p->decay, &uw, &iw))) return st;
-    int history_model = p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN;
+    int history_model = p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN || (p->algo == TIDE_MF_ALS && p->fold_in);
     if (history_model && p->decay.half_life > 0 && !p->decay_fit) {
-        /* The item-item model learns from every co-occurrence at full weight; recency enters
-         * through the history it is applied to. */
+        /* The item-item model (ALS with fold-in: the item factors) learns from every event at
+         * full weight; recency enters through the history it is applied to. */
         tide_mf_decay none = {0, TIDE_ASOF_LATEST, 0};
         if ((st = tide_mf_weights(ds, &none, &fw, &fiw))) {
             free(uw);
@@ -297,7 +313,7 @@ tide_status tide_mf_train(const tide_mf_params *p, const tide_dataset *ds, const
     m->n_items = ds->n_items;
     m->factors = p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR ? p->factors : 0;
     memcpy(m->dataset_checksum, ds->checksum, sizeof m->dataset_checksum);
-    if (p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR) st = train_iterative(p, ds, o, uw, iw, m);
+    if (p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR) st = train_iterative(p, ds, o, fw ? fw : uw, fiw ? fiw : iw, uw, m);
     else st = train_oneshot(p, ds, o, uw, iw, fw ? fw : uw, fiw ? fiw : iw, m);
     free(uw);
     free(iw);

@@ -30,6 +30,19 @@ int64_t tide_mf_decay_ref(const tide_mf_decay *d, const tide_dataset *ds, int64_
     return dataset_latest(ds);
 }
 
+tide_status tide_mf_decay_factors(const tide_dataset *ds, const tide_mf_decay *d, float **out) {
+    float *f = tide_malloc((size_t)ds->nnz * sizeof *f + 1);
+    if (!f) return TIDE_ERR_NOMEM;
+    int64_t latest = d->half_life > 0 && d->as_of_mode == TIDE_ASOF_LATEST ? dataset_latest(ds) : 0;
+    for (int64_t u = 0; u < ds->n_users; u++) {
+        int64_t ref = d->half_life > 0 ? (d->as_of_mode == TIDE_ASOF_LATEST ? latest : tide_mf_decay_ref(d, ds, u)) : 0;
+        for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++)
+            f[k] = d->half_life > 0 ? (float)tide_mf_decay_factor(d, ds->times[k], ref) : 1.0f;
+    }
+    *out = f;
+    return TIDE_OK;
+}
+
 tide_status tide_mf_weights(const tide_dataset *ds, const tide_mf_decay *d, float **uw_out, float **iw_out) {
     *uw_out = NULL;
     if (iw_out) *iw_out = NULL;

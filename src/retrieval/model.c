@@ -74,6 +74,36 @@ static tide_status check_finite(const char *dir, const char *name, const float *
     return TIDE_OK;
 }
 
+/* Contextual popularity: event_indptr/event_times/event_weights.npy (tide_pop_events) and the
+ * manifest's half-life and "decay-kernel"; every array is checked by tide_pop_context_init. */
+static tide_status load_pop_context(const char *dir, const char *mpath, const cJSON *params, tide_retrieval_model *m) {
+    tide_npy *a = m->arrays;
+    tide_status st;
+    if (!(m->params.decay.half_life > 0))
+        return tide_error(TIDE_ERR_DATA, "%s: contextual popularity (event arrays) needs params \"half-life\" > 0", mpath);
+    const cJSON *kn = cJSON_GetObjectItemCaseSensitive(params, "decay-kernel");
+    if (kn && !(cJSON_IsString(kn) && tide_decay_kernel_parse(kn->valuestring, &m->params.kernel) == 0))
+        return tide_error(TIDE_ERR_DATA, "%s: params \"decay-kernel\" must be \"two-sided\" or \"past\"", mpath);
+    if ((st = load_array(dir, "event_indptr.npy", TIDE_DTYPE_I64, 1, &a[1])) ||
+        (st = load_array(dir, "event_times.npy", TIDE_DTYPE_I64, 1, &a[2])) ||
+        (st = load_array(dir, "event_weights.npy", TIDE_DTYPE_F32, 1, &a[3])))
+        return st;
+    const int64_t *ip = a[1].data;
+    if (a[1].shape[0] != m->n_items + 1 || ip[m->n_items] != a[2].shape[0] || a[2].shape[0] != a[3].shape[0])
+        return tide_error(TIDE_ERR_DATA, "%s: event_indptr.npy must have items+1 = %lld entries ending at the length of "
+                          "event_times.npy and event_weights.npy (%lld, %lld)", dir, (long long)m->n_items + 1,
+                          (long long)a[2].shape[0], (long long)a[3].shape[0]);
+    if (!(m->pop_context = tide_calloc(1, sizeof *m->pop_context))) return TIDE_ERR_NOMEM;
+    char what[600];
+    snprintf(what, sizeof what, "%s/event_*.npy", dir);
+    if ((st = tide_pop_context_init(m->pop_context, m->n_items, m->params.decay.half_life, m->params.kernel, ip,
+                                    a[2].data, a[3].data, what))) {
+        free(m->pop_context);
+        m->pop_context = NULL;
+    }
+    return st;
+}
+
 tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) {
     memset(m, 0, sizeof *m);
     tide_status st = TIDE_OK;
@@ -175,6 +205,23 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
             m->params.regularization = num_param(params, "regularization", 0, &fr);
             /* Fold-in needs the training objective's constants; without them it would be a guess. */
             m->can_fold_in = fa && fr && m->params.alpha >= 0 && m->params.regularization >= 0;
+            const cJSON *fi = cJSON_GetObjectItemCaseSensitive(params, "fold-in");
+            if (fi && !cJSON_IsBool(fi)) {
+                st = tide_error(TIDE_ERR_DATA, "%s: params \"fold-in\" must be true or false", mpath);
+                goto done;
+            }
+            m->params.fold_in = cJSON_IsTrue(fi);
+            if (m->params.fold_in && !m->can_fold_in) {
+                st = tide_error(TIDE_ERR_DATA, "%s: params \"fold-in\" is true but \"alpha\"/\"regularization\" are missing or negative", mpath);
+                goto done;
+            }
+            m->fold_in_all = m->params.fold_in;
+            const cJSON *dpr = cJSON_GetObjectItemCaseSensitive(params, "decay-preference");
+            if (dpr && !cJSON_IsBool(dpr)) {
+                st = tide_error(TIDE_ERR_DATA, "%s: params \"decay-preference\" must be true or false", mpath);
+                goto done;
+            }
+            m->params.decay_preference = cJSON_IsTrue(dpr);
         }
     } else if (strcmp(kind, "ease") == 0) {
         m->kind = TIDE_RETRIEVAL_EASE;
@@ -230,6 +277,9 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
         }
         m->popularity = a[0].data;
         if ((st = check_finite(dir, "popularity.npy", m->popularity, a[0].count))) goto done;
+        if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m->manifest, "arrays"), "event_indptr") &&
+            (st = load_pop_context(dir, mpath, params, m)))
+            goto done;
     } else {
         st = tide_error(TIDE_ERR_DATA, "%s: unsupported model kind: algorithm '%s' (tide-recommend scores als, bpr, ease, itemknn, pop)", mpath, kind);
         goto done;
@@ -259,6 +309,10 @@ void tide_retrieval_model_free(tide_retrieval_model *m) {
     if (!m) return;
     for (size_t i = 0; i < sizeof m->arrays / sizeof m->arrays[0]; i++) tide_npy_free(&m->arrays[i]);
     if (m->manifest) cJSON_Delete(m->manifest);
+    if (m->pop_context) {
+        tide_pop_context_free(m->pop_context);
+        free(m->pop_context);
+    }
     memset(m, 0, sizeof *m);
 }
 

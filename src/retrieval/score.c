@@ -10,7 +10,8 @@
  *   factors  tile = U_block · Y_blockᵀ by one sgemm through the backend (+ item bias)
  *   ease     tile = X_block · B[:, block] as a sparse-dense product (Σ over history events)
  *   itemknn  a full row per user: Σ over history events of the neighbour similarities
- *   pop      walk the columns in popularity order, skipping excluded ones
+ *   pop      walk the columns in popularity order, skipping excluded ones; contextual
+ *            popularity (pop --as-of user): a full row per user at the user's latest event
  *
  * Threads take whole user blocks (OpenMP, dynamic schedule); each block writes its results by
  * position, and the block layout depends only on the user list and block size, never on the
@@ -20,7 +21,8 @@
  * Users "not in the model" — a factor model's users past its user count (new users in a newer
  * dataset), users whose factor is all zeros (no training events) and history models' users with
  * no events — are folded in from their events when the model allows it (ALS) or get popularity
- * (counted in the stats).
+ * (counted in the stats). An ALS model trained with --fold-in folds in every user with events
+ * (its own rule, counted as "by model").
  *
  * History weights follow the model's time decay (manifest params "half-life"/"as-of", ease,
  * itemknn and ALS fold-in): computed once per run by tide_mf_weights over the scoring dataset,
@@ -73,6 +75,8 @@ typedef struct run_ctx {
     float *owned_Y, *owned_bias;
     float *yty;             /* fold-in: YᵀY + λI */
     const float *hw;        /* history weights by event of ds (decayed, or ds->weights) */
+    int fold_all;           /* ALS --fold-in: every user with events is folded in */
+    float *hp;              /* fold-in preferences by event (decay_preference), else NULL */
     float *owned_hw;
     float *pop;             /* popularity in column space (NULL when never needed) */
     int32_t *pop_order;     /* columns by popularity desc, column asc */
@@ -154,8 +158,9 @@ static tide_status scratch_init(scratch *s, const run_ctx *c) {
             if ((st = tide_buffer_alloc(s->be, tile * sizeof(float), &s->Sd))) return st;
         }
     }
-    if (m->kind == TIDE_RETRIEVAL_ITEMKNN) {
-        s->row = tide_malloc((size_t)c->C * sizeof *s->row + 1);
+    if (m->kind == TIDE_RETRIEVAL_ITEMKNN || m->pop_context) {
+        /* Contextual popularity scores every item, then keeps the candidate columns. */
+        s->row = tide_malloc((size_t)(m->pop_context ? m->n_items : c->C) * sizeof *s->row + 1);
         if (!s->row) return TIDE_ERR_NOMEM;
     }
     return TIDE_OK;
@@ -171,6 +176,7 @@ static uint8_t user_by(const run_ctx *c, int64_t u) {
     switch (m->kind) {
     case TIDE_RETRIEVAL_FACTORS: {
         if (!ds) return TIDE_RETRIEVAL_BY_MODEL;
+        if (c->fold_all) return n_events(ds, u) > 0 ? TIDE_RETRIEVAL_BY_MODEL : TIDE_RETRIEVAL_BY_POPULARITY;
         if (u >= m->n_users) return m->can_fold_in && n_events(ds, u) > 0 ? TIDE_RETRIEVAL_BY_FOLD_IN : TIDE_RETRIEVAL_BY_POPULARITY;
         const float *x = m->user_factors + (size_t)u * (size_t)m->dim;
         for (int64_t d = 0; d < m->dim; d++)
@@ -216,14 +222,14 @@ static tide_status score_factors(const run_ctx *c, scratch *s, const int64_t *us
         if (by[r] == TIDE_RETRIEVAL_BY_POPULARITY) continue;
         float *dst = s->U + (size_t)rows * (size_t)d;
         int64_t u = users[r];
-        if (by[r] == TIDE_RETRIEVAL_BY_MODEL) {
+        if (by[r] == TIDE_RETRIEVAL_BY_MODEL && !c->fold_all) {
             memcpy(dst, m->user_factors + (size_t)u * (size_t)d, (size_t)d * sizeof *dst);
         } else {
             const tide_dataset *ds = c->ds;
             int64_t a = ds->indptr[u], n = ds->indptr[u + 1] - a;
             /* The weights carry the decay already (times NULL: no second decay). */
-            if ((st = tide_mf_fold_in(&m->params, m->item_factors, m->n_items, (int)d, c->yty, ds->items + a,
-                                      c->hw ? c->hw + a : NULL, NULL, n, dst)))
+            if ((st = tide_mf_fold_in_pref(&m->params, m->item_factors, m->n_items, (int)d, c->yty, ds->items + a,
+                                           c->hw ? c->hw + a : NULL, c->hp ? c->hp + a : NULL, NULL, n, dst)))
                 return st;
         }
         s->rowmap[rows++] = r;
@@ -310,6 +316,27 @@ static void score_knn(const run_ctx *c, scratch *s, const int64_t *users, int nb
     }
 }
 
+/* Contextual popularity: every item at the user's latest event (no events: the model's latest). */
+static void score_pop_context(const run_ctx *c, scratch *s, const int64_t *users, int nb) {
+    const tide_pop_context *pc = c->m->pop_context;
+    const tide_dataset *ds = c->ds;
+    for (int r = 0; r < nb; r++) {
+        int64_t u = users[r], t = pc->latest;
+        if (n_events(ds, u) > 0) {
+            t = INT64_MIN;
+            for (int64_t e = ds->indptr[u]; e < ds->indptr[u + 1]; e++)
+                if (ds->times[e] > t) t = ds->times[e];
+        }
+        float *row = s->row;
+        tide_pop_context_score(pc, t, row);
+        /* Candidates are sorted and unique (cand[q] >= q): compacting in place is safe. */
+        if (c->cand)
+            for (int64_t q = 0; q < c->C; q++) row[q] = row[c->cand[q]];
+        mask_row(s, r, row, 0, c->C);
+        tide_topk_scan(s->hv + (size_t)r * c->kk, s->hi + (size_t)r * c->kk, &s->hn[r], c->kk, row, c->C, 0);
+    }
+}
+
 /* Popularity rows are written sorted already. */
 static void score_pop_row(const run_ctx *c, scratch *s, int r) {
     float *v = s->hv + (size_t)r * c->kk;
@@ -365,13 +392,15 @@ static tide_status process_block(const run_ctx *c, scratch *s, const int64_t *us
         score_knn(c, s, users, nb, by);
         break;
     case TIDE_RETRIEVAL_POP:
+        if (c->m->pop_context) score_pop_context(c, s, users, nb);
         break;
     }
     if (st) return st;
     for (int r = 0; r < nb; r++) {
         float *v = s->hv + (size_t)r * c->kk;
         int32_t *ix = s->hi + (size_t)r * c->kk;
-        if (c->m->kind == TIDE_RETRIEVAL_POP || by[r] == TIDE_RETRIEVAL_BY_POPULARITY) score_pop_row(c, s, r);
+        if ((c->m->kind == TIDE_RETRIEVAL_POP && !c->m->pop_context) || by[r] == TIDE_RETRIEVAL_BY_POPULARITY)
+            score_pop_row(c, s, r);
         else tide_topk_finish(v, ix, s->hn[r]);
         int n = s->hn[r];
         if (c->lambda > 0 && n > 0) tide_mmr_rerank(ix, v, n, c->k, c->lambda, c->cand, c->mvec, c->mdim, s->mf, s->mi);
@@ -398,6 +427,7 @@ static void ctx_free(run_ctx *c) {
     free(c->owned_bias);
     free(c->yty);
     free(c->owned_hw);
+    free(c->hp);
     free(c->pop);
     free(c->pop_order);
     if (c->Ydev.ptr) tide_buffer_free(&c->Ydev);
@@ -433,8 +463,9 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
     c.cand = job->candidates;
     c.C = job->candidates ? job->n_candidates : m->n_items;
     c.host = !job->backend || tide_backend_is_host(job->backend);
-    if (m->kind != TIDE_RETRIEVAL_FACTORS && !c.ds)
+    if ((m->kind != TIDE_RETRIEVAL_FACTORS || m->fold_in_all) && !c.ds)
         return tide_error(TIDE_ERR_USAGE, "a %s model scores from user histories: a dataset is required", m->algorithm);
+    c.fold_all = m->kind == TIDE_RETRIEVAL_FACTORS && m->fold_in_all;
     if (c.ds && c.ds->n_items != m->n_items)
         return tide_error(TIDE_ERR_DATA, "the dataset has %lld items but the model %lld", (long long)c.ds->n_items, (long long)m->n_items);
     if (c.k > c.C)
@@ -502,7 +533,7 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
         }
     }
     /* Who needs what: fold-in systems, popularity. */
-    int need_pop = m->kind == TIDE_RETRIEVAL_POP, need_fold = 0;
+    int need_pop = m->kind == TIDE_RETRIEVAL_POP && !m->pop_context, need_fold = c.fold_all;
     for (int64_t i = 0; i < job->n_users; i++) {
         uint8_t b = user_by(&c, job->users[i]);
         need_pop |= b == TIDE_RETRIEVAL_BY_POPULARITY;
@@ -527,6 +558,9 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
         if (from_history && m->params.decay.half_life > 0) {
             if ((st = tide_mf_weights(c.ds, &m->params.decay, &c.owned_hw, NULL))) goto done;
             c.hw = c.owned_hw;
+            /* The fading preference of a --decay-preference model: the decay factor alone. */
+            if (need_fold && m->params.decay_preference && (st = tide_mf_decay_factors(c.ds, &m->params.decay, &c.hp)))
+                goto done;
         }
     }
     if (need_pop) {

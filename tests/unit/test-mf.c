@@ -1,7 +1,8 @@
 /* test-mf.c — the CF algorithms against independent references: ALS objective decreases,
- * CG agrees with Cholesky, fold-in reproduces a trained user factor, EASE matches a naive
+ * CG agrees with Cholesky, fold-in reproduces a trained user factor and (with fading
+ * preferences) zeroes its objective's gradient, EASE matches a naive
  * Gauss-Jordan inverse, item-kNN matches brute-force similarities, popularity and time decay
- * match hand computations, BPR is deterministic and learns. */
+ * match hand computations, contextual popularity matches its definition summed directly, BPR is deterministic and learns. */
 #include <math.h>
 
 #include "harness.h"
@@ -134,6 +135,48 @@ static void test_fold_in(void) {
     double diff = 0;
     for (int d = 0; d < k; d++) diff += fabs(f[d] - g[d]);
     CHECK(diff > 1e-4);
+    /* Fading preference (decay_preference): the solution zeroes the gradient of
+     * Σ_obs c_j (pref_j − x·y_j)² + Σ_unobs (x·y_i)² + λ|x|², c_j = 1 + alpha·w_j, pref_j = decay
+     * factor, computed item by item here; and the times path equals explicit preferences. */
+    pd.fold_in = 1;
+    pd.decay_preference = 1;
+    pd.decay.as_of_mode = TIDE_ASOF_USER;
+    int64_t n = ds.indptr[4] - b;
+    float *wd = malloc((size_t)n * sizeof *wd), *pf = malloc((size_t)n * sizeof *pf), h[5];
+    int64_t ref = INT64_MIN;
+    for (int64_t j = 0; j < n; j++) ref = ds.times[b + j] > ref ? ds.times[b + j] : ref;
+    for (int64_t j = 0; j < n; j++) {
+        pf[j] = (float)tide_mf_decay_factor(&pd.decay, ds.times[b + j], ref);
+        wd[j] = ds.weights[b + j] * pf[j];
+    }
+    CHECK_OK(tide_mf_fold_in(&pd, V, 40, k, NULL, ds.items + b, ds.weights + b, ds.times + b, n, g));
+    CHECK_OK(tide_mf_fold_in_pref(&pd, V, 40, k, NULL, ds.items + b, wd, pf, NULL, n, h));
+    double grad[5] = {0}, gmax = 0, xmax = 0;
+    for (int i = 0; i < 40; i++) {
+        double c = 1, pr = 0, xy = 0;
+        for (int d = 0; d < k; d++) xy += (double)g[d] * V[i * k + d];
+        for (int64_t j = 0; j < n; j++)
+            if (ds.items[b + j] == i) { c += pd.alpha * wd[j]; pr += (1 + pd.alpha * wd[j]) * pf[j]; }
+        /* Repeated items add up: d/dx of Σ_j c_j (p_j − x·y)² over the item's events. */
+        double cp = pr;
+        for (int d = 0; d < k; d++) grad[d] += (c * xy - cp) * V[i * k + d];
+    }
+    for (int d = 0; d < k; d++) {
+        grad[d] += pd.regularization * g[d];
+        gmax = fmax(gmax, fabs(grad[d]));
+        xmax = fmax(xmax, fabs(g[d]));
+        CHECK_NEAR(g[d], h[d], 1e-5 * (1 + fabs(g[d])));
+    }
+    CHECK(xmax > 1e-3);
+    if (!(gmax < 1e-4)) fprintf(stderr, "fold-in gradient %g\n", gmax);
+    CHECK(gmax < 1e-4);
+    /* The fading preference changes the factor compared with decayed confidence alone. */
+    pd.decay_preference = 0;
+    CHECK_OK(tide_mf_fold_in(&pd, V, 40, k, NULL, ds.items + b, ds.weights + b, ds.times + b, n, h));
+    diff = 0;
+    for (int d = 0; d < k; d++) diff += fabs(g[d] - h[d]);
+    CHECK(diff > 1e-4);
+    free(wd); free(pf);
     int32_t bad = 99;
     CHECK_STATUS(tide_mf_fold_in(&p, V, 40, k, NULL, &bad, NULL, NULL, 1, f), TIDE_ERR_DATA);
     float nanw = NAN;
@@ -345,6 +388,74 @@ static void test_params(void) {
     CHECK_EQ(a, TIDE_MF_ITEMKNN);
 }
 
+/* Contextual popularity against the definition summed directly: random events over 20 years
+ * with tied times and uneven weights, queried before, between, at and after the events, for
+ * both kernels and half-lives from an hour (2^(20y/1h) would overflow any prefix sum of
+ * 2^(t/h)) to ten years. */
+static void test_pop_context(void) {
+    enum { NU = 40, NI = 12, PER = 25, NNZ = NU * PER };
+    static char *users[NU], *items[NI];
+    static char names[NU + NI][8];
+    int64_t indptr[NU + 1], times[NNZ];
+    int32_t it[NNZ];
+    float w[NNZ];
+    uint64_t x = 12345;
+    const int64_t year = 365 * 86400LL, t0 = 800000000;
+    for (int u = 0; u < NU; u++) { snprintf(names[u], 8, "u%d", u); users[u] = names[u]; }
+    for (int i = 0; i < NI; i++) { snprintf(names[NU + i], 8, "i%d", i); items[i] = names[NU + i]; }
+    for (int u = 0; u <= NU; u++) indptr[u] = (int64_t)u * PER;
+    for (int e = 0; e < NNZ; e++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t r = x >> 20;
+        it[e] = (int32_t)(r % NI);
+        /* Every 7th event on a coarse grid, so several events of an item share a time. */
+        times[e] = t0 + (e % 7 == 0 ? (int64_t)(r % 5) * year : (int64_t)((r >> 8) % (uint64_t)(20 * year)));
+        w[e] = e % 11 == 0 ? 0.0f : (float)((r >> 4) % 1000) / 500.0f;
+    }
+    tide_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.n_users = NU; ds.n_items = NI; ds.nnz = NNZ;
+    ds.user_ids = users; ds.item_ids = items;
+    ds.indptr = indptr; ds.items = it; ds.times = times; ds.weights = w;
+    CHECK_OK(tide_dataset_build_item_major(&ds));
+    int64_t *eip, *et;
+    float *ew;
+    CHECK_OK(tide_pop_events(&ds, &eip, &et, &ew));
+    CHECK_EQ(eip[NI], NNZ);
+    double halves[] = {3600, 30 * 86400.0, 10.0 * year};
+    int64_t queries[] = {t0 - year, t0, t0 + 3 * year, times[5], times[17], t0 + 20 * year, t0 + 40 * year, t0 + 7 * year + 12345};
+    float s[NI];
+    for (int kern = 0; kern < 2; kern++)
+        for (int hq = 0; hq < 3; hq++) {
+            tide_pop_context pc;
+            CHECK_OK(tide_pop_context_init(&pc, NI, halves[hq], (tide_decay_kernel)kern, eip, et, ew, "test"));
+            for (unsigned q = 0; q < sizeof queries / sizeof *queries; q++) {
+                tide_pop_context_score(&pc, queries[q], s);
+                for (int i = 0; i < NI; i++) {
+                    double ref = 0;
+                    for (int e = 0; e < NNZ; e++) {
+                        if (it[e] != i || (kern == TIDE_KERNEL_PAST && times[e] > queries[q])) continue;
+                        ref += w[e] * exp2(-fabs((double)queries[q] - (double)times[e]) / halves[hq]);
+                    }
+                    CHECK_NEAR(s[i], ref, 1e-5 * ref + 1e-30);
+                }
+            }
+            tide_pop_context_free(&pc);
+        }
+    /* Times out of order are bad data, not a wrong score. */
+    int64_t swap = et[0];
+    et[0] = et[1] + 1;
+    tide_pop_context pc;
+    if (eip[1] - eip[0] >= 2) {
+        CHECK_STATUS(tide_pop_context_init(&pc, NI, 3600, TIDE_KERNEL_TWO_SIDED, eip, et, ew, "bad"), TIDE_ERR_DATA);
+        CHECK_CONTAINS(tide_error_message(), "bad: event 1 of item 0");
+    }
+    et[0] = swap;
+    free(eip); free(et); free(ew);
+    ds.user_ids = NULL; ds.item_ids = NULL; ds.indptr = NULL; ds.items = NULL; ds.times = NULL; ds.weights = NULL;
+    tide_dataset_free(&ds);
+}
+
 int main(void) {
     tide_threads_set(2);
     RUN(test_als_objective);
@@ -353,6 +464,7 @@ int main(void) {
     RUN(test_ease);
     RUN(test_itemknn);
     RUN(test_pop_and_decay);
+    RUN(test_pop_context);
     RUN(test_bpr);
     RUN(test_params);
     return harness_done();

@@ -632,6 +632,118 @@ static void test_decayed_history(void) {
     free(ix);
 }
 
+/* Contextual popularity (pop --as-of user) through the scorer, with an allow-list and extra
+ * exclusions, against the definition summed directly at each user's latest event; and ALS
+ * --fold-in --decay-preference: every user with events folded in with fading preferences
+ * (counted as scored by the model), against tide_mf_fold_in_pref on hand-decayed inputs. */
+static void test_contextual(void) {
+    fixture f;
+    make_data(&f);
+    CHECK_OK(tide_dataset_build_item_major(&f.ds));
+    int64_t *eip, *et;
+    float *ew;
+    CHECK_OK(tide_pop_events(&f.ds, &eip, &et, &ew));
+    const double h = 43200;
+    float popv[NI] = {0};
+    int32_t cand[NI];
+    int nc = 0;
+    for (int j = 0; j < NI; j++)
+        if (j % 3 != 1) cand[nc++] = j;
+    int64_t pu[] = {1, 2};
+    int32_t pi[] = {cand[4], cand[7]};
+    for (int kern = 0; kern < 2; kern++) {
+        tide_pop_context pc;
+        CHECK_OK(tide_pop_context_init(&pc, NI, h, (tide_decay_kernel)kern, eip, et, ew, "test"));
+        tide_retrieval_model m = {0};
+        m.kind = TIDE_RETRIEVAL_POP;
+        strcpy(m.algorithm, "pop");
+        m.n_items = NI;
+        m.popularity = popv; /* all zero: a list from it would be by index, not by time */
+        m.pop_context = &pc;
+        int64_t *ip;
+        int32_t *ix;
+        CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, pu, pi, 2, &ip, &ix));
+        tide_retrieval_job job = {0};
+        job.model = &m;
+        job.data = &f.ds;
+        job.users = all_users;
+        job.n_users = NU;
+        job.excl_indptr = ip;
+        job.excl_items = ix;
+        job.candidates = cand;
+        job.n_candidates = nc;
+        double **sc = alloc_scores();
+        int64_t latest = INT64_MIN;
+        for (int64_t e = 0; e < f.ds.nnz; e++) latest = f.times[e] > latest ? f.times[e] : latest;
+        for (int u = 0; u < NU; u++) {
+            int64_t t = f.indptr[u] == f.indptr[u + 1] ? latest : INT64_MIN;
+            for (int64_t e = f.indptr[u]; e < f.indptr[u + 1]; e++) t = f.times[e] > t ? f.times[e] : t;
+            for (int64_t e = 0; e < f.ds.nnz; e++)
+                if (kern == TIDE_KERNEL_TWO_SIDED || f.times[e] <= t)
+                    sc[u][f.items[e]] += f.weights[e] * pow(2.0, -fabs((double)(t - f.times[e])) / h);
+        }
+        tide_retrieval_params p = small_blocks(K);
+        collect c;
+        run_job(&job, &p, &c);
+        check_against(&c, &f, sc, K, 0, pu, pi, 2, cand, nc);
+        collect_free(&c);
+        free_scores(sc);
+        free(ip);
+        free(ix);
+        tide_pop_context_free(&pc);
+    }
+    /* ALS --fold-in --decay-preference, as-of user. */
+    float Y[NI * D], U0[NU * D];
+    for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    for (int i = 0; i < NU * D; i++) U0[i] = 1.0f; /* trained factors the fold-in must ignore */
+    tide_retrieval_model als = als_model(U0, NU, Y, 4, 0.3);
+    als.fold_in_all = 1;
+    als.params.fold_in = 1;
+    als.params.decay_preference = 1;
+    als.params.decay = (tide_mf_decay){43200, TIDE_ASOF_USER, 0};
+    int64_t *ip;
+    int32_t *ix;
+    tide_retrieval_job job = seen_job(&als, &f, &ip, &ix);
+    double *w = malloc((size_t)f.ds.nnz * sizeof *w + 1);
+    float *wf = malloc((size_t)f.ds.nnz * sizeof *wf + 1), *pf = malloc((size_t)f.ds.nnz * sizeof *pf + 1);
+    decayed_weights(&f, &als.params.decay, w);
+    for (int64_t e = 0; e < f.ds.nnz; e++) {
+        wf[e] = (float)w[e];
+        pf[e] = (float)(w[e] / f.weights[e]);
+    }
+    double **sc = alloc_scores();
+    double pop[NI] = {0};
+    for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
+    tide_mf_params pn = als.params;
+    pn.decay.half_life = 0;
+    for (int u = 0; u < NU; u++) {
+        int64_t a = f.indptr[u], n = f.indptr[u + 1] - a;
+        if (n == 0) {
+            for (int j = 0; j < NI; j++) sc[u][j] = pop[j];
+            continue;
+        }
+        float x[D];
+        CHECK_OK(tide_mf_fold_in_pref(&pn, Y, NI, D, NULL, f.items + a, wf + a, pf + a, NULL, n, x));
+        for (int j = 0; j < NI; j++)
+            for (int d = 0; d < D; d++) sc[u][j] += (double)x[d] * Y[j * D + d];
+    }
+    tide_retrieval_params p = small_blocks(K);
+    collect c;
+    tide_retrieval_stats st;
+    collect_init(&c, NU, K);
+    CHECK_OK(tide_retrieval_run(&job, &p, sink, &c, &st));
+    CHECK_EQ(st.by_fold_in, 0);      /* the model's own rule */
+    CHECK_EQ(st.by_popularity, 5);   /* users 4, 13, 22, 31, 40 have no events */
+    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+    collect_free(&c);
+    free_scores(sc);
+    free(w); free(wf); free(pf); free(ip); free(ix);
+    free(eip); free(et); free(ew);
+    /* The fixture's own arrays are not the dataset's to free; the item-major copy is. */
+    f.ds.indptr = NULL; f.ds.items = NULL; f.ds.weights = NULL; f.ds.times = NULL;
+    tide_dataset_free(&f.ds);
+}
+
 /* ---- MMR ---------------------------------------------------------------------------------- */
 
 static void test_mmr(void) {
@@ -816,6 +928,7 @@ int main(void) {
     RUN(test_knn);
     RUN(test_pop);
     RUN(test_decayed_history);
+    RUN(test_contextual);
     RUN(test_users_not_in_model);
     RUN(test_mmr);
     RUN(test_model_load);

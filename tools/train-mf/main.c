@@ -25,6 +25,11 @@ static const char *details =
     "to the fit too),\n"
     "t_ref = --as-of: 'latest' (the dataset's last event, default), 'user' (each user's last event),\n"
     "epoch seconds or YYYY-MM-DD[THH:MM:SS] (UTC).\n"
+    "pop --as-of user is contextual popularity: item i scores sum_e w_e 2^(-|t_u - t_e|/half_life) over\n"
+    "its events, t_u = the user's last event (--decay-kernel past: only events up to t_u).\n"
+    "als --fold-in scores every user by folding in their (decayed) history against the item factors,\n"
+    "which are then fitted on undecayed weights unless --decay-fit; --decay-preference makes the decay\n"
+    "scale each event's preference too (p = decay, c = 1 + alpha*w), so old events fade out.\n"
     "With --valid, NDCG@10 and recall@10 are printed per iteration and the best iteration is kept\n"
     "(early stop after --patience iterations without improvement). Checkpoints go to --checkpoint-dir\n"
     "(default OUT.checkpoint) every --checkpoint-every iterations; --resume continues from there.\n"
@@ -74,7 +79,8 @@ static int run(int argc, char **argv, int rank) {
     const char *algo = "als", *data = NULL, *out = NULL, *valid = NULL, *solver = NULL, *half_life = NULL;
     const char *as_of = NULL, *similarity = NULL, *ckpt_dir = NULL, *max_mem = NULL;
     int factors = -1, iterations = -1, cg_steps = -1, neighbors = -1, ckpt_every = 0, resume = 0, patience = -1;
-    int decay_fit = 0;
+    int decay_fit = 0, fold_in = 0, decay_pref = 0;
+    const char *kernel = NULL;
     double reg = NAN, alpha = NAN, lr = NAN, lambda = NAN, k1 = NAN, b = NAN, init_scale = NAN;
     cli_opt opts[] = {
         {"algo", 'a', CLI_STRING, &algo, "NAME", "als (default), bpr, ease, itemknn or pop"},
@@ -95,7 +101,10 @@ static int run(int argc, char **argv, int rank) {
         {"init-scale", 0, CLI_DOUBLE, &init_scale, "X", "als/bpr: initial factor scale (default 0.01)"},
         {"half-life", 0, CLI_STRING, &half_life, "DUR", "time decay half-life, e.g. 30d, 12h (default: none)"},
         {"as-of", 0, CLI_STRING, &as_of, "T", "decay reference: latest (default), user, epoch seconds or a date"},
-        {"decay-fit", 0, CLI_FLAG, &decay_fit, NULL, "ease/itemknn: fit on decayed weights too (default: decay the history only)"},
+        {"decay-fit", 0, CLI_FLAG, &decay_fit, NULL, "ease/itemknn/als --fold-in: fit on decayed weights too (default: decay the history only)"},
+        {"decay-kernel", 0, CLI_STRING, &kernel, "two-sided|past", "pop --as-of user: events on both sides of the user's time (default) or only before"},
+        {"fold-in", 0, CLI_FLAG, &fold_in, NULL, "als: score users by folding in their decayed history (tide_mf_fold_in)"},
+        {"decay-preference", 0, CLI_FLAG, &decay_pref, NULL, "als --fold-in: the decay scales each event's preference too (old events fade)"},
         {"valid", 0, CLI_STRING, &valid, "DIR", "validation split: NDCG@10/recall@10 per iteration, keep the best"},
         {"patience", 0, CLI_INT, &patience, "N", "with --valid: stop after N iterations without a new best (default 3)"},
         {"checkpoint-every", 0, CLI_INT, &ckpt_every, "N", "als/bpr: write a checkpoint every N iterations"},
@@ -157,6 +166,18 @@ static int run(int argc, char **argv, int rank) {
     if (as_of && !half_life) { code = cli_usage_error(&spec, "--as-of needs --half-life"); goto done; }
     if (decay_fit && !half_life) { code = cli_usage_error(&spec, "--decay-fit needs --half-life"); goto done; }
     p.decay_fit = decay_fit;
+    p.fold_in = fold_in;
+    p.decay_preference = decay_pref;
+    if (kernel) {
+        if (tide_decay_kernel_parse(kernel, &p.kernel) != 0) {
+            code = cli_usage_error(&spec, "--decay-kernel must be two-sided or past, got '%s'", kernel);
+            goto done;
+        }
+        if (a != TIDE_MF_POP || p.decay.as_of_mode != TIDE_ASOF_USER || !half_life) {
+            code = cli_usage_error(&spec, "--decay-kernel applies to --algo pop with --half-life and --as-of user");
+            goto done;
+        }
+    }
     if (ckpt_every < 0) { code = cli_usage_error(&spec, "--checkpoint-every must be >= 0"); goto done; }
     size_t max_bytes = 0;
     if (max_mem && parse_bytes(max_mem, &max_bytes) != 0) {

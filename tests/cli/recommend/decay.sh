@@ -38,3 +38,49 @@ jq '.params."as-of" = "soon"' m-ease-static/manifest.json > m-ease-old/manifest.
 run tide-recommend --data d/train --model m-ease-old --k 10 --out bad.tsv
 assert_exit 3
 assert_stderr_has '"as-of" must be'
+# Contextual popularity (pop --as-of user, both kernels: event arrays in the model) and ALS
+# scored by folding in every user's decayed history (--fold-in, with and without the fading
+# preference of --decay-preference): tide-recommend applies them from the manifest and its lists
+# score exactly the valid NDCG@10 that tide-train-mf kept.
+A="--algo als --factors 8 --iterations 6 --regularization 1 --alpha 5"
+for cfg in "pop-static:--algo pop" "pop-ctx:--algo pop --half-life 10m --as-of user" \
+    "pop-past:--algo pop --half-life 10m --as-of user --decay-kernel past" "als-static:$A" \
+    "als-fold:$A --fold-in --half-life 10m --as-of user" \
+    "als-fade:$A --fold-in --decay-preference --half-life 10m --as-of user"; do
+    n=${cfg%%:*}
+    # shellcheck disable=SC2086
+    run tide-train-mf --data d/train --valid d/valid --out m-$n ${cfg#*:} --threads 2 --quiet
+    assert_exit 0
+    run tide-recommend --data d/train --model m-$n --k 10 --out r-$n.tsv
+    assert_exit 0
+    run tide-eval --truth d/valid --recs r-$n.tsv --k 10 -B 0 --json e-$n.json
+    assert_exit 0
+    want=$(json_get m-$n/manifest.json '.training."best_valid_ndcg@10"')
+    got=$(ndcg e-$n.json)
+    awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(d < 1e-9 && d > -1e-9) }' ||
+        fail "$n: tide-recommend + tide-eval NDCG@10 $got, tide-train-mf validated $want"
+done
+[ -f m-pop-ctx/event_times.npy ] || fail "contextual popularity model without its events"
+[ ! -e m-pop-static/event_times.npy ] || fail "static popularity model with event arrays"
+assert_eq "$(json_get m-pop-past/manifest.json '.params."decay-kernel"')" past
+assert_eq "$(json_get m-als-fade/manifest.json '.params."decay-preference"')" true
+cmp -s r-pop-static.tsv r-pop-ctx.tsv && fail "contextual popularity scored as static popularity"
+cmp -s r-pop-ctx.tsv r-pop-past.tsv && fail "the past kernel scored as the two-sided one"
+cmp -s r-als-static.tsv r-als-fold.tsv && fail "--fold-in scored by the trained user factors"
+cmp -s r-als-fold.tsv r-als-fade.tsv && fail "--decay-preference did not change the fold-in"
+# Manifests that ask for more than the arrays give are bad input, not a silent fallback.
+cp -r m-pop-ctx m-pop-bad
+jq '.params."decay-kernel" = "sideways"' m-pop-ctx/manifest.json > m-pop-bad/manifest.json
+run tide-recommend --data d/train --model m-pop-bad --k 10 --out bad.tsv
+assert_exit 3
+assert_stderr_has '"decay-kernel" must be'
+cp m-pop-ctx/manifest.json m-pop-bad/manifest.json
+rm m-pop-bad/event_times.npy
+run tide-recommend --data d/train --model m-pop-bad --k 10 --out bad.tsv
+assert_exit 3
+assert_stderr_has 'event_times.npy: missing'
+cp -r m-als-fold m-als-bad
+jq '.params."fold-in" = "yes"' m-als-fold/manifest.json > m-als-bad/manifest.json
+run tide-recommend --data d/train --model m-als-bad --k 10 --out bad.tsv
+assert_exit 3
+assert_stderr_has '"fold-in" must be true or false'

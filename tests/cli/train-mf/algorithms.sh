@@ -37,6 +37,26 @@ cmp "$T/k-static/similarities.npy" "$T/k-hist/similarities.npy" || fail "history
 assert_eq "$(json_get "$T/k-fit/manifest.json" '.params."decay-fit"')" true
 run tide-train-mf --algo pop --data "$T/d/train" --out "$T/p" --decay-fit
 assert_exit 2
+# The contextual and fold-in options apply where they mean something.
+run tide-train-mf --algo pop --data "$T/d/train" --out "$T/p" --half-life 1d --decay-kernel past
+assert_exit 2
+assert_stderr_has "--decay-kernel applies to --algo pop with --half-life and --as-of user"
+run tide-train-mf --algo pop --data "$T/d/train" --out "$T/p" --half-life 1d --as-of user --decay-kernel both
+assert_exit 2
+run tide-train-mf --algo ease --data "$T/d/train" --out "$T/p" --fold-in
+assert_exit 2
+assert_stderr_has "--fold-in applies to als only"
+run tide-train-mf --data "$T/d/train" --out "$T/p" --half-life 1d --decay-preference
+assert_exit 2
+assert_stderr_has "--decay-preference applies to als --fold-in with --half-life"
+# als --fold-in fits the item factors on undecayed weights (unless --decay-fit): the same item
+# factors as the static model.
+run tide-train-mf --data "$T/d/train" --out "$T/a-static" --factors 8 --iterations 3
+run tide-train-mf --data "$T/d/train" --out "$T/a-fold" --factors 8 --iterations 3 --fold-in --half-life 1h --as-of user
+run tide-train-mf --data "$T/d/train" --out "$T/a-fit" --factors 8 --iterations 3 --fold-in --half-life 1h --as-of user --decay-fit
+cmp "$T/a-static/item_factors.npy" "$T/a-fold/item_factors.npy" || fail "--fold-in changed the static item factors"
+! cmp -s "$T/a-static/item_factors.npy" "$T/a-fit/item_factors.npy" || fail "--fold-in --decay-fit did not decay the fit"
+assert_eq "$(json_get "$T/a-fold/manifest.json" '.params."fold-in"')" true
 # Same seed and threads: identical factors.
 run tide-train-mf --data "$T/d/train" --out "$T/r1" --factors 8 --iterations 3 --threads 2 --seed 9
 run tide-train-mf --data "$T/d/train" --out "$T/r2" --factors 8 --iterations 3 --threads 2 --seed 9
