@@ -1,10 +1,14 @@
 /* recs-reader.c — streaming reader of recommendation files (docs/formats.md): TSV
  * `user item rank score` or JSON lines with the same fields, from a file or stdin.
  *
- * Speed matters (10^8 lines in nightly jobs), so the TSV path reads large blocks with read(2),
- * parses lines in place, looks an id up only when the user changes and validates scores with a
- * small grammar check instead of converting them (ranks, not scores, order a list). Every
- * rejected line is TIDE_ERR_DATA "file:line: reason". */
+ * Speed matters (10^8 lines in nightly jobs). A regular TSV file is mapped (stdin and pipes are
+ * read in blocks) and checksummed a megabyte ahead of the parser, while the data is in cache.
+ * recs-scan.c checks each common line from one 64-byte window; here each batch of lines has its
+ * item ids hashed and their index slots prefetched before they are looked up, so the cache
+ * misses overlap. A user id is looked up only when the user changes, ranks must increase (no
+ * sort), and duplicates are found with one generation stamp per item. Lines the scanner did
+ * not vouch for are parsed again by the exact code below, so every rejected line is
+ * TIDE_ERR_DATA "file:line: reason" whichever path saw it first. */
 #define _GNU_SOURCE
 #include "recs-reader.h"
 
@@ -16,22 +20,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "recs-scan.h"
 #include "tide/fileio.h"
 
-#define BLOCK (16u << 20)
+#define BLOCK (1u << 20)   /* read(2) block, and the checksum's lead over the parser when mapped */
+#define SHORT_ID 16         /* ids up to this length are compared as two words */
 
 /* Item lookup is the hot spot (one per line). tide_strmap keeps hashes, slots, key pointers and
- * key bytes in separate arrays: four or five cache misses per lookup on a large catalog. This
- * read-side index packs hash, index and (short) key bytes into one 32-byte slot, so a lookup
- * usually touches a single cache line. It mirrors t->items and is rebuilt from it. */
-#define INLINE_KEY 19
+ * key bytes in separate arrays; this read-side index packs a short id's bytes (as two words),
+ * its length and index into one 32-byte slot, so a lookup touches a single cache line and
+ * compares two integers. Longer ids keep a 64-bit hash in w0 and are compared in t->items. The
+ * slot also holds the item's duplicate-check stamp (the generation of the last list that had
+ * it), so that check costs no second cache miss. It mirrors t->items. */
 typedef struct {
-    uint64_t h;
-    int32_t idx;      /* -1 = empty */
-    uint8_t len;      /* 255: key longer than INLINE_KEY, compared in t->items */
-    char key[INLINE_KEY];
+    uint64_t w0, w1;
+    int32_t idx; /* -1 = empty */
+    uint32_t len;
+    uint32_t stamp;
+    uint32_t pad;
 } item_slot;
 
 typedef struct {
@@ -40,21 +49,17 @@ typedef struct {
     int64_t count;
 } item_index;
 
-/* The index's own hash: word at a time (ids are short), much cheaper than a byte loop. */
-static inline uint64_t fast_hash(const char *p, size_t n) {
+/* Hash of a long id, word at a time (ids are short), with a full 64-bit finaliser. */
+static uint64_t long_hash(const char *p, size_t n) {
     uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull;
     while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h = (h ^ tide_recs_load64(p)) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
         p += 8;
         n -= 8;
     }
     uint64_t w = 0;
     for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-    /* Full 64-bit finaliser (murmur3 fmix64): the slot is taken from the low bits, which must
-     * depend on every byte (ids often differ only in their last characters). */
     h ^= w;
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
@@ -63,23 +68,40 @@ static inline uint64_t fast_hash(const char *p, size_t n) {
     return h ^ (h >> 33);
 }
 
-static void item_index_put(item_index *x, const tide_strmap *m, int64_t idx, uint64_t h) {
-    uint64_t j = h & x->mask;
-    while (x->slots[j].idx >= 0) j = (j + 1) & x->mask;
-    item_slot *e = &x->slots[j];
-    size_t len = m->lens[idx];
-    e->h = h;
-    e->idx = (int32_t)idx;
-    if (len <= INLINE_KEY) {
-        e->len = (uint8_t)len;
-        memcpy(e->key, m->keys[idx], len);
+/* The (w0, w1) key of an id: its bytes for a short id, else (hash, 0). */
+static inline void id_key(const char *s, size_t n, uint64_t *w0, uint64_t *w1) {
+    if (n <= SHORT_ID) {
+        tide_recs_id_words(s, n, w0, w1);
     } else {
-        e->len = 255;
+        *w0 = long_hash(s, n);
+        *w1 = 0;
     }
+}
+
+/* Slot hash: the slot comes from the low bits, which must depend on every byte (ids often differ
+ * only in their last characters, the high bytes of the words). */
+static inline uint64_t slot_hash(uint64_t w0, uint64_t w1, uint64_t len) {
+    uint64_t h = w0 * 0x9e3779b97f4a7c15ull ^ w1 * 0xc2b2ae3d27d4eb4full ^ len;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    return h ^ (h >> 32);
+}
+
+static void item_index_insert(item_index *x, const item_slot *e) {
+    uint64_t j = slot_hash(e->w0, e->w1, e->len) & x->mask;
+    while (x->slots[j].idx >= 0) j = (j + 1) & x->mask;
+    x->slots[j] = *e;
     x->count++;
 }
 
-/* (Re)build with room for at least `need` keys at load <= 1/2. */
+static void item_index_put(item_index *x, const tide_strmap *m, int64_t idx) {
+    item_slot e = {.idx = (int32_t)idx, .len = m->lens[idx]};
+    id_key(m->keys[idx], m->lens[idx], &e.w0, &e.w1);
+    item_index_insert(x, &e);
+}
+
+/* (Re)build with room for at least `need` keys at load <= 1/2: the old slots (stamps kept), then
+ * the dictionary's keys the index did not have yet. */
 static tide_status item_index_build(item_index *x, const tide_strmap *m, int64_t need) {
     uint64_t cap = 1024;
     while (cap < (uint64_t)need * 2) cap <<= 1;
@@ -98,35 +120,27 @@ static tide_status item_index_build(item_index *x, const tide_strmap *m, int64_t
     }
     if (!s) return tide_error(TIDE_ERR_NOMEM, "out of memory for an item index of %zu bytes", bytes);
     for (uint64_t i = 0; i < cap; i++) s[i].idx = -1;
-    free(x->slots);
+    item_index old = *x;
     x->slots = s;
     x->mask = cap - 1;
     x->count = 0;
-    for (int64_t i = 0; i < m->count; i++) item_index_put(x, m, i, fast_hash(m->keys[i], m->lens[i]));
+    if (old.slots)
+        for (uint64_t i = 0; i <= old.mask; i++)
+            if (old.slots[i].idx >= 0) item_index_insert(x, &old.slots[i]);
+    free(old.slots);
+    for (int64_t i = x->count; i < m->count; i++) item_index_put(x, m, i);
     return TIDE_OK;
 }
 
-/* Equality of short ids without a libc call (ids are mostly a few bytes). */
-static inline int same_bytes(const char *a, const char *b, size_t n) {
-    if (n > 24) return memcmp(a, b, n) == 0;
-    unsigned char d = 0;
-    for (size_t i = 0; i < n; i++) d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
-}
-
-static inline int64_t item_index_find(const item_index *x, const tide_strmap *m, const char *key, size_t len,
-                                      uint64_t h) {
+static inline item_slot *item_index_find(const item_index *x, const tide_strmap *m, const char *key, size_t len,
+                                         uint64_t w0, uint64_t w1, uint64_t h) {
     uint64_t j = h & x->mask;
     for (;;) {
-        const item_slot *e = &x->slots[j];
-        if (e->idx < 0) return -1;
-        if (e->h == h) {
-            if (e->len == len && len <= INLINE_KEY) {
-                if (same_bytes(e->key, key, len)) return e->idx;
-            } else if (e->len == 255 && m->lens[e->idx] == len && memcmp(m->keys[e->idx], key, len) == 0) {
-                return e->idx;
-            }
-        }
+        item_slot *e = &x->slots[j];
+        if (e->idx < 0) return NULL;
+        if (e->w0 == w0 && e->w1 == w1 && e->len == len &&
+            (len <= SHORT_ID || memcmp(m->keys[e->idx], key, len) == 0))
+            return e;
         j = (j + 1) & x->mask;
     }
 }
@@ -140,17 +154,14 @@ typedef struct {
     /* current group */
     char *cur;                /* current user id */
     size_t cur_len, cur_cap;
+    uint64_t cur_w0, cur_w1;  /* its words when short */
     int in_group;
     int64_t cur_user;         /* dictionary index or -1 */
-    int64_t group_seq;
+    uint32_t group_seq;       /* generation of the current group, never 0 */
     int64_t prev_rank;
     int64_t n_recs;
     int32_t *list;            /* [kmax] */
     int64_t n_list;
-    /* items of the current group (duplicate check): a small open-addressing set that stays in
-     * L1, entries valid when their generation equals group_seq */
-    struct { int32_t item; uint32_t gen; } *dup;
-    uint32_t dup_mask;
     /* users already seen (grouping check) */
     uint8_t *seen;            /* [t->n_users] */
     tide_strmap extra;        /* users outside the truth dictionary (TSV truth) */
@@ -196,6 +207,8 @@ static tide_status start_group(reader *r, const char *user, size_t ulen) {
     memcpy(r->cur, user, ulen);
     r->cur[ulen] = 0;
     r->cur_len = ulen;
+    r->cur_w0 = r->cur_w1 = 0;
+    if (ulen <= SHORT_ID) tide_recs_id_words(user, ulen, &r->cur_w0, &r->cur_w1);
     int64_t u = tide_strmap_find(&r->t->users, user, ulen);
     if (u < 0) {
         if (r->t->from_dataset)
@@ -214,10 +227,9 @@ static tide_status start_group(reader *r, const char *user, size_t ulen) {
     }
     r->cur_user = u;
     r->in_group = 1;
-    r->group_seq++;
-    if ((uint32_t)r->group_seq == 0) { /* generation wrapped: 0 means empty */
-        memset(r->dup, 0, ((size_t)r->dup_mask + 1) * sizeof *r->dup);
-        r->group_seq++;
+    if (++r->group_seq == 0) { /* generation wrapped: 0 means "in no list" */
+        for (uint64_t i = 0; i <= r->items.mask; i++) r->items.slots[i].stamp = 0;
+        r->group_seq = 1;
     }
     r->prev_rank = 0;
     r->n_recs = 0;
@@ -227,67 +239,63 @@ not_grouped:
                   "(each user's recommendations must be consecutive)", SHOW(ulen), user);
 }
 
-/* Double the duplicate set, re-inserting the current group's items. */
-static tide_status dup_grow(reader *r) {
-    uint32_t cap = (r->dup_mask + 1) * 2, gen = (uint32_t)r->group_seq;
-    void *n = tide_calloc(cap, sizeof *r->dup);
-    if (!n) return TIDE_ERR_NOMEM;
-    __typeof__(r->dup) nd = n;
-    for (uint32_t i = 0; i <= r->dup_mask; i++) {
-        if (r->dup[i].gen != gen) continue;
-        uint32_t j = (uint32_t)((uint64_t)r->dup[i].item * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
-        while (nd[j].gen == gen) j = (j + 1) & (cap - 1);
-        nd[j] = r->dup[i];
+/* The line's user: continue the current group or start the next one. */
+static inline tide_status user_of_line(reader *r, const char *user, size_t ulen, uint64_t w0, uint64_t w1) {
+    if (r->in_group && ulen == r->cur_len &&
+        (ulen <= SHORT_ID ? (w0 == r->cur_w0 && w1 == r->cur_w1) : memcmp(user, r->cur, ulen) == 0))
+        return TIDE_OK;
+    return start_group(r, user, ulen);
+}
+
+/* An item not in the index: an error with a closed dictionary, else added to it. */
+static tide_status new_item(reader *r, const char *item, size_t ilen, uint64_t w0, uint64_t w1, item_slot **e) {
+    tide_status st;
+    if (r->t->items_closed)
+        return bad(r, "unknown item '%.*s' (not in the truth dataset's items.txt)", SHOW(ilen), item);
+    int added;
+    int64_t it;
+    if ((st = tide_strmap_intern(&r->t->items, item, ilen, &it, &added)) != TIDE_OK) return st;
+    if (it > INT32_MAX) return bad(r, "more than 2^31 distinct items");
+    if ((uint64_t)(r->items.count + 1) * 2 > r->items.mask + 1) {
+        if ((st = item_index_build(&r->items, &r->t->items, r->t->items.count * 2)) != TIDE_OK) return st;
+    } else {
+        item_index_put(&r->items, &r->t->items, it);
     }
-    free(r->dup);
-    r->dup = nd;
-    r->dup_mask = cap - 1;
+    *e = item_index_find(&r->items, &r->t->items, item, ilen, w0, w1, slot_hash(w0, w1, ilen));
     return TIDE_OK;
 }
 
-/* One recommendation line after field splitting. */
-/* `h` is the item's hash and `hint` its index if already looked up (-2 = not looked up). */
-static tide_status accept(reader *r, const char *user, size_t ulen, const char *item, size_t ilen,
-                          int64_t rank, uint64_t h, int64_t hint) {
-    tide_status st;
-    if (ulen == 0) return bad(r, "empty user id");
-    if (ilen == 0) return bad(r, "empty item id");
-    if (!r->in_group || ulen != r->cur_len || !same_bytes(user, r->cur, ulen))
-        if ((st = start_group(r, user, ulen)) != TIDE_OK) return st;
-    /* The hint is only trusted when found: an earlier line of the batch may have added the item. */
-    int64_t it = hint >= 0 ? hint : item_index_find(&r->items, &r->t->items, item, ilen, h);
-    if (it < 0) {
-        if (r->t->items_closed)
-            return bad(r, "unknown item '%.*s' (not in the truth dataset's items.txt)", SHOW(ilen), item);
-        int added;
-        if ((st = tide_strmap_intern(&r->t->items, item, ilen, &it, &added)) != TIDE_OK) return st;
-        if (it > INT32_MAX) return bad(r, "more than 2^31 distinct items");
-        if ((uint64_t)(r->items.count + 1) * 2 > r->items.mask + 1) {
-            if ((st = item_index_build(&r->items, &r->t->items, r->t->items.count * 2)) != TIDE_OK) return st;
-        } else {
-            item_index_put(&r->items, &r->t->items, it, h);
-        }
-    }
+/* The item of slot e at `rank` in the current group: rank order, duplicates, the list. */
+static inline tide_status place(reader *r, item_slot *e, int64_t rank, const char *item, size_t ilen) {
     if (rank <= r->prev_rank)
         return bad(r, "rank %lld does not increase within user '%.*s' (previous rank %lld); ranks must be "
                       "strictly increasing in each user's lines", (long long)rank, SHOW(r->cur_len), r->cur,
                    (long long)r->prev_rank);
-    if ((uint64_t)(r->n_recs + 1) * 2 > (uint64_t)r->dup_mask + 1 && (st = dup_grow(r)) != TIDE_OK) return st;
-    uint32_t gen = (uint32_t)r->group_seq, j = (uint32_t)((uint64_t)it * 0x9e3779b97f4a7c15ull >> 32) & r->dup_mask;
-    while (r->dup[j].gen == gen) {
-        if (r->dup[j].item == (int32_t)it)
-            return bad(r, "duplicate item '%.*s' in the list of user '%.*s'", SHOW(ilen), item, SHOW(r->cur_len), r->cur);
-        j = (j + 1) & r->dup_mask;
-    }
-    r->dup[j].item = (int32_t)it;
-    r->dup[j].gen = gen;
+    if (e->stamp == r->group_seq)
+        return bad(r, "duplicate item '%.*s' in the list of user '%.*s'", SHOW(ilen), item, SHOW(r->cur_len), r->cur);
+    e->stamp = r->group_seq;
     r->prev_rank = rank;
     r->n_recs++;
     if (rank <= r->kmax) {
-        r->list[rank - 1] = (int32_t)it;
+        r->list[rank - 1] = e->idx;
         if (rank > r->n_list) r->n_list = rank;
     }
     return TIDE_OK;
+}
+
+/* One recommendation line after field splitting (JSON lines and the TSV lines the scanner did
+ * not check). */
+static tide_status accept(reader *r, const char *user, size_t ulen, const char *item, size_t ilen, int64_t rank) {
+    tide_status st;
+    if (ulen == 0) return bad(r, "empty user id");
+    if (ilen == 0) return bad(r, "empty item id");
+    uint64_t u0 = 0, u1 = 0, w0, w1;
+    if (ulen <= SHORT_ID) tide_recs_id_words(user, ulen, &u0, &u1);
+    if ((st = user_of_line(r, user, ulen, u0, u1)) != TIDE_OK) return st;
+    id_key(item, ilen, &w0, &w1);
+    item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, w0, w1, slot_hash(w0, w1, ilen));
+    if (!e && (st = new_item(r, item, ilen, w0, w1, &e)) != TIDE_OK) return st;
+    return place(r, e, rank, item, ilen);
 }
 
 /* Positive integer, digits only. */
@@ -331,53 +339,77 @@ static int valid_score(const char *s, size_t n) {
     return *end == 0 && !isnan(d);
 }
 
-/* TSV lines are handled in batches so the item lookups' cache misses overlap: split and hash
- * every line and prefetch its slot, look the items up, then validate and accept the lines in
- * order (errors still come out for the first bad line). */
+/* A TSV line the scanner did not check: split, validate with exact messages, accept. */
+static tide_status tsv_line_exact(reader *r, const char *p, const char *end) {
+    const char *t[3] = {NULL, NULL, NULL};
+    int nt = 0;
+    for (const char *q = p; q < end && nt < 3; q++)
+        if (*q == '\t') t[nt++] = q;
+    const char *t1 = t[0], *t2 = t[1], *t3 = t[2];
+    int score_ok = t3 && valid_score(t3 + 1, (size_t)(end - t3 - 1));
+    if (!t3 || (!score_ok && memchr(t3 + 1, '\t', (size_t)(end - t3 - 1)))) {
+        int nf = 1;
+        for (const char *q = p; q < end; q++) nf += *q == '\t';
+        return bad(r, "malformed line: expected 4 tab-separated fields 'user item rank score', found %d", nf);
+    }
+    int64_t rank;
+    if (!parse_rank(t2 + 1, (size_t)(t3 - t2 - 1), &rank))
+        return bad(r, "rank '%.*s' is not a positive integer", SHOW(t3 - t2 - 1), t2 + 1);
+    if (!score_ok) return bad(r, "score '%.*s' is not a number", SHOW(end - t3 - 1), t3 + 1);
+    return accept(r, p, (size_t)(t1 - p), t1 + 1, (size_t)(t2 - t1 - 1), rank);
+}
+
+/* Lines are handled in batches so the item lookups' cache misses overlap: the scanner splits
+ * and checks a batch, its items are hashed and their slots prefetched, then the lines are
+ * accepted in order (errors still come out for the first bad line). */
 #define BATCH 64
 
-/* Bytes of w equal to the byte of pat: the lowest flagged byte is exact (higher ones may not be). */
-static inline uint64_t has_byte(uint64_t w, uint64_t pat) {
-    uint64_t x = w ^ pat;
-    return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
-}
-typedef struct {
-    const char *p, *end, *t1, *t2, *t3;
-    uint64_t line, h;
-    int64_t it;
-} pending;
-
-static tide_status tsv_batch(reader *r, pending *b, int n) {
+static tide_status tsv_batch(reader *r, const tide_recs_line *b, int n) {
+    uint64_t h[BATCH];
     for (int i = 0; i < n; i++) {
-        pending *x = &b[i];
-        x->it = -2; /* t1..t3: the first three tabs, found by the scanner; a fourth fails the score */
-        if (!x->t3) continue;
-        x->h = fast_hash(x->t1 + 1, (size_t)(x->t2 - x->t1 - 1));
-        __builtin_prefetch(&r->items.slots[x->h & r->items.mask]);
-    }
-    for (int i = 0; i < n; i++) {
-        pending *x = &b[i];
-        if (!x->t3) continue;
-        x->it = item_index_find(&r->items, &r->t->items, x->t1 + 1, (size_t)(x->t2 - x->t1 - 1), x->h);
-    }
-    for (int i = 0; i < n; i++) {
-        pending *x = &b[i];
-        const char *p = x->p, *end = x->end, *t1 = x->t1, *t2 = x->t2, *t3 = x->t3;
-        r->line = x->line;
-        int score_ok = t3 && valid_score(t3 + 1, (size_t)(end - t3 - 1));
-        if (!t3 || (!score_ok && memchr(t3 + 1, '\t', (size_t)(end - t3 - 1)))) {
-            int nf = 1;
-            for (const char *q = p; q < end; q++) nf += *q == '\t';
-            return bad(r, "malformed line: expected 4 tab-separated fields 'user item rank score', found %d", nf);
+        const tide_recs_line *x = &b[i];
+        if (!x->fast) continue;
+        size_t ilen = (size_t)(x->t2 - x->t1 - 1);
+        if (ilen <= SHORT_ID) {
+            h[i] = slot_hash(x->i0, x->i1, ilen);
+        } else {
+            h[i] = long_hash(x->p + x->t1 + 1, ilen);
+            h[i] = slot_hash(h[i], 0, ilen);
         }
-        int64_t rank;
-        if (!parse_rank(t2 + 1, (size_t)(t3 - t2 - 1), &rank))
-            return bad(r, "rank '%.*s' is not a positive integer", SHOW(t3 - t2 - 1), t2 + 1);
-        if (!score_ok) return bad(r, "score '%.*s' is not a number", SHOW(end - t3 - 1), t3 + 1);
-        tide_status st = accept(r, p, (size_t)(t1 - p), t1 + 1, (size_t)(t2 - t1 - 1), rank, x->h, x->it);
-        if (st != TIDE_OK) return st;
+        __builtin_prefetch(&r->items.slots[h[i] & r->items.mask]);
+    }
+    for (int i = 0; i < n; i++) {
+        const tide_recs_line *x = &b[i];
+        tide_status st;
+        r->line = x->line;
+        if (!x->fast) {
+            if ((st = tsv_line_exact(r, x->p, x->p + x->len)) != TIDE_OK) return st;
+            continue;
+        }
+        const char *user = x->p, *item = x->p + x->t1 + 1;
+        size_t ulen = x->t1, ilen = (size_t)(x->t2 - x->t1 - 1);
+        if ((st = user_of_line(r, user, ulen, x->u0, x->u1)) != TIDE_OK) return st;
+        uint64_t w0 = x->i0, w1 = x->i1;
+        if (ilen > SHORT_ID) w0 = long_hash(item, ilen), w1 = 0;
+        item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, w0, w1, h[i]);
+        if (!e && (st = new_item(r, item, ilen, w0, w1, &e)) != TIDE_OK) return st;
+        if ((st = place(r, e, x->rank, item, ilen)) != TIDE_OK) return st;
     }
     return TIDE_OK;
+}
+
+/* Scans and accepts the complete lines in [*pp, stop) (see tide_recs_scan for stop and lim). */
+static tide_status tsv_lines(reader *r, const char **pp, const char *stop, const char *lim) {
+    tide_recs_line batch[BATCH];
+    for (;;) {
+        int n = tide_recs_scan(pp, stop, lim, &r->line, batch, BATCH);
+        uint64_t after = r->line;
+        if (n == 0) return TIDE_OK;
+        tide_status st = tsv_batch(r, batch, n);
+        if (st != TIDE_OK) return st;
+        r->line = after;
+        if (n < BATCH) return TIDE_OK;
+    }
 }
 
 /* A JSON id: a string, or an integer written without exponent. */
@@ -417,7 +449,7 @@ static tide_status jsonl_line(reader *r, const char *p, const char *end) {
     } else if (!cJSON_IsNumber(js) || isnan(js->valuedouble)) {
         st = bad(r, "score is missing or not a number");
     } else {
-        st = accept(r, u, ul, it, il, (int64_t)jr->valuedouble, fast_hash(it, il), -2);
+        st = accept(r, u, ul, it, il, (int64_t)jr->valuedouble);
     }
     cJSON_Delete(o);
     return st;
@@ -426,6 +458,51 @@ static tide_status jsonl_line(reader *r, const char *p, const char *end) {
 static int ends_with(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Format from the first non-blank byte. */
+static tide_recs_format sniff(const char *p, size_t n) {
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) i++;
+    return i == n ? TIDE_RECS_AUTO : p[i] == '{' ? TIDE_RECS_JSONL : TIDE_RECS_TSV;
+}
+
+/* A mapped regular TSV file: the checksum runs a block ahead of the parser; the last lines
+ * (within TIDE_RECS_PAD of the end, or a last line without '\n') are copied into a padded
+ * buffer so that the scanner never reads past the mapping. */
+static tide_status read_mapped(reader *r, const char *base, size_t size, uint32_t *crc) {
+    tide_status st = TIDE_OK;
+    const char *p = base, *lim = base + size;
+    size_t crc_done = 0;
+    char *tail = NULL;
+    while (size > TIDE_RECS_PAD && p < lim - TIDE_RECS_PAD) {
+        size_t want = (size_t)(p - base) + BLOCK;
+        if (crc_done < size && crc_done < want + BLOCK) {
+            size_t n = size - crc_done < BLOCK ? size - crc_done : BLOCK;
+            *crc = tide_crc32(*crc, base + crc_done, n);
+            crc_done += n;
+        }
+        const char *stop = base + (want < size - TIDE_RECS_PAD ? want : size - TIDE_RECS_PAD);
+        const char *before = p;
+        if ((st = tsv_lines(r, &p, stop, lim)) != TIDE_OK) goto done;
+        if (p == before && p < stop) break; /* a last line without '\n' */
+    }
+    *crc = tide_crc32(*crc, base + crc_done, size - crc_done);
+    size_t rest = (size_t)(lim - p);
+    if (rest > 0) {
+        if (!(tail = tide_malloc(rest + 1 + TIDE_RECS_PAD))) {
+            st = TIDE_ERR_NOMEM;
+            goto done;
+        }
+        memcpy(tail, p, rest);
+        if (tail[rest - 1] != '\n') tail[rest++] = '\n';
+        memset(tail + rest, 0, TIDE_RECS_PAD);
+        const char *q = tail;
+        st = tsv_lines(r, &q, tail + rest, tail + rest);
+    }
+done:
+    free(tail);
+    return st;
 }
 
 tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_truth *t, int kmax,
@@ -438,29 +515,21 @@ tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_
     r.kmax = kmax;
     r.fn = fn;
     r.ctx = ctx;
-    r.line = 0;
     tide_status st = TIDE_OK;
     int fd = -1;
     char *buf = NULL;
-    pending batch[BATCH];
-    uint64_t lines = 0;
+    void *map = NULL;
+    struct stat sb;
     size_t cap = BLOCK, have = 0;
     uint32_t crc = 0;
     r.list = tide_malloc((size_t)kmax * sizeof *r.list);
     r.seen = tide_calloc((size_t)(t->n_users > 0 ? t->n_users : 1), 1);
-    buf = tide_malloc(cap + 16); /* room for a final '\n' and the scanner's sentinel word */
-    if (!r.list || !r.seen || !buf) {
+    if (!r.list || !r.seen) {
         st = TIDE_ERR_NOMEM;
         goto done;
     }
     for (int i = 0; i < kmax; i++) r.list[i] = -1;
     if ((st = item_index_build(&r.items, &t->items, t->items.count)) != TIDE_OK) goto done;
-    r.dup = tide_calloc(256, sizeof *r.dup);
-    r.dup_mask = 255;
-    if (!r.dup) {
-        st = TIDE_ERR_NOMEM;
-        goto done;
-    }
     if (format == TIDE_RECS_AUTO) {
         if (ends_with(path, ".jsonl") || ends_with(path, ".json") || ends_with(path, ".ndjson")) format = TIDE_RECS_JSONL;
         else if (ends_with(path, ".tsv") || ends_with(path, ".txt")) format = TIDE_RECS_TSV;
@@ -470,9 +539,32 @@ tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_
         st = tide_error(TIDE_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
         goto done;
     }
+    /* A regular file is mapped (no copy through the kernel), unless it is JSON lines. */
+    if (fd > 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && format != TIDE_RECS_JSONL) {
+        size_t size = (size_t)sb.st_size;
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            map = NULL;
+        } else {
+            madvise(map, size, MADV_SEQUENTIAL);
+            if (format == TIDE_RECS_AUTO) format = sniff(map, size);
+            if (format != TIDE_RECS_JSONL) {
+                format = TIDE_RECS_TSV;
+                if ((st = read_mapped(&r, map, size, &crc)) != TIDE_OK) goto done;
+                stats->bytes = size;
+                goto finish;
+            }
+            munmap(map, size);
+            map = NULL;
+        }
+    }
+    if (!(buf = tide_malloc(cap + 1 + TIDE_RECS_PAD))) { /* room for a final '\n' and the scanner's window */
+        st = TIDE_ERR_NOMEM;
+        goto done;
+    }
     for (int eof = 0; !eof;) {
         if (have == cap) { /* one line longer than the buffer: grow */
-            char *nb = tide_realloc(buf, cap * 2 + 16);
+            char *nb = tide_realloc(buf, cap * 2 + 1 + TIDE_RECS_PAD);
             if (!nb) {
                 st = TIDE_ERR_NOMEM;
                 goto done;
@@ -488,76 +580,40 @@ tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_
         }
         crc = tide_crc32(crc, buf + have, (size_t)got);
         stats->bytes += (uint64_t)got;
-        if (format == TIDE_RECS_AUTO && have + (size_t)got > 0) {
-            size_t i = 0;
-            while (i < have + (size_t)got && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) i++;
-            if (i < have + (size_t)got) format = buf[i] == '{' ? TIDE_RECS_JSONL : TIDE_RECS_TSV;
-        }
+        if (format == TIDE_RECS_AUTO) format = sniff(buf, have + (size_t)got);
         have += (size_t)got;
         eof = got == 0;
         if (eof && have > 0 && buf[have - 1] != '\n') buf[have++] = '\n'; /* last line without newline */
-        char *p = buf, *bend = buf + have;
-        int nb = 0;
+        const char *p = buf, *bend = buf + have;
         if (format == TIDE_RECS_JSONL) {
             for (;;) {
-                char *nl = memchr(p, '\n', (size_t)(bend - p));
+                const char *nl = memchr(p, '\n', (size_t)(bend - p));
                 if (!nl) break;
-                lines++;
-                char *end = nl;
+                r.line++;
+                const char *end = nl;
                 if (end > p && end[-1] == '\r') end--;
-                r.line = lines;
                 if (end > p && (st = jsonl_line(&r, p, end)) != TIDE_OK) goto done; /* blank lines carry nothing */
                 p = nl + 1;
             }
         } else {
-            /* One pass finds the line end and its first three tabs, 8 bytes at a time. A '\n'
-             * sentinel after the data stops the scan; the buffer has 8 spare bytes after it. */
-            memset(bend, '\n', 8);
-            for (;;) {
-                const char *q = p, *tabs[3] = {NULL, NULL, NULL};
-                int nt = 0;
-                for (;;) {
-                    uint64_t w;
-                    memcpy(&w, q, 8);
-                    uint64_t m = has_byte(w, 0x0a0a0a0a0a0a0a0aull) | (nt < 3 ? has_byte(w, 0x0909090909090909ull) : 0);
-                    if (!m) {
-                        q += 8;
-                        continue;
-                    }
-                    q += __builtin_ctzll(m) >> 3;
-                    if (*q == '\n') break;
-                    tabs[nt++] = q++;
-                }
-                if (q >= bend) break; /* incomplete line: wait for more data */
-                lines++;
-                const char *end = q;
-                if (end > p && end[-1] == '\r') end--;
-                if (end > p) {
-                    batch[nb++] = (pending){.p = p, .end = end, .t1 = tabs[0], .t2 = tabs[1], .t3 = tabs[2], .line = lines};
-                    if (nb == BATCH) {
-                        nb = 0;
-                        if ((st = tsv_batch(&r, batch, BATCH)) != TIDE_OK) goto done;
-                    }
-                }
-                p = (char *)q + 1;
-            }
+            memset(buf + have, 0, TIDE_RECS_PAD);
+            if ((st = tsv_lines(&r, &p, bend, bend)) != TIDE_OK) goto done;
         }
-        /* The batch points into the buffer: finish it before the buffer moves. */
-        if (nb > 0 && (st = tsv_batch(&r, batch, nb)) != TIDE_OK) goto done;
         have = (size_t)(bend - p);
         memmove(buf, p, have);
     }
-    st = flush_group(&r);
+finish:
+    if ((st = flush_group(&r)) != TIDE_OK) goto done;
     stats->format = format == TIDE_RECS_JSONL ? TIDE_RECS_JSONL : TIDE_RECS_TSV;
     snprintf(stats->checksum, sizeof stats->checksum, "crc32:%08x", crc);
-    stats->lines = lines;
+    stats->lines = r.line;
     stats->n_groups = r.n_groups;
 done:
+    if (map) munmap(map, (size_t)sb.st_size);
     if (fd > 0) close(fd);
     free(buf);
     free(r.list);
     free(r.seen);
-    free(r.dup);
     free(r.cur);
     free(r.items.slots);
     if (r.extra_ready) tide_strmap_free(&r.extra);
