@@ -26,30 +26,38 @@
 #include "recs-scan.h"
 #include "tide/fileio.h"
 
-#define BLOCK (1u << 20)   /* read(2) block, and the checksum's lead over the parser when mapped */
-#define SHORT_ID 16         /* ids up to this length are compared as two words */
+#define BLOCK (1u << 20)   /* read(2) block */
+#define SPAN (256u << 10)  /* mapped input: checksummed, then parsed while still in L2 */
+#define DROP (32u << 20)   /* mapped bytes released at a time behind the parser */
+#define SHORT_ID 16         /* user ids up to this length are compared as two words */
 
-/* Item lookup is the hot spot (one per line). tide_strmap keeps hashes, slots, key pointers and
- * key bytes in separate arrays; this read-side index packs a short id's bytes (as two words),
- * its length and index into one 32-byte slot, so a lookup touches a single cache line and
- * compares two integers. Longer ids keep a 64-bit hash in w0 and are compared in t->items. The
- * slot also holds the item's duplicate-check stamp (the generation of the last list that had
- * it), so that check costs no second cache miss. It mirrors t->items. */
+/* Item lookup is the hot spot (one per line, into a table of megabytes). tide_strmap keeps
+ * hashes, slots, key pointers and key bytes in separate arrays; this read-side index packs an
+ * id's key and index into a 16-byte slot, four slots to a 64-byte bucket: a lookup compares the
+ * four keys of its home bucket at once (no data-dependent branch, unlike slot-by-slot probing)
+ * and touches one cache line unless the bucket overflowed (rare at load <= 1/2). The slot also holds the
+ * item's duplicate-check stamp (the generation of the last list that had it), so that check
+ * costs no second miss. It mirrors t->items.
+ *
+ * Key of an id: up to 7 bytes, its bytes with the length in the top byte (0..7); 8 bytes whose
+ * last byte is >= 8, its bytes (the top byte is then >= 8: the two kinds never meet); any other
+ * id is "long": a 64-bit hash, flagged in the slot and confirmed against t->items. */
+#define LONG_FLAG 0x80000000u
+#define EMPTY 0xffffffffu
 typedef struct {
-    uint64_t w0, w1;
-    int32_t idx; /* -1 = empty */
-    uint32_t len;
+    uint64_t key;
+    uint32_t tag;   /* item index | LONG_FLAG for a long id; EMPTY */
     uint32_t stamp;
-    uint32_t pad;
 } item_slot;
 
 typedef struct {
-    item_slot *slots;
-    uint64_t mask;
+    item_slot *slots;   /* [4 * (mask + 1)], 64-byte aligned */
+    uint64_t mask;      /* buckets - 1 */
+    int shift;          /* 64 - log2(buckets) */
     int64_t count;
 } item_index;
 
-/* Hash of a long id, word at a time (ids are short), with a full 64-bit finaliser. */
+/* Hash of a long id, word at a time, with a full 64-bit finaliser. */
 static uint64_t long_hash(const char *p, size_t n) {
     uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull;
     while (n >= 8) {
@@ -68,43 +76,56 @@ static uint64_t long_hash(const char *p, size_t n) {
     return h ^ (h >> 33);
 }
 
-/* The (w0, w1) key of an id: its bytes for a short id, else (hash, 0). */
-static inline void id_key(const char *s, size_t n, uint64_t *w0, uint64_t *w1) {
-    if (n <= SHORT_ID) {
-        tide_recs_id_words(s, n, w0, w1);
-    } else {
-        *w0 = long_hash(s, n);
-        *w1 = 0;
-    }
+/* Key and long flag of the id s[0..n), given w0 = its first min(n, 8) bytes zero-padded. */
+static inline uint64_t item_key(uint64_t w0, const char *s, size_t n, uint32_t *flag) {
+    *flag = 0;
+    if (n <= 7) return w0 | (uint64_t)n << 56;
+    if (n == 8 && (w0 >> 56) >= 8) return w0;
+    *flag = LONG_FLAG;
+    return long_hash(s, n);
 }
 
-/* Slot hash: the slot comes from the low bits, which must depend on every byte (ids often differ
- * only in their last characters, the high bytes of the words). */
-static inline uint64_t slot_hash(uint64_t w0, uint64_t w1, uint64_t len) {
-    uint64_t h = w0 * 0x9e3779b97f4a7c15ull ^ w1 * 0xc2b2ae3d27d4eb4full ^ len;
+static inline uint64_t item_key_of(const char *s, size_t n, uint32_t *flag) {
+    char tmp[8] = {0};
+    memcpy(tmp, s, n < 8 ? n : 8);
+    return item_key(tide_recs_load64(tmp), s, n, flag);
+}
+
+/* Home bucket: the top bits of a multiplicative hash (they depend on every byte of the key). */
+static inline uint64_t slot_of(const item_index *x, uint64_t key) {
+    uint64_t h = key * 0x9e3779b97f4a7c15ull;
     h ^= h >> 32;
-    h *= 0xd6e8feb86659fd93ull;
-    return h ^ (h >> 32);
+    return (h * 0xd6e8feb86659fd93ull) >> x->shift;
 }
 
+/* Into the first free slot of the home bucket or the buckets after it, so that a lookup can
+ * stop at the first bucket with a free slot. */
 static void item_index_insert(item_index *x, const item_slot *e) {
-    uint64_t j = slot_hash(e->w0, e->w1, e->len) & x->mask;
-    while (x->slots[j].idx >= 0) j = (j + 1) & x->mask;
-    x->slots[j] = *e;
-    x->count++;
+    for (uint64_t b = slot_of(x, e->key);; b = (b + 1) & x->mask)
+        for (int i = 0; i < 4; i++)
+            if (x->slots[4 * b + i].tag == EMPTY) {
+                x->slots[4 * b + i] = *e;
+                x->count++;
+                return;
+            }
 }
 
 static void item_index_put(item_index *x, const tide_strmap *m, int64_t idx) {
-    item_slot e = {.idx = (int32_t)idx, .len = m->lens[idx]};
-    id_key(m->keys[idx], m->lens[idx], &e.w0, &e.w1);
+    uint32_t flag;
+    item_slot e = {.key = item_key_of(m->keys[idx], m->lens[idx], &flag), .stamp = 0};
+    e.tag = (uint32_t)idx | flag;
     item_index_insert(x, &e);
 }
 
-/* (Re)build with room for at least `need` keys at load <= 1/2: the old slots (stamps kept), then
- * the dictionary's keys the index did not have yet. */
+/* Room for `need` keys at load <= 1/2. */
+static int item_index_full(const item_index *x, int64_t need) { return (uint64_t)need * 2 > 4 * (x->mask + 1); }
+
+/* (Re)build with room for at least `need` keys: the old slots (stamps kept), then the
+ * dictionary's keys the index did not have yet. */
 static tide_status item_index_build(item_index *x, const tide_strmap *m, int64_t need) {
-    uint64_t cap = 1024;
-    while (cap < (uint64_t)need * 2) cap <<= 1;
+    uint64_t cap = 1024; /* slots */
+    int bits = 8;        /* log2(buckets) */
+    while ((uint64_t)need * 2 > cap) cap <<= 1, bits++;
     /* Random probes into a table of megabytes miss the TLB as much as the cache: ask for huge
      * pages (transparent huge pages in "madvise" mode need the hint and 2 MiB alignment). */
     item_slot *s = NULL;
@@ -116,32 +137,39 @@ static tide_status item_index_build(item_index *x, const tide_strmap *m, int64_t
             madvise(mem, bytes, MADV_HUGEPAGE);
         }
     } else {
-        s = tide_malloc(bytes);
+        void *mem = NULL;
+        if (posix_memalign(&mem, 64, bytes) == 0) s = mem;
     }
     if (!s) return tide_error(TIDE_ERR_NOMEM, "out of memory for an item index of %zu bytes", bytes);
-    for (uint64_t i = 0; i < cap; i++) s[i].idx = -1;
+    for (uint64_t i = 0; i < cap; i++) s[i] = (item_slot){.key = 0, .tag = EMPTY, .stamp = 0};
     item_index old = *x;
     x->slots = s;
-    x->mask = cap - 1;
+    x->mask = (cap >> 2) - 1;
+    x->shift = 64 - bits;
     x->count = 0;
     if (old.slots)
-        for (uint64_t i = 0; i <= old.mask; i++)
-            if (old.slots[i].idx >= 0) item_index_insert(x, &old.slots[i]);
+        for (uint64_t i = 0; i < 4 * (old.mask + 1); i++)
+            if (old.slots[i].tag != EMPTY) item_index_insert(x, &old.slots[i]);
     free(old.slots);
     for (int64_t i = x->count; i < m->count; i++) item_index_put(x, m, i);
     return TIDE_OK;
 }
 
-static inline item_slot *item_index_find(const item_index *x, const tide_strmap *m, const char *key, size_t len,
-                                         uint64_t w0, uint64_t w1, uint64_t h) {
-    uint64_t j = h & x->mask;
-    for (;;) {
-        item_slot *e = &x->slots[j];
-        if (e->idx < 0) return NULL;
-        if (e->w0 == w0 && e->w1 == w1 && e->len == len &&
-            (len <= SHORT_ID || memcmp(m->keys[e->idx], key, len) == 0))
-            return e;
-        j = (j + 1) & x->mask;
+/* The slot of an id (key and flag from item_key, h = slot_of(key)), or NULL. */
+static inline item_slot *item_index_find(const item_index *x, const tide_strmap *m, const char *id, size_t len,
+                                         uint64_t key, uint32_t flag, uint64_t h) {
+    for (uint64_t b = h;; b = (b + 1) & x->mask) {
+        item_slot *s = &x->slots[4 * b];
+        unsigned hit = (unsigned)(s[0].key == key) | (unsigned)(s[1].key == key) << 1 |
+                       (unsigned)(s[2].key == key) << 2 | (unsigned)(s[3].key == key) << 3;
+        for (; hit; hit &= hit - 1) {
+            item_slot *e = &s[__builtin_ctz(hit)];
+            if (e->tag == EMPTY || (e->tag & LONG_FLAG) != flag) continue;
+            if (!flag) return e;
+            uint32_t idx = e->tag & ~LONG_FLAG;
+            if (m->lens[idx] == len && memcmp(m->keys[idx], id, len) == 0) return e;
+        }
+        if ((s[0].tag == EMPTY) | (s[1].tag == EMPTY) | (s[2].tag == EMPTY) | (s[3].tag == EMPTY)) return NULL;
     }
 }
 
@@ -169,6 +197,8 @@ typedef struct {
     int extra_ready;
     uint64_t line;
     int64_t n_groups;
+    size_t pf_len;            /* the user last prefetched (words when short) */
+    uint64_t pf_w0, pf_w1;
 } reader;
 
 static tide_status bad(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -228,7 +258,7 @@ static tide_status start_group(reader *r, const char *user, size_t ulen) {
     r->cur_user = u;
     r->in_group = 1;
     if (++r->group_seq == 0) { /* generation wrapped: 0 means "in no list" */
-        for (uint64_t i = 0; i <= r->items.mask; i++) r->items.slots[i].stamp = 0;
+        for (uint64_t i = 0; i < 4 * (r->items.mask + 1); i++) r->items.slots[i].stamp = 0;
         r->group_seq = 1;
     }
     r->prev_rank = 0;
@@ -248,20 +278,20 @@ static inline tide_status user_of_line(reader *r, const char *user, size_t ulen,
 }
 
 /* An item not in the index: an error with a closed dictionary, else added to it. */
-static tide_status new_item(reader *r, const char *item, size_t ilen, uint64_t w0, uint64_t w1, item_slot **e) {
+static tide_status new_item(reader *r, const char *item, size_t ilen, uint64_t key, uint32_t flag, item_slot **e) {
     tide_status st;
     if (r->t->items_closed)
         return bad(r, "unknown item '%.*s' (not in the truth dataset's items.txt)", SHOW(ilen), item);
     int added;
     int64_t it;
     if ((st = tide_strmap_intern(&r->t->items, item, ilen, &it, &added)) != TIDE_OK) return st;
-    if (it > INT32_MAX) return bad(r, "more than 2^31 distinct items");
-    if ((uint64_t)(r->items.count + 1) * 2 > r->items.mask + 1) {
+    if (it >= INT32_MAX) return bad(r, "more than 2^31 - 1 distinct items");
+    if (item_index_full(&r->items, r->items.count + 1)) {
         if ((st = item_index_build(&r->items, &r->t->items, r->t->items.count * 2)) != TIDE_OK) return st;
     } else {
         item_index_put(&r->items, &r->t->items, it);
     }
-    *e = item_index_find(&r->items, &r->t->items, item, ilen, w0, w1, slot_hash(w0, w1, ilen));
+    *e = item_index_find(&r->items, &r->t->items, item, ilen, key, flag, slot_of(&r->items, key));
     return TIDE_OK;
 }
 
@@ -277,7 +307,7 @@ static inline tide_status place(reader *r, item_slot *e, int64_t rank, const cha
     r->prev_rank = rank;
     r->n_recs++;
     if (rank <= r->kmax) {
-        r->list[rank - 1] = e->idx;
+        r->list[rank - 1] = (int32_t)(e->tag & ~LONG_FLAG);
         if (rank > r->n_list) r->n_list = rank;
     }
     return TIDE_OK;
@@ -289,12 +319,13 @@ static tide_status accept(reader *r, const char *user, size_t ulen, const char *
     tide_status st;
     if (ulen == 0) return bad(r, "empty user id");
     if (ilen == 0) return bad(r, "empty item id");
-    uint64_t u0 = 0, u1 = 0, w0, w1;
+    uint64_t u0 = 0, u1 = 0;
     if (ulen <= SHORT_ID) tide_recs_id_words(user, ulen, &u0, &u1);
     if ((st = user_of_line(r, user, ulen, u0, u1)) != TIDE_OK) return st;
-    id_key(item, ilen, &w0, &w1);
-    item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, w0, w1, slot_hash(w0, w1, ilen));
-    if (!e && (st = new_item(r, item, ilen, w0, w1, &e)) != TIDE_OK) return st;
+    uint32_t flag;
+    uint64_t key = item_key_of(item, ilen, &flag);
+    item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, key, flag, slot_of(&r->items, key));
+    if (!e && (st = new_item(r, item, ilen, key, flag, &e)) != TIDE_OK) return st;
     return place(r, e, rank, item, ilen);
 }
 
@@ -359,27 +390,40 @@ static tide_status tsv_line_exact(reader *r, const char *p, const char *end) {
     return accept(r, p, (size_t)(t1 - p), t1 + 1, (size_t)(t2 - t1 - 1), rank);
 }
 
-/* Lines are handled in batches so the item lookups' cache misses overlap: the scanner splits
- * and checks a batch, its items are hashed and their slots prefetched, then the lines are
- * accepted in order (errors still come out for the first bad line). */
+/* Lines are handled in batches so the lookups' cache misses overlap: the scanner splits and
+ * checks a batch, its items are hashed and their slots (and each new user's dictionary slot)
+ * prefetched, and the batch is accepted in order while the next one is being scanned (errors
+ * still come out for the first bad line). */
 #define BATCH 64
 
-static tide_status tsv_batch(reader *r, const tide_recs_line *b, int n) {
-    uint64_t h[BATCH];
-    for (int i = 0; i < n; i++) {
-        const tide_recs_line *x = &b[i];
+typedef struct {
+    tide_recs_line l[BATCH];
+    uint64_t key[BATCH], h[BATCH]; /* each fast line's item key and home slot */
+    uint32_t flag[BATCH];
+    int n;
+} batch;
+
+static void batch_prefetch(reader *r, batch *b) {
+    for (int i = 0; i < b->n; i++) {
+        const tide_recs_line *x = &b->l[i];
         if (!x->fast) continue;
-        size_t ilen = (size_t)(x->t2 - x->t1 - 1);
-        if (ilen <= SHORT_ID) {
-            h[i] = slot_hash(x->i0, x->i1, ilen);
-        } else {
-            h[i] = long_hash(x->p + x->t1 + 1, ilen);
-            h[i] = slot_hash(h[i], 0, ilen);
+        size_t ilen = (size_t)(x->t2 - x->t1 - 1), ulen = x->t1;
+        b->key[i] = item_key(x->i0, x->p + x->t1 + 1, ilen, &b->flag[i]);
+        b->h[i] = slot_of(&r->items, b->key[i]);
+        __builtin_prefetch(&r->items.slots[4 * b->h[i]]);
+        /* a user change: its dictionary lookup will follow */
+        if (ulen != r->pf_len || (ulen <= SHORT_ID ? x->u0 != r->pf_w0 || x->u1 != r->pf_w1 : 1)) {
+            r->pf_len = ulen;
+            r->pf_w0 = x->u0;
+            r->pf_w1 = x->u1;
+            tide_strmap_prefetch(&r->t->users, tide_hash_bytes(x->p, ulen));
         }
-        __builtin_prefetch(&r->items.slots[h[i] & r->items.mask]);
     }
-    for (int i = 0; i < n; i++) {
-        const tide_recs_line *x = &b[i];
+}
+
+static tide_status batch_accept(reader *r, const batch *b) {
+    for (int i = 0; i < b->n; i++) {
+        const tide_recs_line *x = &b->l[i];
         tide_status st;
         r->line = x->line;
         if (!x->fast) {
@@ -389,27 +433,38 @@ static tide_status tsv_batch(reader *r, const tide_recs_line *b, int n) {
         const char *user = x->p, *item = x->p + x->t1 + 1;
         size_t ulen = x->t1, ilen = (size_t)(x->t2 - x->t1 - 1);
         if ((st = user_of_line(r, user, ulen, x->u0, x->u1)) != TIDE_OK) return st;
-        uint64_t w0 = x->i0, w1 = x->i1;
-        if (ilen > SHORT_ID) w0 = long_hash(item, ilen), w1 = 0;
-        item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, w0, w1, h[i]);
-        if (!e && (st = new_item(r, item, ilen, w0, w1, &e)) != TIDE_OK) return st;
+        item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, b->key[i], b->flag[i], b->h[i]);
+        if (!e && (st = new_item(r, item, ilen, b->key[i], b->flag[i], &e)) != TIDE_OK) return st;
         if ((st = place(r, e, x->rank, item, ilen)) != TIDE_OK) return st;
     }
     return TIDE_OK;
 }
 
-/* Scans and accepts the complete lines in [*pp, stop) (see tide_recs_scan for stop and lim). */
+/* Scans and accepts the complete lines in [*pp, stop) (see tide_recs_scan for stop and lim),
+ * one batch scanned ahead of the one being accepted. */
 static tide_status tsv_lines(reader *r, const char **pp, const char *stop, const char *lim) {
-    tide_recs_line batch[BATCH];
+    batch b[2];
+    uint64_t ln = r->line;
+    int cur = 0, more = 1;
+    b[0].n = 0;
     for (;;) {
-        int n = tide_recs_scan(pp, stop, lim, &r->line, batch, BATCH);
-        uint64_t after = r->line;
-        if (n == 0) return TIDE_OK;
-        tide_status st = tsv_batch(r, batch, n);
-        if (st != TIDE_OK) return st;
-        r->line = after;
-        if (n < BATCH) return TIDE_OK;
+        batch *next = &b[cur ^ 1];
+        next->n = 0;
+        if (more) {
+            const char *before = *pp;
+            next->n = tide_recs_scan(pp, stop, lim, &ln, next->l, BATCH);
+            if (next->n) batch_prefetch(r, next);
+            if (*pp == before || *pp >= stop) more = 0; /* done, or an incomplete line */
+        }
+        if (b[cur].n) {
+            tide_status st = batch_accept(r, &b[cur]);
+            if (st != TIDE_OK) return st;
+        }
+        cur ^= 1;
+        if (!more && b[cur].n == 0) break;
     }
+    r->line = ln;
+    return TIDE_OK;
 }
 
 /* A JSON id: a string, or an integer written without exponent. */
@@ -467,18 +522,18 @@ static tide_recs_format sniff(const char *p, size_t n) {
     return i == n ? TIDE_RECS_AUTO : p[i] == '{' ? TIDE_RECS_JSONL : TIDE_RECS_TSV;
 }
 
-/* A mapped regular TSV file: the checksum runs a block ahead of the parser; the last lines
+/* A mapped regular TSV file: each span is checksummed just before it is parsed; the last lines
  * (within TIDE_RECS_PAD of the end, or a last line without '\n') are copied into a padded
  * buffer so that the scanner never reads past the mapping. */
 static tide_status read_mapped(reader *r, const char *base, size_t size, uint32_t *crc) {
     tide_status st = TIDE_OK;
     const char *p = base, *lim = base + size;
-    size_t crc_done = 0;
+    size_t crc_done = 0, dropped = 0;
     char *tail = NULL;
     while (size > TIDE_RECS_PAD && p < lim - TIDE_RECS_PAD) {
-        size_t want = (size_t)(p - base) + BLOCK;
-        if (crc_done < size && crc_done < want + BLOCK) {
-            size_t n = size - crc_done < BLOCK ? size - crc_done : BLOCK;
+        size_t want = (size_t)(p - base) + SPAN;
+        if (crc_done < size && crc_done < want) {
+            size_t n = size - crc_done < want - crc_done ? size - crc_done : want - crc_done;
             *crc = tide_crc32(*crc, base + crc_done, n);
             crc_done += n;
         }
@@ -486,6 +541,13 @@ static tide_status read_mapped(reader *r, const char *base, size_t size, uint32_
         const char *before = p;
         if ((st = tsv_lines(r, &p, stop, lim)) != TIDE_OK) goto done;
         if (p == before && p < stop) break; /* a last line without '\n' */
+        /* Unmap what was parsed (the pages stay in the page cache): else they all count in
+         * the resident set, a gigabyte per 10^7 lines. */
+        size_t parsed = (size_t)(p - base) & ~(size_t)(DROP - 1);
+        if (parsed > dropped + DROP) {
+            madvise((char *)base + dropped, parsed - DROP - dropped, MADV_DONTNEED);
+            dropped = parsed - DROP;
+        }
     }
     *crc = tide_crc32(*crc, base + crc_done, size - crc_done);
     size_t rest = (size_t)(lim - p);

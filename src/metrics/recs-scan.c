@@ -82,101 +82,139 @@ static inline uint64_t bits(unsigned lo, unsigned n) { return ((1ull << n) - 1) 
 /* Bytes [0, n) of w kept, n <= 8. */
 static inline uint64_t keep(uint64_t w, unsigned n) { return n >= 8 ? w : w & ((1ull << (8 * n)) - 1); }
 
-/* Fills x from the masks of the line at p (x->p, x->line set). Returns the line length (to '\n')
- * or -1 when the window holds no '\n' before `avail` bytes. */
-static inline __attribute__((always_inline)) int64_t check_line(const tide_recs_masks *m, const char *p,
-                                                                 size_t avail, tide_recs_line *x) {
-    uint64_t nl = m->nl;
-    if (avail < 64) nl &= bits(0, (unsigned)avail);
-    if (!nl) return -1;
-    unsigned k = (unsigned)__builtin_ctzll(nl), end = k;
+/* Fills x (len, fast and the fields) for the line at p whose '\n' is at offset k, from the masks
+ * of its first 64 bytes. */
+static inline __attribute__((always_inline)) void check_line(const tide_recs_masks *m, const char *p, size_t k,
+                                                              tide_recs_line *x) {
+    unsigned end = (unsigned)k;
     if (end > 0 && p[end - 1] == '\r') end--;
     x->len = end;
     x->fast = 0;
+    if (k >= 64) return;
     uint64_t tabs = m->tab & bits(0, end);
-    if (__builtin_popcountll(tabs) != 3) return k;
+    if (__builtin_popcountll(tabs) != 3) return;
     unsigned t1 = (unsigned)__builtin_ctzll(tabs);
     tabs &= tabs - 1;
     unsigned t2 = (unsigned)__builtin_ctzll(tabs);
     tabs &= tabs - 1;
     unsigned t3 = (unsigned)__builtin_ctzll(tabs);
     unsigned ilen = t2 - t1 - 1, rlen = t3 - t2 - 1, slen = end - t3 - 1;
-    if (t1 == 0 || ilen == 0 || rlen == 0 || rlen > 8 || slen == 0) return k;
+    if (t1 == 0 || ilen == 0 || rlen == 0 || rlen > 8 || slen == 0) return;
     uint64_t rm = bits(t2 + 1, rlen);
-    if ((m->digit & rm) != rm) return k;
+    if ((m->digit & rm) != rm) return;
     /* score: [+-] digits [. digits] with at least one digit */
     unsigned s0 = t3 + 1;
     if (p[s0] == '-' || p[s0] == '+') s0++, slen--;
-    if (slen == 0) return k;
+    if (slen == 0) return;
     uint64_t sm = bits(s0, slen), sd = m->digit & sm, other = sm & ~sd;
-    if (!sd || (other & (other - 1)) || (other & ~m->dot)) return k;
+    if (!sd || (other & (other - 1)) || (other & ~m->dot)) return;
     /* rank: the digits right-aligned in a word (leading bytes 0), then 8 digits at once */
     uint64_t w = (tide_recs_load64(p + t2 + 1) << (8 * (8 - rlen))) & 0x0f0f0f0f0f0f0f0full;
     w = w * 10 + (w >> 8);
     w = (((w & 0x000000ff000000ffull) * 0x000f424000000064ull) +
          (((w >> 16) & 0x000000ff000000ffull) * 0x0000271000000001ull)) >> 32;
-    if (w == 0) return k;
+    if (w == 0) return;
     x->rank = (int64_t)(uint32_t)w;
     if (t1 <= 16) {
         x->u0 = keep(tide_recs_load64(p), t1);
         x->u1 = t1 > 8 ? keep(tide_recs_load64(p + 8), t1 - 8) : 0;
     }
-    if (ilen <= 16) {
-        x->i0 = keep(tide_recs_load64(p + t1 + 1), ilen);
-        x->i1 = ilen > 8 ? keep(tide_recs_load64(p + t1 + 9), ilen - 8) : 0;
-    }
+    x->i0 = keep(tide_recs_load64(p + t1 + 1), ilen);
     x->t1 = (uint16_t)t1;
     x->t2 = (uint16_t)t2;
     x->t3 = (uint16_t)t3;
     x->fast = 1;
-    return k;
 }
 
-/* The scan loop, instantiated per mask implementation. */
-#define SCAN_LOOP(MASKS)                                                                           \
+/* The scan loop, instantiated per implementation. Stage 1 lists the newlines of the bytes ahead
+ * (no dependence between blocks); stage 2 checks each line from its own window. Finding each
+ * line's end from the previous one instead would chain load -> compare -> count -> next load,
+ * ~20 cycles a line that the processor could not overlap. */
+#define NLPOS_MAX (2 * 64 + 64)
+#define SCAN_LOOP(MASKS, NLMASK)                                                                   \
     const char *p = *pp;                                                                           \
-    int n = 0;                                                                                     \
+    int n = 0, np = 0;                                                                             \
     uint64_t ln = *line;                                                                           \
-    while (n < max && p < stop) {                                                                  \
+    const char *nlpos[NLPOS_MAX];                                                                  \
+    const char *q = p, *qend = lim < stop + 64 ? lim : stop + 64;                                 \
+    if (max > 2 * 64) max = 2 * 64;                                                                \
+    while (np < max && q < qend) {                                                                 \
+        uint64_t b = NLMASK(q);                                                                    \
+        if ((size_t)(lim - q) < 64) b &= bits(0, (unsigned)(lim - q));                             \
+        int c = __builtin_popcountll(b);                                                           \
+        /* four unconditional writes cover most blocks without a data-dependent branch */         \
+        nlpos[np] = q + __builtin_ctzll(b | 1ull << 63);                                           \
+        b &= b - 1;                                                                                \
+        nlpos[np + 1] = q + __builtin_ctzll(b | 1ull << 63);                                       \
+        b &= b - 1;                                                                                \
+        nlpos[np + 2] = q + __builtin_ctzll(b | 1ull << 63);                                       \
+        b &= b - 1;                                                                                \
+        nlpos[np + 3] = q + __builtin_ctzll(b | 1ull << 63);                                       \
+        b &= b - 1;                                                                                \
+        for (int i = np + 4; b; i++, b &= b - 1) nlpos[i] = q + __builtin_ctzll(b);                \
+        np += c;                                                                                   \
+        q += 64;                                                                                   \
+    }                                                                                              \
+    for (int j = 0; n < max && p < stop; j++) {                                                    \
+        const char *e;                                                                             \
+        int last = 0;                                                                              \
+        if (j < np) {                                                                              \
+            e = nlpos[j];                                                                          \
+        } else { /* past the listed newlines: a long line, or an incomplete one */                \
+            if (q >= lim) break;                                                                   \
+            e = memchr(q, '\n', (size_t)(lim - q));                                                \
+            if (!e) break;                                                                         \
+            last = 1;                                                                              \
+        }                                                                                          \
+        tide_recs_line *x = &out[n];                                                               \
         tide_recs_masks m;                                                                         \
         MASKS(p, &m);                                                                              \
-        tide_recs_line *x = &out[n];                                                               \
-        size_t avail = (size_t)(lim - p);                                                          \
-        int64_t k = check_line(&m, p, avail, x);                                                   \
-        if (k < 0) { /* no '\n' in the window: a long line, or an incomplete one */                \
-            if (avail <= 64) break;                                                                \
-            const char *q = memchr(p + 64, '\n', avail - 64);                                      \
-            if (!q) break;                                                                         \
-            k = q - p;                                                                             \
-            x->len = (size_t)k - (p[k - 1] == '\r');                                               \
-            x->fast = 0;                                                                           \
-        }                                                                                          \
+        check_line(&m, p, (size_t)(e - p), x);                                                     \
         ln++;                                                                                      \
         if (x->len > 0) {                                                                          \
             x->p = p;                                                                              \
             x->line = ln;                                                                          \
             n++;                                                                                   \
         }                                                                                          \
-        p += k + 1;                                                                                \
+        p = e + 1;                                                                                 \
+        if (last) break;                                                                           \
     }                                                                                              \
     *pp = p;                                                                                       \
     *line = ln;                                                                                    \
     return n;
 
+static inline uint64_t nl_scalar(const char *p) {
+    uint64_t nl = 0;
+    for (int i = 0; i < 8; i++) nl |= swar_pack(swar_eq(tide_recs_load64(p + 8 * i), 0x0a0a0a0a0a0a0a0aull)) << (8 * i);
+    return nl;
+}
+
 static int scan_scalar(const char **pp, const char *stop, const char *lim, uint64_t *line, tide_recs_line *out,
                        int max) {
-    SCAN_LOOP(masks_scalar)
+    SCAN_LOOP(masks_scalar, nl_scalar)
 }
 
 #ifdef SCAN_X86
-__attribute__((target("avx2"))) static int scan_avx2(const char **pp, const char *stop, const char *lim,
-                                                     uint64_t *line, tide_recs_line *out, int max) {
-    SCAN_LOOP(masks_avx2)
+__attribute__((target("avx2,popcnt,bmi"), always_inline)) static inline uint64_t nl_avx2(const char *p) {
+    __m256i nl = _mm256_set1_epi8('\n');
+    __m256i a = _mm256_loadu_si256((const __m256i *)p), b = _mm256_loadu_si256((const __m256i *)(p + 32));
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, nl)) |
+           (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, nl)) << 32;
 }
 
-__attribute__((target("avx512bw"))) static int scan_avx512(const char **pp, const char *stop, const char *lim,
-                                                           uint64_t *line, tide_recs_line *out, int max) {
-    SCAN_LOOP(masks_avx512)
+__attribute__((target("avx512bw,popcnt,bmi"), always_inline)) static inline uint64_t nl_avx512(const char *p) {
+    return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)p), _mm512_set1_epi8('\n'));
+}
+
+__attribute__((target("avx2,popcnt,bmi"))) static int scan_avx2(const char **pp, const char *stop, const char *lim,
+                                                                uint64_t *line, tide_recs_line *out, int max) {
+    SCAN_LOOP(masks_avx2, nl_avx2)
+}
+
+__attribute__((target("avx512bw,popcnt,bmi"))) static int scan_avx512(const char **pp, const char *stop,
+                                                                      const char *lim, uint64_t *line,
+                                                                      tide_recs_line *out, int max) {
+    SCAN_LOOP(masks_avx512, nl_avx512)
 }
 #endif
 

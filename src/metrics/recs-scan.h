@@ -27,7 +27,7 @@ typedef struct {
     uint16_t t1, t2, t3; /* (fast) offsets of the three tabs */
     int64_t rank;     /* (fast) */
     uint64_t u0, u1;  /* (fast, user id <= 16 bytes) tide_recs_id_words of the user */
-    uint64_t i0, i1;  /* (fast, item id <= 16 bytes) the same for the item */
+    uint64_t i0;      /* (fast) the item id's first min(8, length) bytes, zero-padded, LE */
 } tide_recs_line;
 
 /* Scanner implementations; tests compare them. */
@@ -46,7 +46,8 @@ void tide_recs_masks_of(int which, const char *p, tide_recs_masks *m);
 /* Scans up to `max` complete, non-blank lines starting at *pp, with *pp < stop, into out[], and
  * advances *pp past them (blank lines are skipped and counted in *line). A line whose '\n' is
  * not before `lim` stops the scan (incomplete: the caller brings more data). Bytes
- * [*pp, stop + TIDE_RECS_PAD) must be readable. Returns the number of lines in out[]. */
+ * [*pp, stop + TIDE_RECS_PAD) must be readable. Returns the number of lines in out[]; a call may
+ * stop early (fewer lines, *pp advanced): call again until *pp stops moving or reaches stop. */
 int tide_recs_scan(const char **pp, const char *stop, const char *lim, uint64_t *line, tide_recs_line *out,
                    int max);
 
