@@ -292,7 +292,7 @@ static tide_status new_item(reader *r, const char *item, size_t ilen, uint64_t k
         item_index_put(&r->items, &r->t->items, it);
     }
     *e = item_index_find(&r->items, &r->t->items, item, ilen, key, flag, slot_of(&r->items, key));
-    return TIDE_OK;
+    return *e ? TIDE_OK : tide_error(TIDE_ERR_INTERNAL, "item index out of step with the item dictionary");
 }
 
 /* The item of slot e at `rank` in the current group: rank order, duplicates, the list. */
@@ -398,12 +398,14 @@ static tide_status tsv_line_exact(reader *r, const char *p, const char *end) {
 
 typedef struct {
     tide_recs_line l[BATCH];
-    uint64_t key[BATCH], h[BATCH]; /* each fast line's item key and home slot */
+    uint64_t key[BATCH], h[BATCH]; /* each fast line's item key and home bucket... */
     uint32_t flag[BATCH];
+    int shift;                      /* ... in the index of this size (it may grow meanwhile) */
     int n;
 } batch;
 
 static void batch_prefetch(reader *r, batch *b) {
+    b->shift = r->items.shift;
     for (int i = 0; i < b->n; i++) {
         const tide_recs_line *x = &b->l[i];
         if (!x->fast) continue;
@@ -433,7 +435,8 @@ static tide_status batch_accept(reader *r, const batch *b) {
         const char *user = x->p, *item = x->p + x->t1 + 1;
         size_t ulen = x->t1, ilen = (size_t)(x->t2 - x->t1 - 1);
         if ((st = user_of_line(r, user, ulen, x->u0, x->u1)) != TIDE_OK) return st;
-        item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, b->key[i], b->flag[i], b->h[i]);
+        uint64_t h = b->shift == r->items.shift ? b->h[i] : slot_of(&r->items, b->key[i]);
+        item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, b->key[i], b->flag[i], h);
         if (!e && (st = new_item(r, item, ilen, b->key[i], b->flag[i], &e)) != TIDE_OK) return st;
         if ((st = place(r, e, x->rank, item, ilen)) != TIDE_OK) return st;
     }
