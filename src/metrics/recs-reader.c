@@ -78,11 +78,9 @@ static uint64_t long_hash(const char *p, size_t n) {
 
 /* Key and long flag of the id s[0..n), given w0 = its first min(n, 8) bytes zero-padded. */
 static inline uint64_t item_key(uint64_t w0, const char *s, size_t n, uint32_t *flag) {
-    *flag = 0;
-    if (n <= 7) return w0 | (uint64_t)n << 56;
-    if (n == 8 && (w0 >> 56) >= 8) return w0;
-    *flag = LONG_FLAG;
-    return long_hash(s, n);
+    uint64_t k = tide_recs_short_key(w0, n);
+    *flag = k ? 0 : LONG_FLAG;
+    return k ? k : long_hash(s, n);
 }
 
 static inline uint64_t item_key_of(const char *s, size_t n, uint32_t *flag) {
@@ -91,12 +89,7 @@ static inline uint64_t item_key_of(const char *s, size_t n, uint32_t *flag) {
     return item_key(tide_recs_load64(tmp), s, n, flag);
 }
 
-/* Home bucket: the top bits of a multiplicative hash (they depend on every byte of the key). */
-static inline uint64_t slot_of(const item_index *x, uint64_t key) {
-    uint64_t h = key * 0x9e3779b97f4a7c15ull;
-    h ^= h >> 32;
-    return (h * 0xd6e8feb86659fd93ull) >> x->shift;
-}
+static inline uint64_t slot_of(const item_index *x, uint64_t key) { return tide_recs_home(key, x->shift); }
 
 /* Into the first free slot of the home bucket or the buckets after it, so that a lookup can
  * stop at the first bucket with a free slot. */
@@ -404,15 +397,21 @@ typedef struct {
     int n;
 } batch;
 
+/* The scanner prefetched the buckets of short ids; long ids are hashed here. */
 static void batch_prefetch(reader *r, batch *b) {
-    b->shift = r->items.shift;
     for (int i = 0; i < b->n; i++) {
         const tide_recs_line *x = &b->l[i];
         if (!x->fast) continue;
         size_t ilen = (size_t)(x->t2 - x->t1 - 1), ulen = x->t1;
-        b->key[i] = item_key(x->i0, x->p + x->t1 + 1, ilen, &b->flag[i]);
-        b->h[i] = slot_of(&r->items, b->key[i]);
-        __builtin_prefetch(&r->items.slots[4 * b->h[i]]);
+        if (x->key) {
+            b->key[i] = x->key;
+            b->flag[i] = 0;
+            b->h[i] = x->home;
+        } else {
+            b->key[i] = item_key(x->i0, x->p + x->t1 + 1, ilen, &b->flag[i]);
+            b->h[i] = slot_of(&r->items, b->key[i]);
+            __builtin_prefetch(&r->items.slots[4 * b->h[i]]);
+        }
         /* a user change: its dictionary lookup will follow */
         if (ulen != r->pf_len || (ulen <= SHORT_ID ? x->u0 != r->pf_w0 || x->u1 != r->pf_w1 : 1)) {
             r->pf_len = ulen;
@@ -455,7 +454,9 @@ static tide_status tsv_lines(reader *r, const char **pp, const char *stop, const
         next->n = 0;
         if (more) {
             const char *before = *pp;
-            next->n = tide_recs_scan(pp, stop, lim, &ln, next->l, BATCH);
+            tide_recs_prefetch pf = {(const char *)r->items.slots, r->items.shift};
+            next->shift = pf.shift;
+            next->n = tide_recs_scan(pp, stop, lim, &ln, next->l, BATCH, &pf);
             if (next->n) batch_prefetch(r, next);
             if (*pp == before || *pp >= stop) more = 0; /* done, or an incomplete line */
         }

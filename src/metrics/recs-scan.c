@@ -85,7 +85,7 @@ static inline uint64_t keep(uint64_t w, unsigned n) { return n >= 8 ? w : w & ((
 /* Fills x (len, fast and the fields) for the line at p whose '\n' is at offset k, from the masks
  * of its first 64 bytes. */
 static inline __attribute__((always_inline)) void check_line(const tide_recs_masks *m, const char *p, size_t k,
-                                                              tide_recs_line *x) {
+                                                              tide_recs_line *x, const tide_recs_prefetch *pf) {
     unsigned end = (unsigned)k;
     if (end > 0 && p[end - 1] == '\r') end--;
     x->len = end;
@@ -120,6 +120,11 @@ static inline __attribute__((always_inline)) void check_line(const tide_recs_mas
         x->u1 = t1 > 8 ? keep(tide_recs_load64(p + 8), t1 - 8) : 0;
     }
     x->i0 = keep(tide_recs_load64(p + t1 + 1), ilen);
+    x->key = tide_recs_short_key(x->i0, ilen);
+    if (pf && x->key) {
+        x->home = tide_recs_home(x->key, pf->shift);
+        __builtin_prefetch(pf->buckets + (x->home << 6));
+    }
     x->t1 = (uint16_t)t1;
     x->t2 = (uint16_t)t2;
     x->t3 = (uint16_t)t3;
@@ -169,7 +174,7 @@ static inline __attribute__((always_inline)) void check_line(const tide_recs_mas
         tide_recs_line *x = &out[n];                                                               \
         tide_recs_masks m;                                                                         \
         MASKS(p, &m);                                                                              \
-        check_line(&m, p, (size_t)(e - p), x);                                                     \
+        check_line(&m, p, (size_t)(e - p), x, pf);                                                     \
         ln++;                                                                                      \
         if (x->len > 0) {                                                                          \
             x->p = p;                                                                              \
@@ -190,7 +195,7 @@ static inline uint64_t nl_scalar(const char *p) {
 }
 
 static int scan_scalar(const char **pp, const char *stop, const char *lim, uint64_t *line, tide_recs_line *out,
-                       int max) {
+                       int max, const tide_recs_prefetch *pf) {
     SCAN_LOOP(masks_scalar, nl_scalar)
 }
 
@@ -207,13 +212,15 @@ __attribute__((target("avx512bw,popcnt,bmi"), always_inline)) static inline uint
 }
 
 __attribute__((target("avx2,popcnt,bmi"))) static int scan_avx2(const char **pp, const char *stop, const char *lim,
-                                                                uint64_t *line, tide_recs_line *out, int max) {
+                                                                uint64_t *line, tide_recs_line *out, int max,
+                                                                const tide_recs_prefetch *pf) {
     SCAN_LOOP(masks_avx2, nl_avx2)
 }
 
 __attribute__((target("avx512bw,popcnt,bmi"))) static int scan_avx512(const char **pp, const char *stop,
                                                                       const char *lim, uint64_t *line,
-                                                                      tide_recs_line *out, int max) {
+                                                                      tide_recs_line *out, int max,
+                                                                      const tide_recs_prefetch *pf) {
     SCAN_LOOP(masks_avx512, nl_avx512)
 }
 #endif
@@ -257,15 +264,15 @@ void tide_recs_masks_of(int which, const char *p, tide_recs_masks *m) {
 }
 
 int tide_recs_scan(const char **pp, const char *stop, const char *lim, uint64_t *line, tide_recs_line *out,
-                   int max) {
+                   int max, const tide_recs_prefetch *pf) {
     switch (resolve(tide_recs_scan_choice)) {
 #ifdef SCAN_X86
     case TIDE_RECS_SCAN_AVX512:
-        return scan_avx512(pp, stop, lim, line, out, max);
+        return scan_avx512(pp, stop, lim, line, out, max, pf);
     case TIDE_RECS_SCAN_AVX2:
-        return scan_avx2(pp, stop, lim, line, out, max);
+        return scan_avx2(pp, stop, lim, line, out, max, pf);
 #endif
     default:
-        return scan_scalar(pp, stop, lim, line, out, max);
+        return scan_scalar(pp, stop, lim, line, out, max, pf);
     }
 }

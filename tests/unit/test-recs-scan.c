@@ -98,7 +98,7 @@ static void test_scan_agrees_with_reference(void) {
                 if (!tide_recs_scan_available(impl[k])) continue;
                 tide_recs_scan_choice = impl[k];
                 const char *before = p[k];
-                got[k] = tide_recs_scan(&p[k], text + lim_n, text + lim_n, &ln[k], out[k], max);
+                got[k] = tide_recs_scan(&p[k], text + lim_n, text + lim_n, &ln[k], out[k], max, NULL);
                 moved |= p[k] != before;
             }
             /* every implementation saw the same lines */
@@ -112,7 +112,7 @@ static void test_scan_agrees_with_reference(void) {
                     const tide_recs_line *a = &out[0][i], *b = &out[k][i];
                     if (a->p != b->p || a->len != b->len || a->line != b->line || a->fast != b->fast) bad++;
                     else if (a->fast && (a->t1 != b->t1 || a->t2 != b->t2 || a->t3 != b->t3 || a->rank != b->rank ||
-                                         a->i0 != b->i0 || (a->t1 <= 16 && (a->u0 != b->u0 || a->u1 != b->u1))))
+                                         a->i0 != b->i0 || a->key != b->key || (a->t1 <= 16 && (a->u0 != b->u0 || a->u1 != b->u1))))
                         bad++;
                 }
             }
