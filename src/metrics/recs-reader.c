@@ -2,9 +2,9 @@
  * `user item rank score` or JSON lines with the same fields, from a file or stdin.
  *
  * Speed matters (10^8 lines in nightly jobs). A regular TSV file is mapped (stdin and pipes are
- * read in blocks) and checksummed a megabyte ahead of the parser, while the data is in cache.
- * recs-scan.c checks each common line from one 64-byte window; here each batch of lines has its
- * item ids hashed and their index slots prefetched before they are looked up, so the cache
+ * read in blocks) and each span is checksummed just before it is parsed, while it is in cache.
+ * recs-scan.c checks each common line from one 64-byte window and prefetches its item's index
+ * bucket; here the lines are accepted a batch later, when the buckets have arrived, so the cache
  * misses overlap. A user id is looked up only when the user changes, ranks must increase (no
  * sort), and duplicates are found with one generation stamp per item. Lines the scanner did
  * not vouch for are parsed again by the exact code below, so every rejected line is
