@@ -1,10 +1,14 @@
 /* recs-reader.c — streaming reader of recommendation files (docs/formats.md): TSV
  * `user item rank score` or JSON lines with the same fields, from a file or stdin.
  *
- * Speed matters (10^8 lines in nightly jobs), so the TSV path reads large blocks with read(2),
- * parses lines in place, looks an id up only when the user changes and validates scores with a
- * small grammar check instead of converting them (ranks, not scores, order a list). Every
- * rejected line is TIDE_ERR_DATA "file:line: reason". */
+ * Speed matters (10^8 lines in nightly jobs). A regular TSV file is mapped (stdin and pipes are
+ * read in blocks) and each span is checksummed just before it is parsed, while it is in cache.
+ * recs-scan.c checks each common line from one 64-byte window and prefetches its item's index
+ * bucket; here the lines are accepted a batch later, when the buckets have arrived, so the cache
+ * misses overlap. A user id is looked up only when the user changes, ranks must increase (no
+ * sort), and duplicates are found with one generation stamp per item. Lines the scanner did
+ * not vouch for are parsed again by the exact code below, so every rejected line is
+ * TIDE_ERR_DATA "file:line: reason" whichever path saw it first. */
 #define _GNU_SOURCE
 #include "recs-reader.h"
 
@@ -16,45 +20,54 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "recs-scan.h"
 #include "tide/fileio.h"
 
-#define BLOCK (16u << 20)
+#define BLOCK (1u << 20)   /* read(2) block */
+#define SPAN (256u << 10)  /* mapped input: checksummed, then parsed while still in L2 */
+#define DROP (32u << 20)   /* mapped bytes released at a time behind the parser */
+#define SHORT_ID 16         /* user ids up to this length are compared as two words */
 
-/* Item lookup is the hot spot (one per line). tide_strmap keeps hashes, slots, key pointers and
- * key bytes in separate arrays: four or five cache misses per lookup on a large catalog. This
- * read-side index packs hash, index and (short) key bytes into one 32-byte slot, so a lookup
- * usually touches a single cache line. It mirrors t->items and is rebuilt from it. */
-#define INLINE_KEY 19
+/* Item lookup is the hot spot (one per line, into a table of megabytes). tide_strmap keeps
+ * hashes, slots, key pointers and key bytes in separate arrays; this read-side index packs an
+ * id's key and index into a 16-byte slot, four slots to a 64-byte bucket: a lookup compares the
+ * four keys of its home bucket at once (no data-dependent branch, unlike slot-by-slot probing)
+ * and touches one cache line unless the bucket overflowed (rare at load <= 1/2). The slot also holds the
+ * item's duplicate-check stamp (the generation of the last list that had it), so that check
+ * costs no second miss. It mirrors t->items.
+ *
+ * Key of an id: up to 7 bytes, its bytes with the length in the top byte (0..7); 8 bytes whose
+ * last byte is >= 8, its bytes (the top byte is then >= 8: the two kinds never meet); any other
+ * id is "long": a 64-bit hash, flagged in the slot and confirmed against t->items. */
+#define LONG_FLAG 0x80000000u
+#define EMPTY 0xffffffffu
 typedef struct {
-    uint64_t h;
-    int32_t idx;      /* -1 = empty */
-    uint8_t len;      /* 255: key longer than INLINE_KEY, compared in t->items */
-    char key[INLINE_KEY];
+    uint64_t key;
+    uint32_t tag;   /* item index | LONG_FLAG for a long id; EMPTY */
+    uint32_t stamp;
 } item_slot;
 
 typedef struct {
-    item_slot *slots;
-    uint64_t mask;
+    item_slot *slots;   /* [4 * (mask + 1)], 64-byte aligned */
+    uint64_t mask;      /* buckets - 1 */
+    int shift;          /* 64 - log2(buckets) */
     int64_t count;
 } item_index;
 
-/* The index's own hash: word at a time (ids are short), much cheaper than a byte loop. */
-static inline uint64_t fast_hash(const char *p, size_t n) {
+/* Hash of a long id, word at a time, with a full 64-bit finaliser. */
+static uint64_t long_hash(const char *p, size_t n) {
     uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull;
     while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h = (h ^ tide_recs_load64(p)) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
         p += 8;
         n -= 8;
     }
     uint64_t w = 0;
     for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-    /* Full 64-bit finaliser (murmur3 fmix64): the slot is taken from the low bits, which must
-     * depend on every byte (ids often differ only in their last characters). */
     h ^= w;
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
@@ -63,26 +76,49 @@ static inline uint64_t fast_hash(const char *p, size_t n) {
     return h ^ (h >> 33);
 }
 
-static void item_index_put(item_index *x, const tide_strmap *m, int64_t idx, uint64_t h) {
-    uint64_t j = h & x->mask;
-    while (x->slots[j].idx >= 0) j = (j + 1) & x->mask;
-    item_slot *e = &x->slots[j];
-    size_t len = m->lens[idx];
-    e->h = h;
-    e->idx = (int32_t)idx;
-    if (len <= INLINE_KEY) {
-        e->len = (uint8_t)len;
-        memcpy(e->key, m->keys[idx], len);
-    } else {
-        e->len = 255;
-    }
-    x->count++;
+/* Key and long flag of the id s[0..n), given w0 = its first min(n, 8) bytes zero-padded. */
+static inline uint64_t item_key(uint64_t w0, const char *s, size_t n, uint32_t *flag) {
+    uint64_t k = tide_recs_short_key(w0, n);
+    *flag = k ? 0 : LONG_FLAG;
+    return k ? k : long_hash(s, n);
 }
 
-/* (Re)build with room for at least `need` keys at load <= 1/2. */
+static inline uint64_t item_key_of(const char *s, size_t n, uint32_t *flag) {
+    char tmp[8] = {0};
+    memcpy(tmp, s, n < 8 ? n : 8);
+    return item_key(tide_recs_load64(tmp), s, n, flag);
+}
+
+static inline uint64_t slot_of(const item_index *x, uint64_t key) { return tide_recs_home(key, x->shift); }
+
+/* Into the first free slot of the home bucket or the buckets after it, so that a lookup can
+ * stop at the first bucket with a free slot. */
+static void item_index_insert(item_index *x, const item_slot *e) {
+    for (uint64_t b = slot_of(x, e->key);; b = (b + 1) & x->mask)
+        for (int i = 0; i < 4; i++)
+            if (x->slots[4 * b + i].tag == EMPTY) {
+                x->slots[4 * b + i] = *e;
+                x->count++;
+                return;
+            }
+}
+
+static void item_index_put(item_index *x, const tide_strmap *m, int64_t idx) {
+    uint32_t flag;
+    item_slot e = {.key = item_key_of(m->keys[idx], m->lens[idx], &flag), .stamp = 0};
+    e.tag = (uint32_t)idx | flag;
+    item_index_insert(x, &e);
+}
+
+/* Room for `need` keys at load <= 1/2. */
+static int item_index_full(const item_index *x, int64_t need) { return (uint64_t)need * 2 > 4 * (x->mask + 1); }
+
+/* (Re)build with room for at least `need` keys: the old slots (stamps kept), then the
+ * dictionary's keys the index did not have yet. */
 static tide_status item_index_build(item_index *x, const tide_strmap *m, int64_t need) {
-    uint64_t cap = 1024;
-    while (cap < (uint64_t)need * 2) cap <<= 1;
+    uint64_t cap = 1024; /* slots */
+    int bits = 8;        /* log2(buckets) */
+    while ((uint64_t)need * 2 > cap) cap <<= 1, bits++;
     /* Random probes into a table of megabytes miss the TLB as much as the cache: ask for huge
      * pages (transparent huge pages in "madvise" mode need the hint and 2 MiB alignment). */
     item_slot *s = NULL;
@@ -94,40 +130,39 @@ static tide_status item_index_build(item_index *x, const tide_strmap *m, int64_t
             madvise(mem, bytes, MADV_HUGEPAGE);
         }
     } else {
-        s = tide_malloc(bytes);
+        void *mem = NULL;
+        if (posix_memalign(&mem, 64, bytes) == 0) s = mem;
     }
     if (!s) return tide_error(TIDE_ERR_NOMEM, "out of memory for an item index of %zu bytes", bytes);
-    for (uint64_t i = 0; i < cap; i++) s[i].idx = -1;
-    free(x->slots);
+    for (uint64_t i = 0; i < cap; i++) s[i] = (item_slot){.key = 0, .tag = EMPTY, .stamp = 0};
+    item_index old = *x;
     x->slots = s;
-    x->mask = cap - 1;
+    x->mask = (cap >> 2) - 1;
+    x->shift = 64 - bits;
     x->count = 0;
-    for (int64_t i = 0; i < m->count; i++) item_index_put(x, m, i, fast_hash(m->keys[i], m->lens[i]));
+    if (old.slots)
+        for (uint64_t i = 0; i < 4 * (old.mask + 1); i++)
+            if (old.slots[i].tag != EMPTY) item_index_insert(x, &old.slots[i]);
+    free(old.slots);
+    for (int64_t i = x->count; i < m->count; i++) item_index_put(x, m, i);
     return TIDE_OK;
 }
 
-/* Equality of short ids without a libc call (ids are mostly a few bytes). */
-static inline int same_bytes(const char *a, const char *b, size_t n) {
-    if (n > 24) return memcmp(a, b, n) == 0;
-    unsigned char d = 0;
-    for (size_t i = 0; i < n; i++) d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
-}
-
-static inline int64_t item_index_find(const item_index *x, const tide_strmap *m, const char *key, size_t len,
-                                      uint64_t h) {
-    uint64_t j = h & x->mask;
-    for (;;) {
-        const item_slot *e = &x->slots[j];
-        if (e->idx < 0) return -1;
-        if (e->h == h) {
-            if (e->len == len && len <= INLINE_KEY) {
-                if (same_bytes(e->key, key, len)) return e->idx;
-            } else if (e->len == 255 && m->lens[e->idx] == len && memcmp(m->keys[e->idx], key, len) == 0) {
-                return e->idx;
-            }
+/* The slot of an id (key and flag from item_key, h = slot_of(key)), or NULL. */
+static inline item_slot *item_index_find(const item_index *x, const tide_strmap *m, const char *id, size_t len,
+                                         uint64_t key, uint32_t flag, uint64_t h) {
+    for (uint64_t b = h;; b = (b + 1) & x->mask) {
+        item_slot *s = &x->slots[4 * b];
+        unsigned hit = (unsigned)(s[0].key == key) | (unsigned)(s[1].key == key) << 1 |
+                       (unsigned)(s[2].key == key) << 2 | (unsigned)(s[3].key == key) << 3;
+        for (; hit; hit &= hit - 1) {
+            item_slot *e = &s[__builtin_ctz(hit)];
+            if (e->tag == EMPTY || (e->tag & LONG_FLAG) != flag) continue;
+            if (!flag) return e;
+            uint32_t idx = e->tag & ~LONG_FLAG;
+            if (m->lens[idx] == len && memcmp(m->keys[idx], id, len) == 0) return e;
         }
-        j = (j + 1) & x->mask;
+        if ((s[0].tag == EMPTY) | (s[1].tag == EMPTY) | (s[2].tag == EMPTY) | (s[3].tag == EMPTY)) return NULL;
     }
 }
 
@@ -140,17 +175,14 @@ typedef struct {
     /* current group */
     char *cur;                /* current user id */
     size_t cur_len, cur_cap;
+    uint64_t cur_w0, cur_w1;  /* its words when short */
     int in_group;
     int64_t cur_user;         /* dictionary index or -1 */
-    int64_t group_seq;
+    uint32_t group_seq;       /* generation of the current group, never 0 */
     int64_t prev_rank;
     int64_t n_recs;
     int32_t *list;            /* [kmax] */
     int64_t n_list;
-    /* items of the current group (duplicate check): a small open-addressing set that stays in
-     * L1, entries valid when their generation equals group_seq */
-    struct { int32_t item; uint32_t gen; } *dup;
-    uint32_t dup_mask;
     /* users already seen (grouping check) */
     uint8_t *seen;            /* [t->n_users] */
     tide_strmap extra;        /* users outside the truth dictionary (TSV truth) */
@@ -158,6 +190,8 @@ typedef struct {
     int extra_ready;
     uint64_t line;
     int64_t n_groups;
+    size_t pf_len;            /* the user last prefetched (words when short) */
+    uint64_t pf_w0, pf_w1;
 } reader;
 
 static tide_status bad(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -196,6 +230,8 @@ static tide_status start_group(reader *r, const char *user, size_t ulen) {
     memcpy(r->cur, user, ulen);
     r->cur[ulen] = 0;
     r->cur_len = ulen;
+    r->cur_w0 = r->cur_w1 = 0;
+    if (ulen <= SHORT_ID) tide_recs_id_words(user, ulen, &r->cur_w0, &r->cur_w1);
     int64_t u = tide_strmap_find(&r->t->users, user, ulen);
     if (u < 0) {
         if (r->t->from_dataset)
@@ -214,10 +250,9 @@ static tide_status start_group(reader *r, const char *user, size_t ulen) {
     }
     r->cur_user = u;
     r->in_group = 1;
-    r->group_seq++;
-    if ((uint32_t)r->group_seq == 0) { /* generation wrapped: 0 means empty */
-        memset(r->dup, 0, ((size_t)r->dup_mask + 1) * sizeof *r->dup);
-        r->group_seq++;
+    if (++r->group_seq == 0) { /* generation wrapped: 0 means "in no list" */
+        for (uint64_t i = 0; i < 4 * (r->items.mask + 1); i++) r->items.slots[i].stamp = 0;
+        r->group_seq = 1;
     }
     r->prev_rank = 0;
     r->n_recs = 0;
@@ -227,67 +262,64 @@ not_grouped:
                   "(each user's recommendations must be consecutive)", SHOW(ulen), user);
 }
 
-/* Double the duplicate set, re-inserting the current group's items. */
-static tide_status dup_grow(reader *r) {
-    uint32_t cap = (r->dup_mask + 1) * 2, gen = (uint32_t)r->group_seq;
-    void *n = tide_calloc(cap, sizeof *r->dup);
-    if (!n) return TIDE_ERR_NOMEM;
-    __typeof__(r->dup) nd = n;
-    for (uint32_t i = 0; i <= r->dup_mask; i++) {
-        if (r->dup[i].gen != gen) continue;
-        uint32_t j = (uint32_t)((uint64_t)r->dup[i].item * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
-        while (nd[j].gen == gen) j = (j + 1) & (cap - 1);
-        nd[j] = r->dup[i];
-    }
-    free(r->dup);
-    r->dup = nd;
-    r->dup_mask = cap - 1;
-    return TIDE_OK;
+/* The line's user: continue the current group or start the next one. */
+static inline tide_status user_of_line(reader *r, const char *user, size_t ulen, uint64_t w0, uint64_t w1) {
+    if (r->in_group && ulen == r->cur_len &&
+        (ulen <= SHORT_ID ? (w0 == r->cur_w0 && w1 == r->cur_w1) : memcmp(user, r->cur, ulen) == 0))
+        return TIDE_OK;
+    return start_group(r, user, ulen);
 }
 
-/* One recommendation line after field splitting. */
-/* `h` is the item's hash and `hint` its index if already looked up (-2 = not looked up). */
-static tide_status accept(reader *r, const char *user, size_t ulen, const char *item, size_t ilen,
-                          int64_t rank, uint64_t h, int64_t hint) {
+/* An item not in the index: an error with a closed dictionary, else added to it. */
+static tide_status new_item(reader *r, const char *item, size_t ilen, uint64_t key, uint32_t flag, item_slot **e) {
     tide_status st;
-    if (ulen == 0) return bad(r, "empty user id");
-    if (ilen == 0) return bad(r, "empty item id");
-    if (!r->in_group || ulen != r->cur_len || !same_bytes(user, r->cur, ulen))
-        if ((st = start_group(r, user, ulen)) != TIDE_OK) return st;
-    /* The hint is only trusted when found: an earlier line of the batch may have added the item. */
-    int64_t it = hint >= 0 ? hint : item_index_find(&r->items, &r->t->items, item, ilen, h);
-    if (it < 0) {
-        if (r->t->items_closed)
-            return bad(r, "unknown item '%.*s' (not in the truth dataset's items.txt)", SHOW(ilen), item);
-        int added;
-        if ((st = tide_strmap_intern(&r->t->items, item, ilen, &it, &added)) != TIDE_OK) return st;
-        if (it > INT32_MAX) return bad(r, "more than 2^31 distinct items");
-        if ((uint64_t)(r->items.count + 1) * 2 > r->items.mask + 1) {
-            if ((st = item_index_build(&r->items, &r->t->items, r->t->items.count * 2)) != TIDE_OK) return st;
-        } else {
-            item_index_put(&r->items, &r->t->items, it, h);
-        }
+    if (r->t->items_closed)
+        return bad(r, "unknown item '%.*s' (not in the truth dataset's items.txt)", SHOW(ilen), item);
+    int added;
+    int64_t it;
+    if ((st = tide_strmap_intern(&r->t->items, item, ilen, &it, &added)) != TIDE_OK) return st;
+    if (it >= INT32_MAX) return bad(r, "more than 2^31 - 1 distinct items");
+    if (item_index_full(&r->items, r->items.count + 1)) {
+        if ((st = item_index_build(&r->items, &r->t->items, r->t->items.count * 2)) != TIDE_OK) return st;
+    } else {
+        item_index_put(&r->items, &r->t->items, it);
     }
+    *e = item_index_find(&r->items, &r->t->items, item, ilen, key, flag, slot_of(&r->items, key));
+    return *e ? TIDE_OK : tide_error(TIDE_ERR_INTERNAL, "item index out of step with the item dictionary");
+}
+
+/* The item of slot e at `rank` in the current group: rank order, duplicates, the list. */
+static inline tide_status place(reader *r, item_slot *e, int64_t rank, const char *item, size_t ilen) {
     if (rank <= r->prev_rank)
         return bad(r, "rank %lld does not increase within user '%.*s' (previous rank %lld); ranks must be "
                       "strictly increasing in each user's lines", (long long)rank, SHOW(r->cur_len), r->cur,
                    (long long)r->prev_rank);
-    if ((uint64_t)(r->n_recs + 1) * 2 > (uint64_t)r->dup_mask + 1 && (st = dup_grow(r)) != TIDE_OK) return st;
-    uint32_t gen = (uint32_t)r->group_seq, j = (uint32_t)((uint64_t)it * 0x9e3779b97f4a7c15ull >> 32) & r->dup_mask;
-    while (r->dup[j].gen == gen) {
-        if (r->dup[j].item == (int32_t)it)
-            return bad(r, "duplicate item '%.*s' in the list of user '%.*s'", SHOW(ilen), item, SHOW(r->cur_len), r->cur);
-        j = (j + 1) & r->dup_mask;
-    }
-    r->dup[j].item = (int32_t)it;
-    r->dup[j].gen = gen;
+    if (e->stamp == r->group_seq)
+        return bad(r, "duplicate item '%.*s' in the list of user '%.*s'", SHOW(ilen), item, SHOW(r->cur_len), r->cur);
+    e->stamp = r->group_seq;
     r->prev_rank = rank;
     r->n_recs++;
     if (rank <= r->kmax) {
-        r->list[rank - 1] = (int32_t)it;
+        r->list[rank - 1] = (int32_t)(e->tag & ~LONG_FLAG);
         if (rank > r->n_list) r->n_list = rank;
     }
     return TIDE_OK;
+}
+
+/* One recommendation line after field splitting (JSON lines and the TSV lines the scanner did
+ * not check). */
+static tide_status accept(reader *r, const char *user, size_t ulen, const char *item, size_t ilen, int64_t rank) {
+    tide_status st;
+    if (ulen == 0) return bad(r, "empty user id");
+    if (ilen == 0) return bad(r, "empty item id");
+    uint64_t u0 = 0, u1 = 0;
+    if (ulen <= SHORT_ID) tide_recs_id_words(user, ulen, &u0, &u1);
+    if ((st = user_of_line(r, user, ulen, u0, u1)) != TIDE_OK) return st;
+    uint32_t flag;
+    uint64_t key = item_key_of(item, ilen, &flag);
+    item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, key, flag, slot_of(&r->items, key));
+    if (!e && (st = new_item(r, item, ilen, key, flag, &e)) != TIDE_OK) return st;
+    return place(r, e, rank, item, ilen);
 }
 
 /* Positive integer, digits only. */
@@ -331,52 +363,111 @@ static int valid_score(const char *s, size_t n) {
     return *end == 0 && !isnan(d);
 }
 
-/* TSV lines are handled in batches so the item lookups' cache misses overlap: split and hash
- * every line and prefetch its slot, look the items up, then validate and accept the lines in
- * order (errors still come out for the first bad line). */
+/* A TSV line the scanner did not check: split, validate with exact messages, accept. */
+static tide_status tsv_line_exact(reader *r, const char *p, const char *end) {
+    const char *t[3] = {NULL, NULL, NULL};
+    int nt = 0;
+    for (const char *q = p; q < end && nt < 3; q++)
+        if (*q == '\t') t[nt++] = q;
+    const char *t1 = t[0], *t2 = t[1], *t3 = t[2];
+    int score_ok = t3 && valid_score(t3 + 1, (size_t)(end - t3 - 1));
+    if (!t3 || (!score_ok && memchr(t3 + 1, '\t', (size_t)(end - t3 - 1)))) {
+        int nf = 1;
+        for (const char *q = p; q < end; q++) nf += *q == '\t';
+        return bad(r, "malformed line: expected 4 tab-separated fields 'user item rank score', found %d", nf);
+    }
+    int64_t rank;
+    if (!parse_rank(t2 + 1, (size_t)(t3 - t2 - 1), &rank))
+        return bad(r, "rank '%.*s' is not a positive integer", SHOW(t3 - t2 - 1), t2 + 1);
+    if (!score_ok) return bad(r, "score '%.*s' is not a number", SHOW(end - t3 - 1), t3 + 1);
+    return accept(r, p, (size_t)(t1 - p), t1 + 1, (size_t)(t2 - t1 - 1), rank);
+}
+
+/* Lines are handled in batches so the lookups' cache misses overlap: the scanner splits and
+ * checks a batch, its items are hashed and their slots (and each new user's dictionary slot)
+ * prefetched, and the batch is accepted in order while the next one is being scanned (errors
+ * still come out for the first bad line). */
 #define BATCH 64
 
-/* Bytes of w equal to the byte of pat: the lowest flagged byte is exact (higher ones may not be). */
-static inline uint64_t has_byte(uint64_t w, uint64_t pat) {
-    uint64_t x = w ^ pat;
-    return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
-}
 typedef struct {
-    const char *p, *end, *t1, *t2, *t3;
-    uint64_t line, h;
-    int64_t it;
-} pending;
+    tide_recs_line l[BATCH];
+    uint64_t key[BATCH], h[BATCH]; /* each fast line's item key and home bucket... */
+    uint32_t flag[BATCH];
+    int shift;                      /* ... in the index of this size (it may grow meanwhile) */
+    int n;
+} batch;
 
-static tide_status tsv_batch(reader *r, pending *b, int n) {
-    for (int i = 0; i < n; i++) {
-        pending *x = &b[i];
-        x->it = -2; /* t1..t3: the first three tabs, found by the scanner; a fourth fails the score */
-        if (!x->t3) continue;
-        x->h = fast_hash(x->t1 + 1, (size_t)(x->t2 - x->t1 - 1));
-        __builtin_prefetch(&r->items.slots[x->h & r->items.mask]);
-    }
-    for (int i = 0; i < n; i++) {
-        pending *x = &b[i];
-        if (!x->t3) continue;
-        x->it = item_index_find(&r->items, &r->t->items, x->t1 + 1, (size_t)(x->t2 - x->t1 - 1), x->h);
-    }
-    for (int i = 0; i < n; i++) {
-        pending *x = &b[i];
-        const char *p = x->p, *end = x->end, *t1 = x->t1, *t2 = x->t2, *t3 = x->t3;
-        r->line = x->line;
-        int score_ok = t3 && valid_score(t3 + 1, (size_t)(end - t3 - 1));
-        if (!t3 || (!score_ok && memchr(t3 + 1, '\t', (size_t)(end - t3 - 1)))) {
-            int nf = 1;
-            for (const char *q = p; q < end; q++) nf += *q == '\t';
-            return bad(r, "malformed line: expected 4 tab-separated fields 'user item rank score', found %d", nf);
+/* The scanner prefetched the buckets of short ids; long ids are hashed here. */
+static void batch_prefetch(reader *r, batch *b) {
+    for (int i = 0; i < b->n; i++) {
+        const tide_recs_line *x = &b->l[i];
+        if (!x->fast) continue;
+        size_t ilen = (size_t)(x->t2 - x->t1 - 1), ulen = x->t1;
+        if (x->key) {
+            b->key[i] = x->key;
+            b->flag[i] = 0;
+            b->h[i] = x->home;
+        } else {
+            b->key[i] = item_key(x->i0, x->p + x->t1 + 1, ilen, &b->flag[i]);
+            b->h[i] = slot_of(&r->items, b->key[i]);
+            __builtin_prefetch(&r->items.slots[4 * b->h[i]]);
         }
-        int64_t rank;
-        if (!parse_rank(t2 + 1, (size_t)(t3 - t2 - 1), &rank))
-            return bad(r, "rank '%.*s' is not a positive integer", SHOW(t3 - t2 - 1), t2 + 1);
-        if (!score_ok) return bad(r, "score '%.*s' is not a number", SHOW(end - t3 - 1), t3 + 1);
-        tide_status st = accept(r, p, (size_t)(t1 - p), t1 + 1, (size_t)(t2 - t1 - 1), rank, x->h, x->it);
-        if (st != TIDE_OK) return st;
+        /* a user change: its dictionary lookup will follow */
+        if (ulen != r->pf_len || (ulen <= SHORT_ID ? x->u0 != r->pf_w0 || x->u1 != r->pf_w1 : 1)) {
+            r->pf_len = ulen;
+            r->pf_w0 = x->u0;
+            r->pf_w1 = x->u1;
+            tide_strmap_prefetch(&r->t->users, tide_hash_bytes(x->p, ulen));
+        }
     }
+}
+
+static tide_status batch_accept(reader *r, const batch *b) {
+    for (int i = 0; i < b->n; i++) {
+        const tide_recs_line *x = &b->l[i];
+        tide_status st;
+        r->line = x->line;
+        if (!x->fast) {
+            if ((st = tsv_line_exact(r, x->p, x->p + x->len)) != TIDE_OK) return st;
+            continue;
+        }
+        const char *user = x->p, *item = x->p + x->t1 + 1;
+        size_t ulen = x->t1, ilen = (size_t)(x->t2 - x->t1 - 1);
+        if ((st = user_of_line(r, user, ulen, x->u0, x->u1)) != TIDE_OK) return st;
+        uint64_t h = b->shift == r->items.shift ? b->h[i] : slot_of(&r->items, b->key[i]);
+        item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, b->key[i], b->flag[i], h);
+        if (!e && (st = new_item(r, item, ilen, b->key[i], b->flag[i], &e)) != TIDE_OK) return st;
+        if ((st = place(r, e, x->rank, item, ilen)) != TIDE_OK) return st;
+    }
+    return TIDE_OK;
+}
+
+/* Scans and accepts the complete lines in [*pp, stop) (see tide_recs_scan for stop and lim),
+ * one batch scanned ahead of the one being accepted. */
+static tide_status tsv_lines(reader *r, const char **pp, const char *stop, const char *lim) {
+    batch b[2];
+    uint64_t ln = r->line;
+    int cur = 0, more = 1;
+    b[0].n = 0;
+    for (;;) {
+        batch *next = &b[cur ^ 1];
+        next->n = 0;
+        if (more) {
+            const char *before = *pp;
+            tide_recs_prefetch pf = {(const char *)r->items.slots, r->items.shift};
+            next->shift = pf.shift;
+            next->n = tide_recs_scan(pp, stop, lim, &ln, next->l, BATCH, &pf);
+            if (next->n) batch_prefetch(r, next);
+            if (*pp == before || *pp >= stop) more = 0; /* done, or an incomplete line */
+        }
+        if (b[cur].n) {
+            tide_status st = batch_accept(r, &b[cur]);
+            if (st != TIDE_OK) return st;
+        }
+        cur ^= 1;
+        if (!more && b[cur].n == 0) break;
+    }
+    r->line = ln;
     return TIDE_OK;
 }
 
@@ -417,7 +508,7 @@ static tide_status jsonl_line(reader *r, const char *p, const char *end) {
     } else if (!cJSON_IsNumber(js) || isnan(js->valuedouble)) {
         st = bad(r, "score is missing or not a number");
     } else {
-        st = accept(r, u, ul, it, il, (int64_t)jr->valuedouble, fast_hash(it, il), -2);
+        st = accept(r, u, ul, it, il, (int64_t)jr->valuedouble);
     }
     cJSON_Delete(o);
     return st;
@@ -426,6 +517,58 @@ static tide_status jsonl_line(reader *r, const char *p, const char *end) {
 static int ends_with(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Format from the first non-blank byte. */
+static tide_recs_format sniff(const char *p, size_t n) {
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) i++;
+    return i == n ? TIDE_RECS_AUTO : p[i] == '{' ? TIDE_RECS_JSONL : TIDE_RECS_TSV;
+}
+
+/* A mapped regular TSV file: each span is checksummed just before it is parsed; the last lines
+ * (within TIDE_RECS_PAD of the end, or a last line without '\n') are copied into a padded
+ * buffer so that the scanner never reads past the mapping. */
+static tide_status read_mapped(reader *r, const char *base, size_t size, uint32_t *crc) {
+    tide_status st = TIDE_OK;
+    const char *p = base, *lim = base + size;
+    size_t crc_done = 0, dropped = 0;
+    char *tail = NULL;
+    while (size > TIDE_RECS_PAD && p < lim - TIDE_RECS_PAD) {
+        size_t want = (size_t)(p - base) + SPAN;
+        if (crc_done < size && crc_done < want) {
+            size_t n = size - crc_done < want - crc_done ? size - crc_done : want - crc_done;
+            *crc = tide_crc32(*crc, base + crc_done, n);
+            crc_done += n;
+        }
+        const char *stop = base + (want < size - TIDE_RECS_PAD ? want : size - TIDE_RECS_PAD);
+        const char *before = p;
+        if ((st = tsv_lines(r, &p, stop, lim)) != TIDE_OK) goto done;
+        if (p == before && p < stop) break; /* a last line without '\n' */
+        /* Unmap what was parsed (the pages stay in the page cache): else they all count in
+         * the resident set, a gigabyte per 10^7 lines. */
+        size_t parsed = (size_t)(p - base) & ~(size_t)(DROP - 1);
+        if (parsed > dropped + DROP) {
+            madvise((char *)base + dropped, parsed - DROP - dropped, MADV_DONTNEED);
+            dropped = parsed - DROP;
+        }
+    }
+    *crc = tide_crc32(*crc, base + crc_done, size - crc_done);
+    size_t rest = (size_t)(lim - p);
+    if (rest > 0) {
+        if (!(tail = tide_malloc(rest + 1 + TIDE_RECS_PAD))) {
+            st = TIDE_ERR_NOMEM;
+            goto done;
+        }
+        memcpy(tail, p, rest);
+        if (tail[rest - 1] != '\n') tail[rest++] = '\n';
+        memset(tail + rest, 0, TIDE_RECS_PAD);
+        const char *q = tail;
+        st = tsv_lines(r, &q, tail + rest, tail + rest);
+    }
+done:
+    free(tail);
+    return st;
 }
 
 tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_truth *t, int kmax,
@@ -438,29 +581,21 @@ tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_
     r.kmax = kmax;
     r.fn = fn;
     r.ctx = ctx;
-    r.line = 0;
     tide_status st = TIDE_OK;
     int fd = -1;
     char *buf = NULL;
-    pending batch[BATCH];
-    uint64_t lines = 0;
+    void *map = NULL;
+    struct stat sb;
     size_t cap = BLOCK, have = 0;
     uint32_t crc = 0;
     r.list = tide_malloc((size_t)kmax * sizeof *r.list);
     r.seen = tide_calloc((size_t)(t->n_users > 0 ? t->n_users : 1), 1);
-    buf = tide_malloc(cap + 16); /* room for a final '\n' and the scanner's sentinel word */
-    if (!r.list || !r.seen || !buf) {
+    if (!r.list || !r.seen) {
         st = TIDE_ERR_NOMEM;
         goto done;
     }
     for (int i = 0; i < kmax; i++) r.list[i] = -1;
     if ((st = item_index_build(&r.items, &t->items, t->items.count)) != TIDE_OK) goto done;
-    r.dup = tide_calloc(256, sizeof *r.dup);
-    r.dup_mask = 255;
-    if (!r.dup) {
-        st = TIDE_ERR_NOMEM;
-        goto done;
-    }
     if (format == TIDE_RECS_AUTO) {
         if (ends_with(path, ".jsonl") || ends_with(path, ".json") || ends_with(path, ".ndjson")) format = TIDE_RECS_JSONL;
         else if (ends_with(path, ".tsv") || ends_with(path, ".txt")) format = TIDE_RECS_TSV;
@@ -470,9 +605,32 @@ tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_
         st = tide_error(TIDE_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
         goto done;
     }
+    /* A regular file is mapped (no copy through the kernel), unless it is JSON lines. */
+    if (fd > 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && format != TIDE_RECS_JSONL) {
+        size_t size = (size_t)sb.st_size;
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            map = NULL;
+        } else {
+            madvise(map, size, MADV_SEQUENTIAL);
+            if (format == TIDE_RECS_AUTO) format = sniff(map, size);
+            if (format != TIDE_RECS_JSONL) {
+                format = TIDE_RECS_TSV;
+                if ((st = read_mapped(&r, map, size, &crc)) != TIDE_OK) goto done;
+                stats->bytes = size;
+                goto finish;
+            }
+            munmap(map, size);
+            map = NULL;
+        }
+    }
+    if (!(buf = tide_malloc(cap + 1 + TIDE_RECS_PAD))) { /* room for a final '\n' and the scanner's window */
+        st = TIDE_ERR_NOMEM;
+        goto done;
+    }
     for (int eof = 0; !eof;) {
         if (have == cap) { /* one line longer than the buffer: grow */
-            char *nb = tide_realloc(buf, cap * 2 + 16);
+            char *nb = tide_realloc(buf, cap * 2 + 1 + TIDE_RECS_PAD);
             if (!nb) {
                 st = TIDE_ERR_NOMEM;
                 goto done;
@@ -488,76 +646,40 @@ tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_
         }
         crc = tide_crc32(crc, buf + have, (size_t)got);
         stats->bytes += (uint64_t)got;
-        if (format == TIDE_RECS_AUTO && have + (size_t)got > 0) {
-            size_t i = 0;
-            while (i < have + (size_t)got && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) i++;
-            if (i < have + (size_t)got) format = buf[i] == '{' ? TIDE_RECS_JSONL : TIDE_RECS_TSV;
-        }
+        if (format == TIDE_RECS_AUTO) format = sniff(buf, have + (size_t)got);
         have += (size_t)got;
         eof = got == 0;
         if (eof && have > 0 && buf[have - 1] != '\n') buf[have++] = '\n'; /* last line without newline */
-        char *p = buf, *bend = buf + have;
-        int nb = 0;
+        const char *p = buf, *bend = buf + have;
         if (format == TIDE_RECS_JSONL) {
             for (;;) {
-                char *nl = memchr(p, '\n', (size_t)(bend - p));
+                const char *nl = memchr(p, '\n', (size_t)(bend - p));
                 if (!nl) break;
-                lines++;
-                char *end = nl;
+                r.line++;
+                const char *end = nl;
                 if (end > p && end[-1] == '\r') end--;
-                r.line = lines;
                 if (end > p && (st = jsonl_line(&r, p, end)) != TIDE_OK) goto done; /* blank lines carry nothing */
                 p = nl + 1;
             }
         } else {
-            /* One pass finds the line end and its first three tabs, 8 bytes at a time. A '\n'
-             * sentinel after the data stops the scan; the buffer has 8 spare bytes after it. */
-            memset(bend, '\n', 8);
-            for (;;) {
-                const char *q = p, *tabs[3] = {NULL, NULL, NULL};
-                int nt = 0;
-                for (;;) {
-                    uint64_t w;
-                    memcpy(&w, q, 8);
-                    uint64_t m = has_byte(w, 0x0a0a0a0a0a0a0a0aull) | (nt < 3 ? has_byte(w, 0x0909090909090909ull) : 0);
-                    if (!m) {
-                        q += 8;
-                        continue;
-                    }
-                    q += __builtin_ctzll(m) >> 3;
-                    if (*q == '\n') break;
-                    tabs[nt++] = q++;
-                }
-                if (q >= bend) break; /* incomplete line: wait for more data */
-                lines++;
-                const char *end = q;
-                if (end > p && end[-1] == '\r') end--;
-                if (end > p) {
-                    batch[nb++] = (pending){.p = p, .end = end, .t1 = tabs[0], .t2 = tabs[1], .t3 = tabs[2], .line = lines};
-                    if (nb == BATCH) {
-                        nb = 0;
-                        if ((st = tsv_batch(&r, batch, BATCH)) != TIDE_OK) goto done;
-                    }
-                }
-                p = (char *)q + 1;
-            }
+            memset(buf + have, 0, TIDE_RECS_PAD);
+            if ((st = tsv_lines(&r, &p, bend, bend)) != TIDE_OK) goto done;
         }
-        /* The batch points into the buffer: finish it before the buffer moves. */
-        if (nb > 0 && (st = tsv_batch(&r, batch, nb)) != TIDE_OK) goto done;
         have = (size_t)(bend - p);
         memmove(buf, p, have);
     }
-    st = flush_group(&r);
+finish:
+    if ((st = flush_group(&r)) != TIDE_OK) goto done;
     stats->format = format == TIDE_RECS_JSONL ? TIDE_RECS_JSONL : TIDE_RECS_TSV;
     snprintf(stats->checksum, sizeof stats->checksum, "crc32:%08x", crc);
-    stats->lines = lines;
+    stats->lines = r.line;
     stats->n_groups = r.n_groups;
 done:
+    if (map) munmap(map, (size_t)sb.st_size);
     if (fd > 0) close(fd);
     free(buf);
     free(r.list);
     free(r.seen);
-    free(r.dup);
     free(r.cur);
     free(r.items.slots);
     if (r.extra_ready) tide_strmap_free(&r.extra);

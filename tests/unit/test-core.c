@@ -4,6 +4,7 @@
 #include "tide/strmap.h"
 
 #include <dirent.h>
+#include <zlib.h>
 
 static int count_tmp(const char *dir) {
     DIR *d = opendir(dir);
@@ -125,6 +126,33 @@ static void test_map_and_crc(void) {
     free(p);
 }
 
+/* The folded (PCLMULQDQ) CRC must equal zlib's for every length, alignment and start value,
+ * and when a buffer is fed in pieces. */
+static void test_crc_matches_zlib(void) {
+    size_t cap = (1u << 20) + 64;
+    unsigned char *buf = malloc(cap);
+    CHECK(buf != NULL);
+    if (!buf) return;
+    uint64_t s = 0x243f6a8885a308d3ull;
+    for (size_t i = 0; i < cap; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        buf[i] = (unsigned char)(s >> 56);
+    }
+    int bad = 0;
+    for (size_t n = 0; n < 700; n++)
+        for (size_t off = 0; off < 3; off++) {
+            uint32_t init = (uint32_t)(n * 2654435761u);
+            if (tide_crc32(init, buf + off, n) != (uint32_t)crc32(init, buf + off, (uInt)n)) bad++;
+        }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(tide_crc32(0, buf + 1, cap - 64), (uint32_t)crc32(0, buf + 1, (uInt)(cap - 64)));
+    uint32_t c = 0;
+    for (size_t at = 0, step = 1; at < cap; at += step, step = step * 3 + 1)
+        c = tide_crc32(c, buf + at, (at + step < cap ? step : cap - at));
+    CHECK_EQ(c, (uint32_t)crc32(0, buf, (uInt)cap));
+    free(buf);
+}
+
 static void test_strmap(void) {
     tide_strmap m;
     CHECK_OK(tide_strmap_init(&m, 4));
@@ -164,6 +192,7 @@ int main(void) {
     RUN(test_atomic_file);
     RUN(test_atomic_dir);
     RUN(test_map_and_crc);
+    RUN(test_crc_matches_zlib);
     RUN(test_strmap);
     RUN(test_duration_progress);
     return harness_done();
