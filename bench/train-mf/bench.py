@@ -41,15 +41,20 @@ WRAP = r'''
 import resource, subprocess, sys, json
 p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 sys.stdout.write(p.stdout); sys.stderr.write(p.stderr)
-print(json.dumps({"maxrss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"maxrss_mib": ru.ru_maxrss / 1024, "cpu_s": ru.ru_utime + ru.ru_stime}))
 sys.exit(p.returncode)
 '''
 
+LAST = {}   # the last measured run: process CPU seconds (user + sys) and the 1-minute load average before it
+
 def measured(cmd):
+    LAST["load"] = os.getloadavg()[0]
     p = subprocess.run([sys.executable, "-c", WRAP] + cmd, capture_output=True, text=True)
     if p.returncode != 0: sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
     lines = p.stdout.strip().splitlines()
-    return json.loads(lines[-1])["maxrss_mib"], "\n".join(lines[:-1])
+    r = json.loads(lines[-1]); LAST["cpu_s"] = r["cpu_s"]
+    return r["maxrss_mib"], "\n".join(lines[:-1])
 
 IMPLICIT = r'''
 import sys, time, json, numpy as np
@@ -101,7 +106,7 @@ def main():
         name = os.path.basename(d.rstrip("/"))
         X = load_csr(f"{d}/train"); Vd = load_csr(f"{d}/valid")
         print(f"\n### {name}: {X.shape[0]} users, {X.shape[1]} items, {X.nnz} train interactions\n", flush=True)
-        best = {}
+        best, runs = {}, {"tide": [], "imp": []}   # runs: (s/iteration, process CPU s, load) of every repeat
         for r in range(a.repeat):
             out = f"{a.tmp}/{name}-tide"
             rss, _ = measured([a.tide, "--algo", "als", "--data", f"{d}/train", "--out", out, "--factors", "64",
@@ -110,21 +115,28 @@ def main():
             log = json.load(open(f"{out}/manifest.json"))["training"]["log"]
             spi = statistics.median(e["seconds"] for e in (log[1:] or log))
             if "tide" not in best or spi < best["tide"][0]: best["tide"] = (spi, rss)
+            runs["tide"].append((spi, LAST["cpu_s"], LAST["load"]))
             os.makedirs(f"{a.tmp}/{name}-imp", exist_ok=True)
             rss2, outp = measured([sys.executable, "-c", IMPLICIT, here, f"{d}/train", f"{a.tmp}/{name}-imp",
                                    str(a.iterations), str(a.threads), str(alpha), str(reg), "als"])
             spi2 = json.loads(outp.strip().splitlines()[-1])["s_per_iter"]
             if "imp" not in best or spi2 < best["imp"][0]: best["imp"] = (spi2, rss2)
+            runs["imp"].append((spi2, LAST["cpu_s"], LAST["load"]))
         nd_t = ndcg10(np.load(f"{a.tmp}/{name}-tide/user_factors.npy"), np.load(f"{a.tmp}/{name}-tide/item_factors.npy"), X, Vd)
         nd_i = ndcg10(np.load(f"{a.tmp}/{name}-imp/U.npy"), np.load(f"{a.tmp}/{name}-imp/V.npy"), X, Vd)
         fl = als_flops(X, 64, 3)
-        print(f"| ALS, 64 factors, 3 CG steps, {a.threads} threads, {a.iterations} iterations | s/iteration | peak RSS MiB | NDCG@10 (valid) | GFLOP/s |")
-        print("|---|---|---|---|---|")
+        print(f"| ALS, 64 factors, 3 CG steps, {a.threads} threads, {a.iterations} iterations | s/iteration best (median) "
+              f"of {a.repeat} | process CPU s best | peak RSS MiB | NDCG@10 (valid) | GFLOP/s | load avg |")
+        print("|---|---|---|---|---|---|---|")
         for lab, key, nd in (("tide-train-mf", "tide", nd_t), (f"implicit {implicit.__version__}", "imp", nd_i)):
             s, rss = best[key]
-            print(f"| {lab} | {s:.4f} | {rss:.0f} | {nd:.4f} | {fl / s / 1e9:.1f} |")
-        print(f"\nspeed-up {best['imp'][0] / best['tide'][0]:.2f}x; OpenBLAS sgemm n=2048 on {a.threads} threads: "
-              f"{a.sgemm_gflops:.1f} GFLOP/s", flush=True)
+            med = statistics.median(x[0] for x in runs[key]); cpu = min(x[1] for x in runs[key])
+            lo, hi = min(x[2] for x in runs[key]), max(x[2] for x in runs[key])
+            print(f"| {lab} | {s:.4f} ({med:.4f}) | {cpu:.2f} | {rss:.0f} | {nd:.4f} | {fl / s / 1e9:.1f} | {lo:.1f}–{hi:.1f} |")
+        med_t = statistics.median(x[0] for x in runs["tide"]); med_i = statistics.median(x[0] for x in runs["imp"])
+        print(f"\nspeed-up per iteration {best['imp'][0] / best['tide'][0]:.2f}x best-of-{a.repeat} "
+              f"({med_i / med_t:.2f}x median; per-repeat pairs run alternately); OpenBLAS sgemm n=2048 on "
+              f"{a.threads} threads: {a.sgemm_gflops:.1f} GFLOP/s", flush=True)
         if a.bpr:
             out = f"{a.tmp}/{name}-bpr"
             measured([a.tide, "--algo", "bpr", "--data", f"{d}/train", "--out", out, "--factors", "64", "--iterations",

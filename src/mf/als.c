@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -127,8 +128,13 @@ static double cg_row(const float *YtY, const float *Y, int k, int steps, float a
     return bv ? csum - (double)tide_vdot(x, r, k) - (double)tide_vdot(bv, x, k) : 0;
 }
 
-/* Rows longer than this are not gathered (bounds the per-thread buffer). */
-#define CG_GATHER_MAX 65536
+/* A thread's gather buffer holds at most this many factor rows (4 MiB at k = 64): longer
+ * rows have their first CG_GATHER_MAX entries gathered and the rest read scattered (with
+ * prefetch) in each CG step (AVX-512 solve) or are not gathered (portable solve). Rows this
+ * long stream from L3 either way; a bigger buffer only adds resident memory. */
+#ifndef CG_GATHER_MAX
+#define CG_GATHER_MAX 16384
+#endif
 
 #define CHOL_CHUNK 256
 
@@ -178,24 +184,11 @@ typedef struct {
     int64_t bad_row; /* lowest row whose Cholesky failed, else -1 */
 } solve_job;
 
-/* A thread's scratch: the CG vectors or Cholesky matrix, and the gather buffer. */
+/* A thread's scratch: the CG vectors or Cholesky matrix, and the gather buffer (gcap rows). */
 typedef struct {
     float *buf, *G;
     int64_t gcap;
 } solve_scratch;
-
-/* Grows the gather buffer (its contents need not survive) geometrically up to CG_GATHER_MAX
- * rows, cache-line aligned; on failure the old one stays, and the AVX-512 solve reads the
- * rows beyond it scattered (the portable one then does not gather that row). */
-static void grow_gather(solve_scratch *t, int64_t n, int k) {
-    int64_t nc = n > 2 * t->gcap ? n : 2 * t->gcap;
-    if (nc > CG_GATHER_MAX) nc = CG_GATHER_MAX;
-    float *g = aligned_alloc(64, ((size_t)nc * k * sizeof *g + 63) / 64 * 64);
-    if (!g) return;
-    free(t->G);
-    t->G = g;
-    t->gcap = nc;
-}
 
 static void solve_row(solve_job *j, solve_scratch *t, int64_t u) {
     int k = j->k;
@@ -213,7 +206,6 @@ static void solve_row(solve_job *j, solve_scratch *t, int64_t u) {
         }
         l = j->loss ? row_loss(j->YtY, j->Y, NULL, k, alpha, idx, w, n, x, t->buf) : 0;
     } else {
-        if (n > t->gcap && t->gcap < CG_GATHER_MAX) grow_gather(t, n, k);
         if (j->fast)
             l = tide_als_cg512_row(k, j->YtY, j->Y, j->p->cg_steps, alpha, idx, w, n, x, t->buf, t->G,
                                    n < t->gcap ? n : t->gcap, j->loss != NULL);
@@ -232,8 +224,15 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
     int failed = 0;
     /* Each row's solve depends on nothing else that changes, so neither the order nor the
      * thread that solves a row changes its result. */
-    int64_t n_big = 0;
-    for (int64_t u = lo; u < hi; u++) n_big += indptr[u + 1] - indptr[u] >= BIG_ROW;
+    int64_t n_big = 0, longest = 0;
+    for (int64_t u = lo; u < hi; u++) {
+        int64_t n = indptr[u + 1] - indptr[u];
+        n_big += n >= BIG_ROW;
+        if (n > longest) longest = n;
+    }
+    /* Each thread maps its gather buffer once, sized for this call's longest row: untouched
+     * pages cost no memory, and munmap returns it (a malloc'd one can stay resident). */
+    size_t gbytes = chol ? 0 : (size_t)(longest < CG_GATHER_MAX ? longest : CG_GATHER_MAX) * k * sizeof(float);
     big_row *big = n_big ? malloc((size_t)n_big * sizeof *big) : NULL;
     if (n_big && !big) return tide_error(TIDE_ERR_NOMEM, "ALS: out of memory for the row order");
     n_big = 0;
@@ -245,6 +244,13 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
         solve_scratch t = {NULL, NULL, 0};
         size_t need = chol ? ((size_t)k * k + (size_t)CHOL_CHUNK * k) : (size_t)4 * k;
         t.buf = malloc(need * sizeof *t.buf);
+        if (gbytes) {
+            void *g = mmap(NULL, gbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (g != MAP_FAILED) { /* else no gathering: slower, same result */
+                t.G = g;
+                t.gcap = (int64_t)(gbytes / ((size_t)k * sizeof(float)));
+            }
+        }
         if (!t.buf) {
 #pragma omp atomic write
             failed = 1;
@@ -256,7 +262,7 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
         for (int64_t u = lo; u < hi; u++)
             if (t.buf && indptr[u + 1] - indptr[u] < BIG_ROW) solve_row(&job, &t, u);
         free(t.buf);
-        free(t.G);
+        if (t.G) munmap(t.G, gbytes);
     }
     free(big);
     if (failed) return tide_error(TIDE_ERR_NOMEM, "ALS: out of memory for per-thread buffers");

@@ -89,6 +89,11 @@ int tide_als_cg512_supported(int k);
 double tide_als_cg512_row(int k, const float *YtY, const float *Y, int steps, float alpha, const int32_t *idx,
                           const float *w, int64_t n, float *x, float *scratch, float *G, int64_t gn, int want_loss);
 
+/* Undecayed training weights without copies: validates the dataset's weights.npy (the errors
+ * of tide_mf_weights) and that item_weights.npy holds the same values item-major, then points
+ * `uw`/`iw` into the dataset. TIDE_ERR_USAGE (no message) when the dataset lacks an array. */
+tide_status tide_mf_weights_shared(const tide_dataset *ds, const float **uw, const float **iw);
+
 /* Internal: EASE memory limit, the params record, checkpoints. */
 size_t tide_mf_limit_or_available(size_t max_bytes);
 

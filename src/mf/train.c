@@ -294,7 +294,18 @@ tide_status tide_mf_train(const tide_mf_params *p, const tide_dataset *ds, const
                           "(run %s as a single process)", tide_mf_dist_size(), tide_mf_algo_name(p->algo));
     double t0 = tide_now();
     float *uw = NULL, *iw = NULL, *fw = NULL, *fiw = NULL;
-    if ((st = tide_mf_weights(ds, &p->decay, &uw, &iw))) return st;
+    const float *uwr = NULL, *iwr = NULL;
+    if (p->algo == TIDE_MF_ALS && !(p->decay.half_life > 0)) {
+        /* Undecayed ALS trains on the dataset's own weights (memory-mapped, both orders):
+         * two nnz-sized copies less in memory. */
+        st = tide_mf_weights_shared(ds, &uwr, &iwr);
+        if (st && st != TIDE_ERR_USAGE) return st;
+    }
+    if (!uwr) {
+        if ((st = tide_mf_weights(ds, &p->decay, &uw, &iw))) return st;
+        uwr = uw;
+        iwr = iw;
+    }
     int history_model = p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN;
     if (history_model && p->decay.half_life > 0 && !p->decay_fit) {
         /* The item-item model learns from every co-occurrence at full weight; recency enters
@@ -312,8 +323,8 @@ tide_status tide_mf_train(const tide_mf_params *p, const tide_dataset *ds, const
     m->n_items = ds->n_items;
     m->factors = p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR ? p->factors : 0;
     memcpy(m->dataset_checksum, ds->checksum, sizeof m->dataset_checksum);
-    if (p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR) st = train_iterative(p, ds, o, uw, iw, m);
-    else st = train_oneshot(p, ds, o, uw, iw, fw ? fw : uw, fiw ? fiw : iw, m);
+    if (p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR) st = train_iterative(p, ds, o, uwr, iwr, m);
+    else st = train_oneshot(p, ds, o, uwr, iwr, fw ? fw : uwr, fiw ? fiw : iwr, m);
     free(uw);
     free(iw);
     free(fw);
