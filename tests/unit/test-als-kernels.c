@@ -2,7 +2,10 @@
  * als.c on the same systems: k = 32, 64, 128, rows of every tail length (0–9 entries), rows
  * past the long-row threshold and one longer than the per-thread gather buffer (65,536 rows),
  * so part of it is read scattered in every CG step; with and without the objective. Also: a
- * solve does not depend on the thread count (bit for bit), on either path. */
+ * solve does not depend on the thread count (bit for bit), on either path; undecayed ALS,
+ * which trains on the dataset's own weight arrays, gives the same factors as decayed ALS
+ * with a half-life so long that every weight is unchanged (the copying path), and refuses an
+ * item-major weight copy that disagrees with the user-major one. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +107,39 @@ static void test_fast_vs_portable(void) {
     free_csr(&c);
 }
 
+static void test_shared_weights(void) {
+    tide_dataset ds;
+    CHECK_OK(tide_mf_synthesize(120, 60, 2000, 0.8, 3, &ds));
+    tide_mf_params p = tide_mf_params_default(TIDE_MF_ALS);
+    p.factors = 16;
+    p.iterations = 3;
+    tide_mf_train_opts o;
+    memset(&o, 0, sizeof o);
+    tide_threads_set(2);
+    tide_mf_model a, b;
+    CHECK_OK(tide_mf_train(&p, &ds, &o, &a));
+    tide_mf_params q = p;
+    q.decay.half_life = 1e300; /* 2^(-age/1e300) == 1 exactly: copied weights, same values */
+    CHECK_OK(tide_mf_train(&q, &ds, &o, &b));
+    CHECK(memcmp(a.user_factors, b.user_factors, 120 * 16 * sizeof(float)) == 0);
+    CHECK(memcmp(a.item_factors, b.item_factors, 60 * 16 * sizeof(float)) == 0);
+    tide_mf_model_free(&a);
+    tide_mf_model_free(&b);
+    /* An item-major copy that disagrees is refused. */
+    float *iw = malloc((size_t)ds.nnz * sizeof *iw);
+    memcpy(iw, ds.item_weights, (size_t)ds.nnz * sizeof *iw);
+    iw[ds.nnz / 2] += 1;
+    float *orig = ds.item_weights;
+    ds.item_weights = iw;
+    CHECK_STATUS(tide_mf_train(&p, &ds, &o, &a), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "item_weights.npy");
+    ds.item_weights = orig;
+    free(iw);
+    tide_dataset_free(&ds);
+}
+
 int main(void) {
     RUN(test_fast_vs_portable);
+    RUN(test_shared_weights);
     return harness_done();
 }
