@@ -41,27 +41,28 @@ T512 float dot(const float *a, const float *b, int nv) {
     return _mm512_reduce_add_ps(s);
 }
 
-/* y = A x for the symmetric k×k A, as Σ_b x_b·A[b,:]; two accumulator sets (even/odd b)
- * so the FMA chains overlap. */
+/* y = A x for the symmetric k×k A, as Σ_b x_b·A[b,:]; four accumulator sets (b mod 4) so
+ * the FMA chains overlap (4·nv independent chains). */
 T512 void symv(const float *A, const float *x, float *y, int nv) {
     int k = 16 * nv;
-    __m512 e[8], o[8];
-    for (int v = 0; v < nv; v++) e[v] = o[v] = _mm512_setzero_ps();
-    for (int b = 0; b < k; b += 2) {
-        __m512 xe = _mm512_set1_ps(x[b]), xo = _mm512_set1_ps(x[b + 1]);
-        const float *re = A + (size_t)b * k, *ro = re + k;
-        for (int v = 0; v < nv; v++) {
-            e[v] = _mm512_fmadd_ps(xe, _mm512_loadu_ps(re + 16 * v), e[v]);
-            o[v] = _mm512_fmadd_ps(xo, _mm512_loadu_ps(ro + 16 * v), o[v]);
+    __m512 s[4][8];
+    for (int q = 0; q < 4; q++)
+        for (int v = 0; v < nv; v++) s[q][v] = _mm512_setzero_ps();
+    for (int b = 0; b < k; b += 4)
+        for (int q = 0; q < 4; q++) {
+            __m512 xb = _mm512_set1_ps(x[b + q]);
+            const float *row = A + (size_t)(b + q) * k;
+            for (int v = 0; v < nv; v++) s[q][v] = _mm512_fmadd_ps(xb, _mm512_loadu_ps(row + 16 * v), s[q][v]);
         }
-    }
-    for (int v = 0; v < nv; v++) _mm512_storeu_ps(y + 16 * v, _mm512_add_ps(e[v], o[v]));
+    for (int v = 0; v < nv; v++)
+        _mm512_storeu_ps(y + 16 * v, _mm512_add_ps(_mm512_add_ps(s[0][v], s[1][v]), _mm512_add_ps(s[2][v], s[3][v])));
 }
 
+/* The cache lines of one factor row (nv lines when the row starts on a line, as training's
+ * factor matrices do; one more otherwise). */
 T512 void prefetch_row(const float *row, int nv) {
-    const char *q = (const char *)row;
-    for (int off = 0; off < 64 * nv; off += 64) _mm_prefetch(q + off, _MM_HINT_T0);
-    _mm_prefetch(q + 64 * nv - 1, _MM_HINT_T0); /* the row may straddle one more line */
+    uintptr_t a = (uintptr_t)row & ~(uintptr_t)63, e = (uintptr_t)row + 64 * (uintptr_t)nv;
+    for (; a < e; a += 64) _mm_prefetch((const char *)a, _MM_HINT_T0);
 }
 
 /* Four entries of a pass: rows r[0..3], weights w[0..3]. Dots against v, then
