@@ -22,7 +22,8 @@
 #define T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"), always_inline)) static inline
 #define T512F __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"), noinline)) static
 
-/* Scattered rows are fetched this many entries ahead (64 lines in flight at k = 64; 16 measured ~5 % less CPU than 8 or 4 on the ML-20M-shaped set). */
+/* Scattered rows are fetched this many entries ahead (64 lines in flight at k = 64); 16
+ * measured ~5 % less CPU than 8 or 4 on the ML-20M-shaped set. */
 #define PF_DIST 16
 
 /* Sums of four vectors, one per lane of the result. */
