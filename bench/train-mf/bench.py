@@ -7,12 +7,14 @@ For each dataset directory D (tide format, D/train and D/valid = held-out last e
        float32, same threads and iterations, same objective (implicit gets data 1 + alpha*w with
        its alpha = 1: exactly tide's confidence 1 + alpha*w). Seconds per iteration = median of
        iterations 2.. of one run (tide: the manifest log, which includes computing the objective;
-       implicit: its per-iteration callback, without the objective), best of --repeat runs; peak RSS = ru_maxrss of a
+       implicit: its per-iteration callback, without the objective), best of --repeat runs; CPU seconds per
+       iteration (all threads; tide: its --verbose log, implicit: process_time() between callbacks), the
+       figure that load on a shared machine distorts least; peak RSS = ru_maxrss of a
        fresh child process; NDCG@10 on D/valid (all items ranked, train items excluded);
        achieved GFLOP/s = flop count of the CG formulation / tide's s/iteration.
   BPR: samples/s (tide: nnz per epoch / best epoch seconds; implicit: nnz*epochs / fit seconds).
   EASE: tide vs numpy (same closed form, float32 inverse), time and max |B_tide - B_numpy|."""
-import argparse, json, os, subprocess, sys, time, statistics
+import argparse, json, os, re, subprocess, sys, time, statistics
 import numpy as np
 
 def load_csr(d):
@@ -41,15 +43,20 @@ WRAP = r'''
 import resource, subprocess, sys, json
 p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 sys.stdout.write(p.stdout); sys.stderr.write(p.stderr)
-print(json.dumps({"maxrss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"maxrss_mib": ru.ru_maxrss / 1024, "cpu_s": ru.ru_utime + ru.ru_stime}))
 sys.exit(p.returncode)
 '''
 
+LAST = {}   # the last measured run: process CPU seconds (user + sys) and the 1-minute load average before it
+
 def measured(cmd):
+    LAST["load"] = os.getloadavg()[0]
     p = subprocess.run([sys.executable, "-c", WRAP] + cmd, capture_output=True, text=True)
     if p.returncode != 0: sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
     lines = p.stdout.strip().splitlines()
-    return json.loads(lines[-1])["maxrss_mib"], "\n".join(lines[:-1])
+    r = json.loads(lines[-1]); LAST["cpu_s"] = r["cpu_s"]; LAST["stderr"] = p.stderr
+    return r["maxrss_mib"], "\n".join(lines[:-1])
 
 IMPLICIT = r'''
 import sys, time, json, numpy as np
@@ -63,10 +70,11 @@ with threadpool_limits(1, "blas"):
         C = X.copy(); C.data = (1 + alpha * C.data).astype(np.float32)
         m = AlternatingLeastSquares(factors=64, regularization=reg, alpha=1.0, iterations=iters, use_cg=True, use_native=True,
                                     dtype=np.float32, num_threads=threads, calculate_training_loss=False, random_state=42)
-        times = []   # implicit's callback gets each iteration's own seconds (no setup, no transpose)
-        m.fit(C, show_progress=False, callback=lambda it, sec, loss: times.append(sec))
+        times, cpus = [], []   # implicit's callback gets each iteration's own seconds (no setup, no transpose)
+        m.fit(C, show_progress=False, callback=lambda it, sec, loss: (times.append(sec), cpus.append(time.process_time())))
         np.save(out + "/U.npy", np.asarray(m.user_factors)); np.save(out + "/V.npy", np.asarray(m.item_factors))
-        print(json.dumps({"s_per_iter": float(np.median(times[1:] or times))}))
+        dc = [b - a for a, b in zip(cpus, cpus[1:])]   # process CPU (all threads) of iterations 2..
+        print(json.dumps({"s_per_iter": float(np.median(times[1:] or times)), "cpu_per_iter": float(np.median(dc or [0]))}))
     else:
         from implicit.cpu.bpr import BayesianPersonalizedRanking
         m = BayesianPersonalizedRanking(factors=64, learning_rate=0.05, regularization=0.01, iterations=iters,
@@ -101,30 +109,41 @@ def main():
         name = os.path.basename(d.rstrip("/"))
         X = load_csr(f"{d}/train"); Vd = load_csr(f"{d}/valid")
         print(f"\n### {name}: {X.shape[0]} users, {X.shape[1]} items, {X.nnz} train interactions\n", flush=True)
-        best = {}
+        best, runs = {}, {"tide": [], "imp": []}   # runs: (s/iteration, process CPU s, load) of every repeat
         for r in range(a.repeat):
             out = f"{a.tmp}/{name}-tide"
             rss, _ = measured([a.tide, "--algo", "als", "--data", f"{d}/train", "--out", out, "--factors", "64",
                                "--cg-steps", "3", "--iterations", str(a.iterations), "--regularization", str(reg),
-                               "--alpha", str(alpha), "--threads", str(a.threads), "--quiet"])
+                               "--alpha", str(alpha), "--threads", str(a.threads), "--verbose"])
             log = json.load(open(f"{out}/manifest.json"))["training"]["log"]
             spi = statistics.median(e["seconds"] for e in (log[1:] or log))
+            cpi = [float(x) for x in re.findall(r"process CPU ([0-9.]+)s", LAST["stderr"])]
+            cpi = statistics.median(cpi[1:] or cpi or [0])
             if "tide" not in best or spi < best["tide"][0]: best["tide"] = (spi, rss)
+            runs["tide"].append((spi, cpi, LAST["load"]))
             os.makedirs(f"{a.tmp}/{name}-imp", exist_ok=True)
             rss2, outp = measured([sys.executable, "-c", IMPLICIT, here, f"{d}/train", f"{a.tmp}/{name}-imp",
                                    str(a.iterations), str(a.threads), str(alpha), str(reg), "als"])
-            spi2 = json.loads(outp.strip().splitlines()[-1])["s_per_iter"]
+            res2 = json.loads(outp.strip().splitlines()[-1]); spi2 = res2["s_per_iter"]
             if "imp" not in best or spi2 < best["imp"][0]: best["imp"] = (spi2, rss2)
+            runs["imp"].append((spi2, res2["cpu_per_iter"], LAST["load"]))
         nd_t = ndcg10(np.load(f"{a.tmp}/{name}-tide/user_factors.npy"), np.load(f"{a.tmp}/{name}-tide/item_factors.npy"), X, Vd)
         nd_i = ndcg10(np.load(f"{a.tmp}/{name}-imp/U.npy"), np.load(f"{a.tmp}/{name}-imp/V.npy"), X, Vd)
         fl = als_flops(X, 64, 3)
-        print(f"| ALS, 64 factors, 3 CG steps, {a.threads} threads, {a.iterations} iterations | s/iteration | peak RSS MiB | NDCG@10 (valid) | GFLOP/s |")
-        print("|---|---|---|---|---|")
+        print(f"| ALS, 64 factors, 3 CG steps, {a.threads} threads, {a.iterations} iterations | s/iteration best (median) "
+              f"of {a.repeat} | CPU s/iteration best (all threads) | peak RSS MiB | NDCG@10 (valid) | GFLOP/s | load avg |")
+        print("|---|---|---|---|---|---|---|")
         for lab, key, nd in (("tide-train-mf", "tide", nd_t), (f"implicit {implicit.__version__}", "imp", nd_i)):
             s, rss = best[key]
-            print(f"| {lab} | {s:.4f} | {rss:.0f} | {nd:.4f} | {fl / s / 1e9:.1f} |")
-        print(f"\nspeed-up {best['imp'][0] / best['tide'][0]:.2f}x; OpenBLAS sgemm n=2048 on {a.threads} threads: "
-              f"{a.sgemm_gflops:.1f} GFLOP/s", flush=True)
+            med = statistics.median(x[0] for x in runs[key]); cpu = min(x[1] for x in runs[key])
+            lo, hi = min(x[2] for x in runs[key]), max(x[2] for x in runs[key])
+            print(f"| {lab} | {s:.4f} ({med:.4f}) | {cpu:.4f} | {rss:.0f} | {nd:.4f} | {fl / s / 1e9:.1f} | {lo:.1f}–{hi:.1f} |")
+        med_t = statistics.median(x[0] for x in runs["tide"]); med_i = statistics.median(x[0] for x in runs["imp"])
+        cpu_t = min(x[1] for x in runs["tide"]); cpu_i = min(x[1] for x in runs["imp"])
+        print(f"\nspeed-up per iteration {best['imp'][0] / best['tide'][0]:.2f}x best-of-{a.repeat} "
+              f"({med_i / med_t:.2f}x median; per-repeat pairs run alternately); in CPU seconds per iteration "
+              f"{cpu_i / cpu_t:.2f}x; OpenBLAS sgemm n=2048 on "
+              f"{a.threads} threads: {a.sgemm_gflops:.1f} GFLOP/s", flush=True)
         if a.bpr:
             out = f"{a.tmp}/{name}-bpr"
             measured([a.tide, "--algo", "bpr", "--data", f"{d}/train", "--out", out, "--factors", "64", "--iterations",

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -127,8 +128,13 @@ static double cg_row(const float *YtY, const float *Y, int k, int steps, float a
     return bv ? csum - (double)tide_vdot(x, r, k) - (double)tide_vdot(bv, x, k) : 0;
 }
 
-/* Rows longer than this are not gathered (bounds the per-thread buffer). */
-#define CG_GATHER_MAX 65536
+/* A thread's gather buffer holds at most this many factor rows (4 MiB at k = 64): longer
+ * rows have their first CG_GATHER_MAX entries gathered and the rest read scattered (with
+ * prefetch) in each CG step (AVX-512 solve) or are not gathered (portable solve). Rows this
+ * long stream from L3 either way; a bigger buffer only adds resident memory. */
+#ifndef CG_GATHER_MAX
+#define CG_GATHER_MAX 16384
+#endif
 
 #define CHOL_CHUNK 256
 
@@ -152,57 +158,118 @@ static int chol_row(const float *YtY, const float *Y, int k, float alpha, const 
     return LAPACKE_sposv(LAPACK_ROW_MAJOR, 'U', k, 1, A, k, x, 1);
 }
 
+/* Rows at least this long are solved first, longest first, one per task: under Zipf
+ * popularity a handful of items hold a large share of the entries, and one of them left for
+ * the end of a dynamic schedule would keep a single thread busy while the others idle. */
+#define BIG_ROW 2048
+
+typedef struct { int64_t row, n; } big_row;
+
+static int big_row_cmp(const void *a, const void *b) {
+    const big_row *x = a, *y = b;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* What one call solves, shared by the threads. */
+typedef struct {
+    const tide_mf_params *p;
+    const float *YtY, *Y, *w;
+    const int64_t *indptr;
+    const int32_t *indices;
+    int k, chol, fast;
+    int64_t lo;
+    float *X;
+    double *loss;
+    int64_t bad_row; /* lowest row whose Cholesky failed, else -1 */
+} solve_job;
+
+/* A thread's scratch: the CG vectors or Cholesky matrix, and the gather buffer (gcap rows). */
+typedef struct {
+    float *buf, *G;
+    int64_t gcap;
+} solve_scratch;
+
+static void solve_row(solve_job *j, solve_scratch *t, int64_t u) {
+    int k = j->k;
+    float alpha = (float)j->p->alpha;
+    int64_t b = j->indptr[u], n = j->indptr[u + 1] - b;
+    const int32_t *idx = j->indices + b;
+    const float *w = j->w + b;
+    float *x = j->X + (size_t)u * k;
+    double l;
+    if (j->chol) {
+        int info = chol_row(j->YtY, j->Y, k, alpha, idx, w, n, x, t->buf, t->buf + (size_t)k * k);
+        if (info != 0) {
+#pragma omp critical(tide_als_fail)
+            if (j->bad_row < 0 || u < j->bad_row) j->bad_row = u;
+        }
+        l = j->loss ? row_loss(j->YtY, j->Y, NULL, k, alpha, idx, w, n, x, t->buf) : 0;
+    } else {
+        if (j->fast)
+            l = tide_als_cg512_row(k, j->YtY, j->Y, j->p->cg_steps, alpha, idx, w, n, x, t->buf, t->G,
+                                   n < t->gcap ? n : t->gcap, j->loss != NULL);
+        else
+            l = cg_row(j->YtY, j->Y, k, j->p->cg_steps, alpha, idx, w, n, x, t->buf, t->buf + k, t->buf + 2 * k,
+                       n <= t->gcap ? t->G : NULL, j->loss ? t->buf + 3 * k : NULL);
+    }
+    if (j->loss) j->loss[u - j->lo] = l;
+}
+
 tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const float *Y, int k,
                                 const int64_t *indptr, const int32_t *indices, const float *w, int64_t lo,
                                 int64_t hi, float *X, double *loss) {
-    tide_status st = TIDE_OK;
-    int failed = 0;
-    int64_t bad_row = -1;
-    float alpha = (float)p->alpha;
     int chol = p->solver == TIDE_ALS_CHOLESKY;
+    solve_job job = {p, YtY, Y, w, indptr, indices, k, chol, !chol && tide_als_cg512_supported(k), lo, X, loss, -1};
+    int failed = 0;
+    /* Each row's solve depends on nothing else that changes, so neither the order nor the
+     * thread that solves a row changes its result. */
+    int64_t n_big = 0, longest = 0;
+    for (int64_t u = lo; u < hi; u++) {
+        int64_t n = indptr[u + 1] - indptr[u];
+        n_big += n >= BIG_ROW;
+        if (n > longest) longest = n;
+    }
+    /* Each thread maps its gather buffer once, sized for this call's longest row: untouched
+     * pages cost no memory, and munmap returns it (a malloc'd one can stay resident). */
+    size_t gbytes = chol ? 0 : (size_t)(longest < CG_GATHER_MAX ? longest : CG_GATHER_MAX) * k * sizeof(float);
+    big_row *big = n_big ? malloc((size_t)n_big * sizeof *big) : NULL;
+    if (n_big && !big) return tide_error(TIDE_ERR_NOMEM, "ALS: out of memory for the row order");
+    n_big = 0;
+    for (int64_t u = lo; u < hi; u++)
+        if (indptr[u + 1] - indptr[u] >= BIG_ROW) big[n_big++] = (big_row){u, indptr[u + 1] - indptr[u]};
+    if (n_big) qsort(big, (size_t)n_big, sizeof *big, big_row_cmp);
 #pragma omp parallel
     {
-        float *buf = NULL, *G = NULL;
-        int64_t gcap = 0;
+        solve_scratch t = {NULL, NULL, 0};
         size_t need = chol ? ((size_t)k * k + (size_t)CHOL_CHUNK * k) : (size_t)4 * k;
-        buf = malloc(need * sizeof *buf);
-        if (!buf) {
+        t.buf = malloc(need * sizeof *t.buf);
+        if (gbytes) {
+            void *g = mmap(NULL, gbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (g != MAP_FAILED) { /* else no gathering: slower, same result */
+                t.G = g;
+                t.gcap = (int64_t)(gbytes / ((size_t)k * sizeof(float)));
+            }
+        }
+        if (!t.buf) {
 #pragma omp atomic write
             failed = 1;
         }
-#pragma omp for schedule(dynamic, 32)
-        for (int64_t u = lo; u < hi; u++) {
-            if (!buf) continue;
-            int64_t b = indptr[u], n = indptr[u + 1] - b;
-            float *x = X + (size_t)u * k;
-            if (chol) {
-                int info = chol_row(YtY, Y, k, alpha, indices + b, w + b, n, x, buf, buf + (size_t)k * k);
-                if (info != 0) {
-#pragma omp critical(tide_als_fail)
-                    if (bad_row < 0 || u < bad_row) bad_row = u;
-                }
-                if (loss) loss[u - lo] = row_loss(YtY, Y, NULL, k, alpha, indices + b, w + b, n, x, buf);
-            } else {
-                if (n > gcap && n <= CG_GATHER_MAX) {
-                    /* grow geometrically; on failure just run without gathering */
-                    int64_t nc = n > 2 * gcap ? n : 2 * gcap;
-                    if (nc > CG_GATHER_MAX) nc = CG_GATHER_MAX;
-                    float *g = realloc(G, (size_t)nc * k * sizeof *g);
-                    if (g) { G = g; gcap = nc; }
-                }
-                double l = cg_row(YtY, Y, k, p->cg_steps, alpha, indices + b, w + b, n, x, buf, buf + k,
-                                  buf + 2 * k, n <= gcap ? G : NULL, loss ? buf + 3 * k : NULL);
-                if (loss) loss[u - lo] = l;
-            }
-        }
-        free(buf);
-        free(G);
+#pragma omp for schedule(dynamic, 1) nowait
+        for (int64_t i = 0; i < n_big; i++)
+            if (t.buf) solve_row(&job, &t, big[i].row);
+#pragma omp for schedule(dynamic, 64)
+        for (int64_t u = lo; u < hi; u++)
+            if (t.buf && indptr[u + 1] - indptr[u] < BIG_ROW) solve_row(&job, &t, u);
+        free(t.buf);
+        if (t.G) munmap(t.G, gbytes);
     }
-    if (failed) st = tide_error(TIDE_ERR_NOMEM, "ALS: out of memory for per-thread buffers");
-    else if (bad_row >= 0)
-        st = tide_error(TIDE_ERR_INTERNAL, "ALS: the system of row %lld is not positive definite "
-                        "(raise --regularization)", (long long)bad_row);
-    return st;
+    free(big);
+    if (failed) return tide_error(TIDE_ERR_NOMEM, "ALS: out of memory for per-thread buffers");
+    if (job.bad_row >= 0)
+        return tide_error(TIDE_ERR_INTERNAL, "ALS: the system of row %lld is not positive definite "
+                          "(raise --regularization)", (long long)job.bad_row);
+    return TIDE_OK;
 }
 
 TIDE_MULTIVERSION

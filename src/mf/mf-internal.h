@@ -80,6 +80,20 @@ static inline void tide_vaxpy(float a, const float *restrict x, float *restrict 
     for (; i < n; i++) y[i] += a * x[i];
 }
 
+/* ALS's CG row solve for AVX-512 CPUs (als-cg512.c). _supported: this CPU has AVX-512 and k is
+ * 32, 64 or 128 (and TIDE_ALS_PORTABLE is not set). _row: solves row x in place from the
+ * Gram matrix YtY (+λI) and the observed (idx, w); scratch holds 4k floats; the first gn ≤ n
+ * factor rows are gathered into G (gn×k) by the residual pass and read from there by the CG
+ * steps. Returns the row's objective part when want_loss, else 0. */
+int tide_als_cg512_supported(int k);
+double tide_als_cg512_row(int k, const float *YtY, const float *Y, int steps, float alpha, const int32_t *idx,
+                          const float *w, int64_t n, float *x, float *scratch, float *G, int64_t gn, int want_loss);
+
+/* Undecayed training weights without copies: validates the dataset's weights.npy (the errors
+ * of tide_mf_weights) and that item_weights.npy holds the same values item-major, then points
+ * `uw`/`iw` into the dataset. TIDE_ERR_USAGE (no message) when the dataset lacks an array. */
+tide_status tide_mf_weights_shared(const tide_dataset *ds, const float **uw, const float **iw);
+
 /* Internal: EASE memory limit, the params record, checkpoints. */
 size_t tide_mf_limit_or_available(size_t max_bytes);
 

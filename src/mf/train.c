@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tide/fileio.h"
 #include "mf-internal.h"
@@ -50,6 +51,23 @@ static tide_status check_valid(const tide_dataset *train, const tide_dataset *va
     return TIDE_OK;
 }
 
+/* Factor matrices start on a cache line: a 64-float row is then exactly four lines, and
+ * ALS's scattered row reads fetch four lines instead of five. */
+static float *alloc_rows(size_t n_floats) {
+    size_t bytes = (n_floats * sizeof(float) + 64) / 64 * 64;
+    float *f = aligned_alloc(64, bytes);
+    if (!f) tide_error(TIDE_ERR_NOMEM, "out of memory (%zu bytes)", bytes);
+    return f;
+}
+
+/* CPU seconds of the whole process (all threads), for the debug log: on a shared machine it
+ * shows the work an iteration took where wall time shows the contention. */
+static double cpu_seconds(void) {
+    struct timespec t;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) != 0) return 0;
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static double sumsq(const float *a, size_t n) {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * a[i];
@@ -84,8 +102,8 @@ static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *
     float *YtY = NULL;
     double *rowloss = NULL;
     tide_bpr_state *bpr = NULL;
-    s.U = tide_malloc(su * sizeof(float) + 1);
-    s.V = tide_malloc(si * sizeof(float) + 1);
+    s.U = alloc_rows(su);
+    s.V = alloc_rows(si);
     s.log = cJSON_CreateArray();
     if (!als) s.bias = tide_calloc((size_t)ni + 1, sizeof(float));
     if (o->valid) {
@@ -146,15 +164,21 @@ static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *
         if (als) {
             /* Users against the item Gram matrix (computed at the end of the previous
              * iteration), then items against the users'. */
+            double tu = tide_now(), cu = cpu_seconds();
             if ((st = tide_als_solve_rows(p, YtY, s.V, k, ds->indptr, ds->items, uw, ulo, uhi, s.U, NULL)) ||
                 (st = tide_mf_dist_allgather_rows(s.U, nu, k)))
                 goto done;
+            double tg = tide_now();
             tide_als_gram(s.U, nu, k, p->regularization, YtY);
+            double ti = tide_now();
             /* The item step also yields the objective at (U, new V), by items. */
             if ((st = tide_als_solve_rows(p, YtY, s.U, k, ds->item_indptr, ds->item_users, iw, ilo, ihi, s.V, rowloss)) ||
                 (st = tide_mf_dist_allgather_rows(s.V, ni, k)))
                 goto done;
+            double tg2 = tide_now();
             tide_als_gram(s.V, ni, k, p->regularization, YtY);
+            tide_log(TIDE_LOG_DEBUG, "iteration %d: user step %.3fs, item step %.3fs, Gram matrices %.3fs; "
+                     "process CPU %.3fs", it, tg - tu, tg2 - ti, (ti - tg) + (tide_now() - tg2), cpu_seconds() - cu);
             double parts[1] = {0};
             for (int64_t i = 0; i < ihi - ilo; i++) parts[0] += rowloss[i];
             if ((st = tide_mf_dist_sum(parts, 1))) goto done;
@@ -295,7 +319,18 @@ tide_status tide_mf_train(const tide_mf_params *p, const tide_dataset *ds, const
                           "(run %s as a single process)", tide_mf_dist_size(), tide_mf_algo_name(p->algo));
     double t0 = tide_now();
     float *uw = NULL, *iw = NULL, *fw = NULL, *fiw = NULL;
-    if ((st = tide_mf_weights(ds, &p->decay, &uw, &iw))) return st;
+    const float *uwr = NULL, *iwr = NULL;
+    if (p->algo == TIDE_MF_ALS && !(p->decay.half_life > 0)) {
+        /* Undecayed ALS trains on the dataset's own weights (memory-mapped, both orders):
+         * two nnz-sized copies less in memory. */
+        st = tide_mf_weights_shared(ds, &uwr, &iwr);
+        if (st && st != TIDE_ERR_USAGE) return st;
+    }
+    if (!uwr) {
+        if ((st = tide_mf_weights(ds, &p->decay, &uw, &iw))) return st;
+        uwr = uw;
+        iwr = iw;
+    }
     int history_model = p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN || (p->algo == TIDE_MF_ALS && p->fold_in);
     if (history_model && p->decay.half_life > 0 && !p->decay_fit) {
         /* The item-item model (ALS with fold-in: the item factors) learns from every event at
@@ -313,8 +348,8 @@ tide_status tide_mf_train(const tide_mf_params *p, const tide_dataset *ds, const
     m->n_items = ds->n_items;
     m->factors = p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR ? p->factors : 0;
     memcpy(m->dataset_checksum, ds->checksum, sizeof m->dataset_checksum);
-    if (p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR) st = train_iterative(p, ds, o, fw ? fw : uw, fiw ? fiw : iw, uw, m);
-    else st = train_oneshot(p, ds, o, uw, iw, fw ? fw : uw, fiw ? fiw : iw, m);
+    if (p->algo == TIDE_MF_ALS || p->algo == TIDE_MF_BPR) st = train_iterative(p, ds, o, fw ? fw : uwr, fiw ? fiw : iwr, uwr, m);
+    else st = train_oneshot(p, ds, o, uwr, iwr, fw ? fw : uwr, fiw ? fiw : iwr, m);
     free(uw);
     free(iw);
     free(fw);

@@ -2,6 +2,7 @@
  * time decay 2^(-(t_ref - t)/half_life), checked for values no algorithm can use. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tide/mf.h"
 
@@ -82,5 +83,38 @@ done:
     }
     *uw_out = uw;
     if (iw_out) *iw_out = iw;
+    return TIDE_OK;
+}
+
+tide_status tide_mf_weights_shared(const tide_dataset *ds, const float **uw, const float **iw) {
+    *uw = *iw = NULL;
+    if (!ds->weights || !ds->item_weights || !ds->item_indptr) return TIDE_ERR_USAGE;
+    for (int64_t u = 0; u < ds->n_users; u++)
+        for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++) {
+            float w = ds->weights[k];
+            if (!isfinite(w) || w < 0)
+                return tide_error(TIDE_ERR_DATA, "weights.npy[%lld]: interaction of user '%s' with item '%s' has "
+                                  "weight %g (weights must be finite and >= 0)", (long long)k, ds->user_ids[u],
+                                  ds->item_ids[ds->items[k]], (double)w);
+        }
+    /* The item-major copy must hold the same weights in the slots tide_mf_weights would give
+     * them (replaying the user-major order), so training sees exactly the same numbers. */
+    int64_t *pos = tide_malloc(((size_t)ds->n_items + 1) * sizeof *pos);
+    if (!pos) return TIDE_ERR_NOMEM;
+    for (int64_t i = 0; i <= ds->n_items; i++) pos[i] = ds->item_indptr[i];
+    int64_t bad = -1;
+    for (int64_t k = 0; k < ds->nnz && bad < 0; k++) {
+        int64_t slot = pos[ds->items[k]]++;
+        uint32_t a, b;
+        memcpy(&a, &ds->weights[k], sizeof a);
+        memcpy(&b, &ds->item_weights[slot], sizeof b);
+        if (a != b) bad = slot;
+    }
+    free(pos);
+    if (bad >= 0)
+        return tide_error(TIDE_ERR_DATA, "item_weights.npy[%lld]: differs from the same interaction's weight in "
+                          "weights.npy (the item-major copy is inconsistent)", (long long)bad);
+    *uw = ds->weights;
+    *iw = ds->item_weights;
     return TIDE_OK;
 }
