@@ -7,7 +7,9 @@
  * column, which is what dominates with many users), and unpacks sequentially. Within a user, rows
  * are then in input order; most logs are also time-ordered per user, which a linear check
  * detects, and the others get a stable merge sort of (time, position) pairs. Peak memory: the
- * input columns plus one packed copy.
+ * input columns plus one packed copy. The sorted rows go back into the input's arrays, and the
+ * spent packed array and user column can serve the item-major copy (ingest_spare): fresh memory
+ * costs a kernel page zeroing per 4 KiB, which was an eighth of an ingest's time.
  */
 #include "ingest-impl.h"
 
@@ -93,31 +95,26 @@ static size_t record_layout(const ingest_col *cols, int n_cols, size_t *offs) {
     return (off + 7) / 8 * 8;
 }
 
-/* Unpack a packed array (consumed, also on failure): columns get fresh arrays, times are
- * compacted in place (record k's time moves from rs*k to 8k, never over a record not yet read),
- * so the peak is the packed array plus the columns, not twice everything. */
-static tide_status unpack(char *packed, size_t rs, int64_t n, int64_t **times, ingest_col *cols, int n_cols,
-                          const size_t *offs) {
+/* Unpack a packed array back into the input's own column arrays (times included): they are no
+ * longer needed once scattered, and refilling memory that is already resident costs no page
+ * faults, where fresh arrays would have the kernel zero every page first. */
+static void unpack(const char *packed, size_t rs, int64_t n, int64_t *times, ingest_col *cols, int n_cols,
+                   const size_t *offs) {
     for (int c = 0; c < n_cols; c++) {
-        char *dst = malloc((size_t)n * cols[c].elem + 1);
-        ingest_hugepages(dst, (size_t)n * cols[c].elem);
-        if (!dst) {
-            free(packed);
-            *times = NULL;
-            return tide_error(TIDE_ERR_NOMEM, "out of memory sorting %lld events", (long long)n);
-        }
+        char *dst = *cols[c].data;
         for (int64_t k = 0; k < n; k++) put(dst + (size_t)k * cols[c].elem, packed + (size_t)k * rs + offs[c], cols[c].elem);
-        *cols[c].data = dst;
     }
-    int64_t *t = (int64_t *)(void *)packed;
-    for (int64_t k = 0; k < n; k++) memcpy(&t[k], packed + (size_t)k * rs, 8);
-    int64_t *shrunk = realloc(packed, (size_t)n * 8 + 8);
-    *times = shrunk ? shrunk : t;
-    return TIDE_OK;
+    for (int64_t k = 0; k < n; k++) memcpy(&times[k], packed + (size_t)k * rs, 8);
+}
+
+void ingest_spare_free(ingest_spare *sp) {
+    free(sp->packed);
+    free(sp->dest);
+    memset(sp, 0, sizeof *sp);
 }
 
 tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users, int64_t **times,
-                                     ingest_col *cols, int n_cols, int64_t **indptr_out) {
+                                     ingest_col *cols, int n_cols, int64_t **indptr_out, ingest_spare *spare) {
     tide_status st = TIDE_OK;
     int64_t *indptr = calloc((size_t)n_users + 2, sizeof *indptr);
     int64_t *pos = malloc(((size_t)n_users + 1) * sizeof *pos);
@@ -154,17 +151,21 @@ tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users
                 put(r + offs[c], (const char *)*cols[c].data + (size_t)k * cols[c].elem, cols[c].elem);
         }
     }
-    free(*users);
-    *users = NULL;
-    free(*times);
-    *times = NULL;
-    for (int c = 0; c < n_cols; c++) {
-        free(*cols[c].data);
-        *cols[c].data = NULL;
+    unpack(packed, rs, n, *times, cols, n_cols, offs);
+    /* The packed array and the destinations (over the users) are spent: handed to the caller for
+     * reuse, or freed. */
+    if (spare) {
+        ingest_spare_free(spare);
+        spare->packed = packed;
+        spare->packed_bytes = (size_t)n * rs;
+        spare->dest = u;
+        spare->dest_bytes = (size_t)n * sizeof *u;
+    } else {
+        free(packed);
+        free(u);
     }
-    st = unpack(packed, rs, n, times, cols, n_cols, offs);
     packed = NULL;
-    if (st) goto fail;
+    *users = NULL;
 
     /* within each user: stable by time */
     int64_t max_deg = 0;
@@ -211,15 +212,26 @@ fail:
 
 tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *indptr, const int32_t *items,
                               const int64_t *times, const float *weights, int64_t **ip_out, int32_t **iu_out,
-                              float **iw_out, int64_t **it_out) {
+                              float **iw_out, int64_t **it_out, ingest_spare *spare) {
     int64_t nnz = indptr[n_users];
     int64_t *ip = calloc((size_t)n_items + 2, sizeof *ip);
     int64_t *pos = malloc(((size_t)n_items + 1) * sizeof *pos);
-    char *packed = malloc((size_t)nnz * 16 + 1);
+    char *packed = NULL;
     int32_t *iu = NULL;
     float *iw = NULL;
+    /* The sort's spent buffers, when big enough, hold the packed records and the users, so only
+     * the weights need fresh (kernel-zeroed) pages. The packed one is first cut to size. */
+    if (spare && spare->packed && spare->packed_bytes >= (size_t)nnz * 16) {
+        packed = realloc(spare->packed, (size_t)nnz * 16 + 1);
+        if (packed) spare->packed = NULL;
+    }
+    if (!packed && (packed = malloc((size_t)nnz * 16 + 1))) ingest_hugepages(packed, (size_t)nnz * 16);
+    if (spare && spare->dest && spare->dest_bytes >= (size_t)nnz * sizeof *iu) {
+        iu = spare->dest;
+        spare->dest = NULL;
+    }
+    if (spare) ingest_spare_free(spare); /* what could not be used goes before the peak */
     if (!ip || !pos || !packed) goto nomem;
-    ingest_hugepages(packed, (size_t)nnz * 16);
     for (int64_t k = 0; k < nnz; k++) ip[items[k] + 1]++;
     for (int64_t i = 0; i < n_items; i++) ip[i + 1] += ip[i];
     memcpy(pos, ip, (size_t)n_items * sizeof *pos);
@@ -236,11 +248,9 @@ tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *i
     }
     free(pos);
     pos = NULL;
-    iu = malloc((size_t)nnz * sizeof *iu + 1);
-    iw = malloc((size_t)nnz * sizeof *iw + 1);
+    if (!iu && (iu = malloc((size_t)nnz * sizeof *iu + 1))) ingest_hugepages(iu, (size_t)nnz * sizeof *iu);
+    if ((iw = malloc((size_t)nnz * sizeof *iw + 1))) ingest_hugepages(iw, (size_t)nnz * sizeof *iw);
     if (!iu || !iw) goto nomem;
-    ingest_hugepages(iu, (size_t)nnz * sizeof *iu);
-    ingest_hugepages(iw, (size_t)nnz * sizeof *iw);
     for (int64_t k = 0; k < nnz; k++) {
         memcpy(&iu[k], packed + (size_t)k * 16 + 8, 4);
         memcpy(&iw[k], packed + (size_t)k * 16 + 12, 4);

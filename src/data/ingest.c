@@ -27,6 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+
+/* Seconds on a monotonic clock, for the phase times logged at debug level (-v). */
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 int tide_aggregate_parse(const char *name, tide_aggregate *out) {
     static const char *names[] = {"none", "sum", "max", "last", "count"};
@@ -132,6 +140,7 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     uint8_t *user_keep = NULL, *item_keep = NULL;
     int64_t *new_u = NULL, *new_i = NULL;
     uint8_t *item_out = NULL; /* kept in items.txt: k-core alive or in the catalog */
+    ingest_spare spare = {0}; /* the sort's spent buffers, reused by the item-major copy */
     memset(ds, 0, sizeof *ds);
     memset(&stats, 0, sizeof stats);
     memset(&s, 0, sizeof s);
@@ -148,6 +157,7 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     if ((st = ingest_parse_event_weights(&s))) goto done;
 
     /* 1-3: read */
+    double t0 = now_s(), t1;
     uint64_t total = 0;
     for (int i = 0; i < p->n_inputs; i++) total += input_size(p->inputs[i]);
     tide_progress_begin(&s.prog, "reading", total);
@@ -164,6 +174,9 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     if (p->items_path && (st = ingest_read_catalog(&s))) goto done;
     if (p->text_events_path && (st = ingest_read_text_events(&s))) goto done;
     int64_t n_users = s.users.map.count, n_items = s.items.map.count;
+    t1 = now_s();
+    tide_log(TIDE_LOG_DEBUG, "read the inputs in %.3f s", t1 - t0);
+    t0 = t1;
 
     /* 4: sort, aggregate */
     if (!s.want_w) {
@@ -175,10 +188,13 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     }
     {
         ingest_col cols[3] = {{(void **)&s.it, 4}, {(void **)&s.w, 4}, {(void **)&s.ev, 1}};
-        if ((st = ingest_sort_by_user_time(s.n, n_users, &s.u, &s.t, cols, s.want_ev ? 3 : 2, &indptr))) goto done;
+        if ((st = ingest_sort_by_user_time(s.n, n_users, &s.u, &s.t, cols, s.want_ev ? 3 : 2, &indptr, &spare))) goto done;
     }
     if ((st = ingest_aggregate(p->aggregate, n_users, n_items, indptr, s.it, s.t, s.w, s.ev, &stats.merged))) goto done;
     int64_t nnz = indptr[n_users];
+    t1 = now_s();
+    tide_log(TIDE_LOG_DEBUG, "sorted by (user, time) in %.3f s", t1 - t0);
+    t0 = t1;
 
     /* 5: k-core, then drop users/items without interactions (catalog items stay) */
     user_keep = malloc((size_t)n_users + 1);
@@ -258,7 +274,7 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
         }
         s.nt = w;
         ingest_col cols[2] = {{(void **)&s.ti, 4}, {(void **)&s.toff, 8}};
-        if ((st = ingest_sort_by_user_time(s.nt, nu, &s.tu, &s.tt, cols, 2, &tindptr))) goto done;
+        if ((st = ingest_sort_by_user_time(s.nt, nu, &s.tu, &s.tt, cols, 2, &tindptr, NULL))) goto done;
     }
 
     /* assemble the dataset; from here on every buffer belongs to ds */
@@ -284,10 +300,12 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
         (st = adopt(ds, ds->weights)) || (st = adopt(ds, ds->events)))
         goto done;
     if ((st = ingest_item_major(nu, ni, ds->indptr, ds->items, ds->times, ds->weights, &ds->item_indptr,
-                                &ds->item_users, &ds->item_weights, &ds->item_times)) ||
+                                &ds->item_users, &ds->item_weights, &ds->item_times, &spare)) ||
         (st = adopt(ds, ds->item_indptr)) || (st = adopt(ds, ds->item_users)) || (st = adopt(ds, ds->item_weights)) ||
         (st = adopt(ds, ds->item_times)))
         goto done;
+    t1 = now_s();
+    tide_log(TIDE_LOG_DEBUG, "filtered and built the item-major copy in %.3f s", t1 - t0);
     if (s.n_events) {
         ds->event_names = calloc((size_t)s.n_events, sizeof *ds->event_names);
         if ((st = ds->event_names ? adopt(ds, ds->event_names) : tide_error(TIDE_ERR_NOMEM, "out of memory"))) goto done;
@@ -364,6 +382,7 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
                  (long long)stats.text_unknown_user, (long long)stats.text_unknown_item,
                  (long long)stats.kcore_text_events_removed);
 done:
+    ingest_spare_free(&spare);
     free(item_out);
     free(indptr);
     free(tindptr);
@@ -391,7 +410,9 @@ tide_status tide_ingest_run(const tide_ingest_params *p, const char *out_dir, ti
     char *parent = dirname(copy);
     if (!tide_is_dir(parent)) st = tide_mkdirs(parent);
     free(copy);
+    double t0 = now_s();
     if (!st) st = tide_dataset_save(out_dir, &ds);
+    if (!st) tide_log(TIDE_LOG_DEBUG, "saved the dataset in %.3f s", now_s() - t0);
     tide_dataset_free(&ds);
     return st;
 }
