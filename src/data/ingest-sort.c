@@ -84,15 +84,16 @@ static inline void put(void *dst, const void *src, size_t elem) {
     }
 }
 
-/* Record layout for the packed scatter: time at offset 0, then each column; a multiple of 8. */
+/* Record layout for the packed scatter: time at offset 0, then each column, without padding
+ * (x86 and the other targets take unaligned memcpy loads in stride; padding a 13- or 17-byte
+ * record to 16 or 24 would be that much more memory to fault in, write and read back). */
 static size_t record_layout(const ingest_col *cols, int n_cols, size_t *offs) {
     size_t off = 8;
     for (int c = 0; c < n_cols; c++) {
-        if (cols[c].elem == 8 && off % 8) off += 8 - off % 8;
         offs[c] = off;
         off += cols[c].elem;
     }
-    return (off + 7) / 8 * 8;
+    return off;
 }
 
 /* ---- chunked counting sort -------------------------------------------------------------------
@@ -284,11 +285,15 @@ tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *i
     char *packed = NULL;
     int32_t *iu = NULL;
     float *iw = NULL;
-    /* The sort's spent buffers, when big enough, hold the packed records and the users, so only
-     * the weights need fresh (kernel-zeroed) pages. The packed one is first cut to size. */
-    if (spare && spare->packed && spare->packed_bytes >= (size_t)nnz * 16) {
+    /* The sort's spent buffers hold the packed records and the users, so only the weights (and
+     * the packed array's growth, if its records were shorter) need fresh, kernel-zeroed pages.
+     * The packed one is resized first (a remap for big blocks, not a copy). */
+    if (spare && spare->packed) {
         packed = realloc(spare->packed, (size_t)nnz * 16 + 1);
-        if (packed) spare->packed = NULL;
+        if (packed) {
+            spare->packed = NULL;
+            ingest_hugepages(packed, (size_t)nnz * 16); /* for the grown part */
+        }
     }
     if (!packed && (packed = malloc((size_t)nnz * 16 + 1))) ingest_hugepages(packed, (size_t)nnz * 16);
     if (spare && spare->dest && spare->dest_bytes >= (size_t)nnz * sizeof *iu) {
