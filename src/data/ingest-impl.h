@@ -39,6 +39,7 @@ typedef struct ingest_state {
     /* interactions, input order; u and it are grown and written by the interning side
      * (ingest-intern.c, ucap rows), the other columns by the parser (cap rows) */
     int64_t n, cap, ucap;
+    int64_t row_hint;   /* expected rows of the first input (from its size), for the first allocation */
     int32_t *u, *it;
     int64_t *t;
     float *w;       /* kept only with a weight column or event weights (want_w) */

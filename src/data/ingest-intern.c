@@ -59,7 +59,7 @@ struct ingest_interner {
 
 static tide_status reserve_ids(ingest_state *s, int64_t rows) {
     if (rows <= s->ucap) return TIDE_OK;
-    int64_t nc = s->ucap ? s->ucap : 1 << 16;
+    int64_t nc = s->ucap ? s->ucap : s->row_hint > (1 << 16) ? s->row_hint : 1 << 16;
     while (nc < rows) nc *= 2;
     int32_t *u = realloc(s->u, (size_t)nc * sizeof *u);
     if (u) {

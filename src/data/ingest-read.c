@@ -120,7 +120,7 @@ static int grow(void **p, size_t elem, int64_t need) {
 /* Room for row index `row` (rows 0..row) in the parser's columns (the interner grows u and it). */
 static tide_status reserve_interactions(ingest_state *s, int64_t row) {
     if (row < s->cap) return TIDE_OK;
-    int64_t nc = s->cap ? s->cap * 2 : 1 << 16;
+    int64_t nc = s->cap ? s->cap * 2 : s->row_hint > (1 << 16) ? s->row_hint : 1 << 16;
     if (nc > (int64_t)UINT32_MAX) nc = (int64_t)UINT32_MAX;
     if (row >= nc) return tide_error(TIDE_ERR_DATA, "more than %lld interactions are not supported", (long long)nc);
     if (grow((void **)&s->t, 8, nc) ||
@@ -294,6 +294,15 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
         (p->weight_col && (st = need_column(t, p->weight_col, "--weight-col", &cw))) ||
         (p->event_col && (st = need_column(t, p->event_col, "--event-col", &ce))))
         goto done;
+    {
+        /* Size the columns for the whole file at once (at least 16 bytes a row, 4x that for gzip):
+         * pages beyond the rows read are never touched, so this costs address space only, while
+         * growing by doubling copied every column several times into fresh pages. */
+        tide_instream *is = tide_table_stream(t);
+        uint64_t est = tide_instream_file_size(is) / 16 * (tide_instream_is_gzip(is) ? 4 : 1);
+        if (est > ((uint64_t)1 << 26)) est = (uint64_t)1 << 26;
+        if (s->cap == 0) s->row_hint = (int64_t)est;
+    }
     if ((st = ingest_interner_start(s, src->path, &in))) goto done;
     char vb[64];
     for (;;) {
