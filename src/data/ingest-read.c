@@ -98,8 +98,21 @@ slow:
     return 0;
 }
 
-/* Ids become lines of users.txt/items.txt: no tabs, CR or LF. */
+/* Some byte of the 8-byte word is below 0x20 (the classic SWAR "has less than" test: borrows
+ * start only at such a byte, and bytes >= 0x80 are masked by ~x, so it is exact). */
+static inline int word_has_control(uint64_t x) {
+    return ((x - 0x2020202020202020ull) & ~x & 0x8080808080808080ull) != 0;
+}
+
+/* Ids become lines of users.txt/items.txt: no tabs, CR or LF. Ids of 8 to 16 bytes (the usual)
+ * are cleared with two overlapping word tests. */
 static int has_line_break_or_tab(const char *s, size_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        if (!word_has_control(a) && !word_has_control(b)) return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && (c == '\t' || c == '\n' || c == '\r')) return 1;

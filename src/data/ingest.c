@@ -204,7 +204,10 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
             goto done;
         }
         ingest_hugepages(s.w, (size_t)s.n * sizeof *s.w);
-        for (int64_t k = 0; k < s.n; k++) s.w[k] = 1.0f;
+        float *w = s.w;
+        int64_t n = s.n;
+#pragma omp parallel for schedule(static) if (n > (1 << 20))
+        for (int64_t k = 0; k < n; k++) w[k] = 1.0f; /* fresh pages: the kernel zeroes them on both cores */
     }
     if ((st = ingest_aggregate(p->aggregate, n_users, n_items, indptr, s.it, s.t, s.w, s.ev, &stats.merged))) goto done;
     int64_t nnz = indptr[n_users];
