@@ -116,7 +116,9 @@ void ingest_spare_free(ingest_spare *sp);
 tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users, int64_t **times,
                                      ingest_col *cols, int n_cols, int64_t **indptr, ingest_spare *spare);
 /* The item-major copy (tide_dataset_build_item_major's layout) with a packed-record scatter;
- * takes what fits from `spare` (which is emptied, also on failure; NULL = allocate all). */
+ * takes what fits from `spare` (which is emptied, also on failure; NULL = allocate all).
+ * weights = NULL means every weight is 1: *iw is then NULL (the caller shares its all-ones
+ * user-major weights, which are the same array of ones). */
 tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *indptr, const int32_t *items,
                               const int64_t *times, const float *weights, int64_t **ip, int32_t **iu, float **iw,
                               int64_t **it, ingest_spare *spare);

@@ -288,14 +288,16 @@ tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *i
     /* The sort's spent buffers hold the packed records and the users, so only the weights (and
      * the packed array's growth, if its records were shorter) need fresh, kernel-zeroed pages.
      * The packed one is resized first (a remap for big blocks, not a copy). */
+    /* Records: time, user and (unless every weight is 1) weight. */
+    const size_t rs = weights ? 16 : 12;
     if (spare && spare->packed) {
-        packed = realloc(spare->packed, (size_t)nnz * 16 + 1);
+        packed = realloc(spare->packed, (size_t)nnz * rs + 1);
         if (packed) {
             spare->packed = NULL;
-            ingest_hugepages(packed, (size_t)nnz * 16); /* for the grown part */
+            ingest_hugepages(packed, (size_t)nnz * rs); /* for the grown part */
         }
     }
-    if (!packed && (packed = malloc((size_t)nnz * 16 + 1))) ingest_hugepages(packed, (size_t)nnz * 16);
+    if (!packed && (packed = malloc((size_t)nnz * rs + 1))) ingest_hugepages(packed, (size_t)nnz * rs);
     if (spare && spare->dest && spare->dest_bytes >= (size_t)nnz * sizeof *iu) {
         iu = spare->dest;
         spare->dest = NULL;
@@ -321,27 +323,27 @@ tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *i
             int32_t u32 = (int32_t)x;
             int64_t b = indptr[x + 1] < end ? indptr[x + 1] : end;
             for (; k < b; k++) {
-                char *r = packed + (size_t)p[items[k]]++ * 16;
+                char *r = packed + (size_t)p[items[k]]++ * rs;
                 memcpy(r, &times[k], 8);
                 memcpy(r + 8, &u32, 4);
-                memcpy(r + 12, &weights[k], 4);
+                if (weights) memcpy(r + 12, &weights[k], 4);
             }
         }
     }
     free(pos);
     pos = NULL;
     if (!iu && (iu = malloc((size_t)nnz * sizeof *iu + 1))) ingest_hugepages(iu, (size_t)nnz * sizeof *iu);
-    if ((iw = malloc((size_t)nnz * sizeof *iw + 1))) ingest_hugepages(iw, (size_t)nnz * sizeof *iw);
-    if (!iu || !iw) goto nomem;
+    if (weights && (iw = malloc((size_t)nnz * sizeof *iw + 1))) ingest_hugepages(iw, (size_t)nnz * sizeof *iw);
+    if (!iu || (weights && !iw)) goto nomem;
 #pragma omp parallel for num_threads(T) schedule(static)
     for (int64_t k = 0; k < nnz; k++) {
-        memcpy(&iu[k], packed + (size_t)k * 16 + 8, 4);
-        memcpy(&iw[k], packed + (size_t)k * 16 + 12, 4);
+        memcpy(&iu[k], packed + (size_t)k * rs + 8, 4);
+        if (iw) memcpy(&iw[k], packed + (size_t)k * rs + 12, 4);
     }
-    /* Compact the times in place (serial: record k's time moves from 16k to 8k, over records
+    /* Compact the times in place (serial: record k's time moves from rs*k to 8k, over records
      * already read). */
     int64_t *t = (int64_t *)(void *)packed;
-    for (int64_t k = 0; k < nnz; k++) memcpy(&t[k], packed + (size_t)k * 16, 8);
+    for (int64_t k = 0; k < nnz; k++) memcpy(&t[k], packed + (size_t)k * rs, 8);
     int64_t *shrunk = realloc(packed, (size_t)nnz * 8 + 8);
     *ip_out = ip;
     *iu_out = iu;

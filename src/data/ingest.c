@@ -320,11 +320,17 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     if ((st = adopt(ds, ds->indptr)) || (st = adopt(ds, ds->items)) || (st = adopt(ds, ds->times)) ||
         (st = adopt(ds, ds->weights)) || (st = adopt(ds, ds->events)))
         goto done;
-    if ((st = ingest_item_major(nu, ni, ds->indptr, ds->items, ds->times, ds->weights, &ds->item_indptr,
-                                &ds->item_users, &ds->item_weights, &ds->item_times, &spare)) ||
-        (st = adopt(ds, ds->item_indptr)) || (st = adopt(ds, ds->item_users)) || (st = adopt(ds, ds->item_weights)) ||
-        (st = adopt(ds, ds->item_times)))
-        goto done;
+    {
+        /* Without a weight column and without aggregation every weight is 1, in either order:
+         * the item-major weights are the user-major array itself (one array fewer to build). */
+        int ones = !s.want_w && p->aggregate == TIDE_AGGREGATE_NONE;
+        if ((st = ingest_item_major(nu, ni, ds->indptr, ds->items, ds->times, ones ? NULL : ds->weights,
+                                    &ds->item_indptr, &ds->item_users, &ds->item_weights, &ds->item_times, &spare)) ||
+            (st = adopt(ds, ds->item_indptr)) || (st = adopt(ds, ds->item_users)) ||
+            (st = adopt(ds, ds->item_weights)) || (st = adopt(ds, ds->item_times)))
+            goto done;
+        if (ones) ds->item_weights = ds->weights; /* adopted once, as weights */
+    }
     t1 = now_s();
     tide_log(TIDE_LOG_DEBUG, "filtered and built the item-major copy in %.3f s (CPU %.3f s)", t1 - t0, cpu_s() - c0);
     if (s.n_events) {

@@ -158,6 +158,38 @@ static void test_nasty_csv(void) {
     free(path);
 }
 
+/* Without a weight column (every weight 1) the item-major weights share the user-major array;
+ * the item-major copy must still equal tide_dataset_build_item_major's, on 1 and 2 threads. */
+static void test_no_weights(void) {
+    fixture_info info;
+    char *path = write_fixture(&info);
+    const char *in[] = {path};
+    tide_ingest_params p;
+    params_for(&p, in);
+    p.weight_col = NULL;
+    p.max_errors = 1000;
+    tide_dataset ds[2];
+    for (int k = 0; k < 2; k++) {
+        tide_threads_set(k + 1);
+        CHECK_OK(tide_ingest_build(&p, &ds[k], NULL));
+    }
+    check_same(&ds[0], &ds[1]);
+    int ones = 1;
+    for (int64_t k = 0; k < ds[1].nnz; k++) ones &= ds[1].weights[k] == 1.0f && ds[1].item_weights[k] == 1.0f;
+    CHECK(ones);
+    int64_t *ip = ds[1].item_indptr, *it = ds[1].item_times;
+    int32_t *iu = ds[1].item_users;
+    ds[1].item_indptr = NULL;
+    CHECK_OK(tide_dataset_build_item_major(&ds[1]));
+    size_t nnz = (size_t)ds[1].nnz;
+    CHECK(memcmp(ip, ds[1].item_indptr, ((size_t)ds[1].n_items + 1) * 8) == 0);
+    CHECK(memcmp(iu, ds[1].item_users, nnz * 4) == 0);
+    CHECK(memcmp(it, ds[1].item_times, nnz * 8) == 0);
+    for (int k = 0; k < 2; k++) tide_dataset_free(&ds[k]);
+    tide_threads_set(1);
+    free(path);
+}
+
 /* The real data set: ratings with the catalog and tags, 1 thread against 2. */
 static void test_movielens(void) {
     const char *data = harness_shared_data();
@@ -204,6 +236,7 @@ static void test_movielens(void) {
 int main(void) {
     tmp = harness_tmpdir("ingest-threads");
     RUN(test_nasty_csv);
+    RUN(test_no_weights);
     RUN(test_movielens);
     return harness_done();
 }
