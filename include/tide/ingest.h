@@ -88,7 +88,9 @@ void tide_ingest_params_default(tide_ingest_params *p);
 const char *tide_ingest_params_check(const tide_ingest_params *p);
 
 /* Read every input and build the dataset in memory (ds is initialised here; release it with
- * tide_dataset_free). ds->manifest holds the provenance keys. */
+ * tide_dataset_free). ds->manifest holds the provenance keys. When every weight is 1 (no weight
+ * column, no aggregation), ds->item_weights and ds->weights are the same array: treat it as
+ * read-only. The result does not depend on the thread count. */
 tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tide_ingest_stats *stats);
 
 /* Build and write the dataset directory `out_dir` atomically (an existing directory there is

@@ -94,7 +94,7 @@ static char *arena_copy(tide_strmap *m, const char *key, size_t len) {
 static inline int same_key(const char *stored, const char *key, size_t len) {
     uint32_t l32;
     memcpy(&l32, stored - 4, 4);
-    return l32 == len && memcmp(stored, key, len) == 0;
+    return l32 == len && tide_bytes_equal(stored, key, len);
 }
 
 static inline size_t home(uint32_t h32, size_t cap) { return (size_t)(((uint64_t)h32 * cap) >> 32); }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #define MAX_ARRAYS 16
 
@@ -83,17 +84,39 @@ int64_t tide_dataset_items_with_interactions(const tide_dataset *ds) {
 
 /* ---- checksum ---------------------------------------------------------------------------- */
 
+/* CRC-32 of a big array on all threads: pieces checksummed side by side and joined with
+ * crc32_combine(), which gives exactly the one-pass value (a 10M-row dataset has ~170 MB of
+ * arrays, ~80 ms of serial CRC at save time). */
+static uint32_t crc32_big(uint32_t c, const void *data, size_t n) {
+    enum { PIECES = 16 };
+    const size_t min_piece = (size_t)4 << 20;
+    int pieces = (int)(n / min_piece);
+    if (pieces > PIECES) pieces = PIECES;
+    if (pieces < 2 || tide_threads_get() < 2) return tide_crc32(c, data, n);
+    uint32_t part[PIECES];
+    size_t len[PIECES];
+    const unsigned char *p = data;
+#pragma omp parallel for schedule(static, 1)
+    for (int k = 0; k < pieces; k++) {
+        size_t a = n * (size_t)k / (size_t)pieces, b = n * (size_t)(k + 1) / (size_t)pieces;
+        len[k] = b - a;
+        part[k] = tide_crc32(0, p + a, b - a);
+    }
+    for (int k = 0; k < pieces; k++) c = (uint32_t)crc32_combine(c, part[k], (z_off_t)len[k]);
+    return c;
+}
+
 void tide_dataset_checksum(const tide_dataset *ds, char out[32]) {
     uint32_t c = 0;
     int64_t counts[3] = {ds->n_users, ds->n_items, ds->nnz};
     c = tide_crc32(c, counts, sizeof counts);
     for (int64_t u = 0; u < ds->n_users; u++) c = tide_crc32(c, ds->user_ids[u], strlen(ds->user_ids[u]) + 1);
     for (int64_t i = 0; i < ds->n_items; i++) c = tide_crc32(c, ds->item_ids[i], strlen(ds->item_ids[i]) + 1);
-    c = tide_crc32(c, ds->indptr, (size_t)(ds->n_users + 1) * sizeof(int64_t));
-    c = tide_crc32(c, ds->items, (size_t)ds->nnz * sizeof(int32_t));
-    c = tide_crc32(c, ds->times, (size_t)ds->nnz * sizeof(int64_t));
-    c = tide_crc32(c, ds->weights, (size_t)ds->nnz * sizeof(float));
-    if (ds->events) c = tide_crc32(c, ds->events, (size_t)ds->nnz);
+    c = crc32_big(c, ds->indptr, (size_t)(ds->n_users + 1) * sizeof(int64_t));
+    c = crc32_big(c, ds->items, (size_t)ds->nnz * sizeof(int32_t));
+    c = crc32_big(c, ds->times, (size_t)ds->nnz * sizeof(int64_t));
+    c = crc32_big(c, ds->weights, (size_t)ds->nnz * sizeof(float));
+    if (ds->events) c = crc32_big(c, ds->events, (size_t)ds->nnz);
     else { /* absent events are saved as zeros: hash them as such */
         static const uint8_t zeros[4096];
         for (int64_t k = 0; k < ds->nnz; k += (int64_t)sizeof zeros)
@@ -144,14 +167,36 @@ static tide_status write_ids(const char *path, char **ids, int64_t n, const char
     tide_atomic_file f;
     tide_status st = tide_atomic_open(&f, path);
     if (st) return st;
+    /* Lines are gathered in a 1 MiB buffer and written in large blocks (a stdio call per id and
+     * per newline was ~25 ms for a 600k-id dataset). */
+    size_t cap = (size_t)1 << 20, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        tide_atomic_abort(&f);
+        return tide_error(TIDE_ERR_NOMEM, "out of memory");
+    }
     for (int64_t i = 0; i < n; i++) {
-        if (strpbrk(ids[i], "\n\r\t") || !ids[i][0]) {
+        size_t l = strlen(ids[i]);
+        if (l == 0 || strpbrk(ids[i], "\n\r\t")) {
+            free(buf);
             tide_atomic_abort(&f);
             return tide_error(TIDE_ERR_DATA, "%s id %lld ('%s') is empty or holds a tab or newline", what, (long long)i, ids[i]);
         }
-        fputs(ids[i], f.fp);
-        fputc('\n', f.fp);
+        if (len + l + 1 > cap) {
+            fwrite(buf, 1, len, f.fp);
+            len = 0;
+        }
+        if (l + 1 > cap) {
+            fwrite(ids[i], 1, l, f.fp);
+            fputc('\n', f.fp);
+            continue;
+        }
+        memcpy(buf + len, ids[i], l);
+        buf[len + l] = '\n';
+        len += l + 1;
     }
+    fwrite(buf, 1, len, f.fp);
+    free(buf);
     return tide_atomic_commit(&f);
 }
 

@@ -29,14 +29,17 @@ typedef struct ingest_state {
     /* event types: fixed by --event-weight, or named in order of appearance */
     int n_events, events_fixed;
     char *event_names[256];
+    size_t event_len[256];
     float event_w[256];
 
     ingest_ids users, items;
     tide_strmap events;
     int maps_ready;
 
-    /* interactions, input order */
-    int64_t n, cap;
+    /* interactions, input order; u and it are grown and written by the interning side
+     * (ingest-intern.c, ucap rows), the other columns by the parser (cap rows) */
+    int64_t n, cap, ucap;
+    int64_t row_hint;   /* expected rows of the first input (from its size), for the first allocation */
     int32_t *u, *it;
     int64_t *t;
     float *w;       /* kept only with a weight column or event weights (want_w) */
@@ -84,20 +87,41 @@ tide_status ingest_read_catalog(ingest_state *s);
 tide_status ingest_read_text_events(ingest_state *s);
 void ingest_state_free(ingest_state *s);
 
+/* ingest-intern.c: interning interaction ids in input order, on a thread of its own when the
+ * library runs with more than one thread. The parser adds each good row's ids (row index
+ * ingest_interner_row(), starting at s->n); finish(ok = 1) interns what is left, joins the thread
+ * and sets s->n; finish(ok = 0) only stops and frees. */
+typedef struct ingest_interner ingest_interner;
+tide_status ingest_interner_start(ingest_state *s, const char *path, ingest_interner **in);
+int64_t ingest_interner_row(const ingest_interner *in);
+tide_status ingest_interner_add(ingest_interner *in, const char *user, size_t ulen, int same_user, const char *item,
+                                size_t ilen);
+tide_status ingest_interner_finish(ingest_interner *in, int ok);
+
 /* ingest-sort.c */
 typedef struct ingest_col {
     void **data;     /* address of the column pointer: replaced by the sorted copy */
     size_t elem;     /* 1, 4 or 8 bytes */
 } ingest_col;
-/* Counting sort of n rows by user (users[] is consumed: freed), then a stable sort by time
- * within each user; times and every extra column are permuted alike. Writes a malloc'ed
- * indptr[n_users + 1]. */
+/* Buffers a sort has finished with, kept for the item-major copy to reuse (NULL = none). */
+typedef struct ingest_spare {
+    void *packed, *dest;
+    size_t packed_bytes, dest_bytes;
+} ingest_spare;
+void ingest_spare_free(ingest_spare *sp);
+/* Counting sort of n rows by user (users[] is consumed), then a stable sort by time within each
+ * user; times and every extra column are permuted alike, in their own arrays. Writes a malloc'ed
+ * indptr[n_users + 1]. With `spare`, the spent scratch buffers (the users' included) go there,
+ * else they are freed. */
 tide_status ingest_sort_by_user_time(int64_t n, int64_t n_users, int32_t **users, int64_t **times,
-                                     ingest_col *cols, int n_cols, int64_t **indptr);
-/* The item-major copy (tide_dataset_build_item_major's layout) with a packed-record scatter. */
+                                     ingest_col *cols, int n_cols, int64_t **indptr, ingest_spare *spare);
+/* The item-major copy (tide_dataset_build_item_major's layout) with a packed-record scatter;
+ * takes what fits from `spare` (which is emptied, also on failure; NULL = allocate all).
+ * weights = NULL means every weight is 1: *iw is then NULL (the caller shares its all-ones
+ * user-major weights, which are the same array of ones). */
 tide_status ingest_item_major(int64_t n_users, int64_t n_items, const int64_t *indptr, const int32_t *items,
                               const int64_t *times, const float *weights, int64_t **ip, int32_t **iu, float **iw,
-                              int64_t **it);
+                              int64_t **it, ingest_spare *spare);
 /* Merge repeated (user, item) events of a sorted CSR in place; see tide_aggregate. Returns the
  * new nnz through indptr[n_users]. */
 tide_status ingest_aggregate(tide_aggregate mode, int64_t n_users, int64_t n_items, int64_t *indptr, int32_t *items,

@@ -2,9 +2,10 @@
  * text events. Every row is validated completely before anything is interned or appended, so a
  * skipped bad row leaves no trace (no id that only a bad row mentioned).
  *
- * Hot path (interactions): a field lookup by column index, one hash-map intern per id (the user
- * of the previous row is reused without hashing, since logs are often grouped by user), integer
- * and decimal parsing without strtod for the usual forms, and appends to growable arrays.
+ * Hot path (interactions): a field lookup by column index, integer and decimal parsing without
+ * strtod for the usual forms, and appends to growable arrays; the ids go to the interner
+ * (ingest-intern.c: one hash-map intern per id, the user of the previous row reused without
+ * hashing since logs are often grouped by user), which may run on another thread.
  */
 #define _GNU_SOURCE
 #include "ingest-impl.h"
@@ -97,8 +98,21 @@ slow:
     return 0;
 }
 
-/* Ids become lines of users.txt/items.txt: no tabs, CR or LF. */
+/* Some byte of the 8-byte word is below 0x20 (the classic SWAR "has less than" test: borrows
+ * start only at such a byte, and bytes >= 0x80 are masked by ~x, so it is exact). */
+static inline int word_has_control(uint64_t x) {
+    return ((x - 0x2020202020202020ull) & ~x & 0x8080808080808080ull) != 0;
+}
+
+/* Ids become lines of users.txt/items.txt: no tabs, CR or LF. Ids of 8 to 16 bytes (the usual)
+ * are cleared with two overlapping word tests. */
 static int has_line_break_or_tab(const char *s, size_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        if (!word_has_control(a) && !word_has_control(b)) return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && (c == '\t' || c == '\n' || c == '\r')) return 1;
@@ -116,13 +130,13 @@ static int grow(void **p, size_t elem, int64_t need) {
     return 0;
 }
 
-/* Room for row index `row` (rows 0..row). */
+/* Room for row index `row` (rows 0..row) in the parser's columns (the interner grows u and it). */
 static tide_status reserve_interactions(ingest_state *s, int64_t row) {
     if (row < s->cap) return TIDE_OK;
-    int64_t nc = s->cap ? s->cap * 2 : 1 << 16;
+    int64_t nc = s->cap ? s->cap * 2 : s->row_hint > (1 << 16) ? s->row_hint : 1 << 16;
     if (nc > (int64_t)UINT32_MAX) nc = (int64_t)UINT32_MAX;
     if (row >= nc) return tide_error(TIDE_ERR_DATA, "more than %lld interactions are not supported", (long long)nc);
-    if (grow((void **)&s->u, 4, nc) || grow((void **)&s->it, 4, nc) || grow((void **)&s->t, 8, nc) ||
+    if (grow((void **)&s->t, 8, nc) ||
         (s->want_w && grow((void **)&s->w, 4, nc)) || (s->want_ev && grow((void **)&s->ev, 1, nc)))
         return tide_error(TIDE_ERR_NOMEM, "out of memory holding %lld interactions", (long long)nc);
     s->cap = nc;
@@ -172,6 +186,7 @@ tide_status ingest_parse_event_weights(ingest_state *s) {
         if (st) return st;
         if (!added) return tide_error(TIDE_ERR_USAGE, "--event-weight: '%.*s' is given twice", (int)nl, q);
         if (!(s->event_names[s->n_events] = strndup(q, nl))) return tide_error(TIDE_ERR_NOMEM, "out of memory");
+        s->event_len[s->n_events] = nl;
         s->event_w[s->n_events++] = (float)w;
         q += n + (comma ? 1 : 0);
         if (comma && !*q) return tide_error(TIDE_ERR_USAGE, "--event-weight: trailing comma");
@@ -262,76 +277,28 @@ static void progress(ingest_state *s, tide_table *t) {
 
 /* ---- interactions -------------------------------------------------------------------------- */
 
-/* Rows are validated and parsed one by one (time, weight and event go straight into their
- * columns), but their ids are interned in batches: parsing a row issues prefetches for the
- * memory its two lookups will touch, and the lookups run once BATCH rows are parsed, so dozens of
- * cache misses overlap instead of stalling in turn. The ids' bytes are copied aside because a
- * buffer refill may move the parsed text. Order is unchanged: the batch is interned row by row,
- * user before item, so dense indices still follow first appearance. */
-#define BATCH 64
+/* Rows are validated and parsed one by one here (time, weight and event go straight into their
+ * columns); their ids go to the interner (ingest-intern.c), which turns them into indices in
+ * input order, on another thread when there is one. */
 
-typedef struct {
-    uint32_t uoff, ulen, ioff, ilen;   /* into the batch key buffer */
-    int same_user;                     /* same user as the row before: no lookup */
-    ingest_id_hint uh, ih;
-} pending_row;
-
-typedef struct {
-    pending_row rows[BATCH];
-    int n;
-    char *keys;
-    size_t keys_len, keys_cap;
-    char last_user[64];                /* previous row's user id, for grouped logs */
-    size_t last_user_len;              /* > 64: none */
-    int64_t last_uidx;
-} id_batch;
-
-static tide_status batch_key(id_batch *b, const char *k, size_t n, uint32_t *off) {
-    if (b->keys_len + n > b->keys_cap) {
-        size_t nc = b->keys_cap ? b->keys_cap : 4096;
-        while (b->keys_len + n > nc) nc *= 2;
-        char *nk = realloc(b->keys, nc);
-        if (!nk) return tide_error(TIDE_ERR_NOMEM, "out of memory");
-        b->keys = nk;
-        b->keys_cap = nc;
-    }
-    memcpy(b->keys + b->keys_len, k, n);
-    *off = (uint32_t)b->keys_len;
-    b->keys_len += n;
-    return TIDE_OK;
-}
-
-/* Intern the batch's ids into rows s->n .. s->n + b->n - 1. */
-static tide_status flush_batch(ingest_state *s, id_batch *b, const char *path) {
-    for (int k = 0; k < b->n; k++) {
-        pending_row *r = &b->rows[k];
-        int64_t uidx, iidx;
-        tide_status st;
-        if (r->same_user) {
-            uidx = b->last_uidx;
-        } else {
-            if ((st = ingest_ids_intern_hint(&s->users, b->keys + r->uoff, r->ulen, &r->uh, &uidx))) return st;
-            b->last_uidx = uidx;
-        }
-        if ((st = ingest_ids_intern_hint(&s->items, b->keys + r->ioff, r->ilen, &r->ih, &iidx))) return st;
-        if (uidx > INT32_MAX - 1 || iidx > INT32_MAX - 1)
-            return tide_error(TIDE_ERR_DATA, "%s: more than 2^31-1 distinct users or items", path);
-        s->u[s->n + k] = (int32_t)uidx;
-        s->it[s->n + k] = (int32_t)iidx;
-    }
-    s->n += b->n;
-    b->n = 0;
-    b->keys_len = 0;
-    return TIDE_OK;
+/* Index of an event type: the names seen so far are few, so a check of the previous row's type
+ * and a short linear scan beat hashing; the strmap answers beyond 16 types. -1 if unknown. */
+static inline int64_t find_event(const ingest_state *s, const char *e, size_t n, int *last) {
+    if (*last >= 0 && s->event_len[*last] == n && tide_bytes_equal(s->event_names[*last], e, n)) return *last;
+    if (s->n_events > 16) return tide_strmap_find(&s->events, e, n);
+    for (int k = 0; k < s->n_events; k++)
+        if (s->event_len[k] == n && tide_bytes_equal(s->event_names[k], e, n)) return *last = k;
+    return -1;
 }
 
 tide_status ingest_read_interactions(ingest_state *s, const char *path) {
     const tide_ingest_params *p = s->p;
     tide_table *t = NULL;
     ingest_source *src = NULL;
-    id_batch b;
-    memset(&b, 0, sizeof b);
-    b.last_user_len = SIZE_MAX;
+    ingest_interner *in = NULL;
+    char last_user[64];                /* previous good row's user id, for grouped logs */
+    size_t last_user_len = SIZE_MAX;   /* > 64: none */
+    int last_event = -1;
     tide_status st = open_input(s, path, "interactions", &t, &src);
     if (st) return st;
     int cu, ci, ct, cw = -1, ce = -1;
@@ -340,10 +307,19 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
         (p->weight_col && (st = need_column(t, p->weight_col, "--weight-col", &cw))) ||
         (p->event_col && (st = need_column(t, p->event_col, "--event-col", &ce))))
         goto done;
+    {
+        /* Size the columns for the whole file at once (at least 16 bytes a row, 4x that for gzip):
+         * pages beyond the rows read are never touched, so this costs address space only, while
+         * growing by doubling copied every column several times into fresh pages. */
+        tide_instream *is = tide_table_stream(t);
+        uint64_t est = tide_instream_file_size(is) / 16 * (tide_instream_is_gzip(is) ? 4 : 1);
+        if (est > ((uint64_t)1 << 26)) est = (uint64_t)1 << 26;
+        if (s->cap == 0) s->row_hint = (int64_t)est;
+    }
+    if ((st = ingest_interner_start(s, src->path, &in))) goto done;
     char vb[64];
     for (;;) {
         int eof;
-        if (b.n == BATCH && (st = flush_batch(s, &b, src->path))) goto done;
         int64_t line;
         int skip;
         if ((st = next_row(s, src, t, &line, &eof, &skip))) goto done;
@@ -366,7 +342,8 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
         if (cw >= 0) REQUIRE(cw, ws, wl, "weight");
         if (ce >= 0) REQUIRE(ce, es, el, "event type");
 #undef REQUIRE
-        if (has_line_break_or_tab(us, ul) || has_line_break_or_tab(is, il)) {
+        int same_user = ul == last_user_len && tide_bytes_equal(last_user, us, ul);
+        if ((!same_user && has_line_break_or_tab(us, ul)) || has_line_break_or_tab(is, il)) {
             if ((st = bad_row(s, src, line, "%s id holds a tab or line break", has_line_break_or_tab(us, ul) ? "user" : "item")))
                 goto done;
             continue;
@@ -384,7 +361,7 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
         }
         int ev = 0;
         if (es) {
-            int64_t idx = tide_strmap_find(&s->events, es, el);
+            int64_t idx = find_event(s, es, el, &last_event);
             if (idx < 0 && s->events_fixed) {
                 if ((st = bad_row(s, src, line, "event type '%s' is not in --event-weight", shown(es, el, vb)))) goto done;
                 continue;
@@ -400,37 +377,32 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
                     st = tide_error(TIDE_ERR_NOMEM, "out of memory");
                     goto done;
                 }
+                s->event_len[s->n_events] = el;
                 s->event_w[s->n_events++] = 1;
             }
             ev = (int)idx;
             if (s->events_fixed) w *= s->event_w[ev];
         }
-        /* The row is good: its values go into row s->n + b.n, its ids into the batch. */
-        int64_t row = s->n + b.n;
+        /* The row is good: its values go into the next row, its ids to the interner. */
+        int64_t row = ingest_interner_row(in);
         if ((st = reserve_interactions(s, row))) goto done;
         s->t[row] = time;
         if (s->want_w) s->w[row] = (float)w;
         if (s->want_ev) s->ev[row] = (uint8_t)ev;
-        pending_row *pr = &b.rows[b.n];
-        pr->same_user = ul == b.last_user_len && memcmp(b.last_user, us, ul) == 0;
-        if (!pr->same_user) {
-            if ((st = batch_key(&b, us, ul, &pr->uoff))) goto done;
-            pr->ulen = (uint32_t)ul;
-            ingest_ids_hint(&s->users, us, ul, &pr->uh);
-            b.last_user_len = SIZE_MAX;
-            if (ul <= sizeof b.last_user) {
-                memcpy(b.last_user, us, ul);
-                b.last_user_len = ul;
+        if ((st = ingest_interner_add(in, us, ul, same_user, is, il))) goto done;
+        if (!same_user) {
+            last_user_len = SIZE_MAX;
+            if (ul <= sizeof last_user) {
+                memcpy(last_user, us, ul);
+                last_user_len = ul;
             }
         }
-        if ((st = batch_key(&b, is, il, &pr->ioff))) goto done;
-        pr->ilen = (uint32_t)il;
-        ingest_ids_hint(&s->items, is, il, &pr->ih);
-        b.n++;
     }
-    st = flush_batch(s, &b, src->path);
 done:
-    free(b.keys);
+    {
+        tide_status fst = ingest_interner_finish(in, st == TIDE_OK);
+        if (!st) st = fst;
+    }
     if (t) {
         progress(s, t);
         close_input(src, t);

@@ -43,11 +43,11 @@ void bufsrc_free(tide_bufsrc *b) {
     b->buf = NULL;
 }
 
-/* The '\n' sentinel at buf[len] and zeroed bytes after it (16-byte scans may read 15 of them).
+/* The '\n' sentinel at buf[len] and zeroed bytes after it (64-byte scans may read 63 of them).
  * len <= cap + 1 (the final newline), so this stays within the cap + BUFSRC_PAD allocation. */
 static void seal(tide_bufsrc *b) {
     b->buf[b->len] = '\n';
-    memset(b->buf + b->len + 1, 0, 32);
+    memset(b->buf + b->len + 1, 0, 64);
 }
 
 static void append_final_newline(tide_bufsrc *b, size_t keep) {

@@ -8,15 +8,15 @@
  * Two invariants make the scanners simple: buf[len] is always '\n' (a sentinel that stops any
  * byte loop), and at end of input a final '\n' is appended when the data does not end with one,
  * so every record ends with '\n'. A UTF-8 byte-order mark at the start of the stream is dropped.
- * BUFSRC_PAD bytes of allocation follow the data (the final newline, the sentinel, and zeroes
- * that 16-byte vector loads near the end may read).
+ * BUFSRC_PAD bytes of allocation follow the data (the final newline, the sentinel, and 64 zeroes
+ * that vector loads of up to 64 bytes near the end may read).
  */
 #ifndef TIDE_IO_BUFSRC_H
 #define TIDE_IO_BUFSRC_H
 
 #include "tide/reader.h"
 
-#define BUFSRC_PAD 64
+#define BUFSRC_PAD 128
 
 typedef struct tide_bufsrc {
     tide_instream *in;

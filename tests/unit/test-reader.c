@@ -139,14 +139,19 @@ static void test_csv_limits_utf8(void) {
 }
 
 /* Random records written with proper quoting must read back identically at any buffer size. */
-static void test_csv_roundtrip_random(void) {
-    const char *alpha[] = {"a", "b", ",", "\"", "\n", "\r\n", " ", "\xc3\xa9", "\xe6\x9d\xb1", "x"};
-    unsigned seed = 12345;
+/* Random records (fields of the given pieces, quoted when needed or at random) written and read
+ * back with every buffer size; with an all-ASCII alphabet most records take the reader's 64-byte
+ * fast path, with UTF-8 pieces the general one. */
+static void roundtrip_random(const char **alpha, int n_alpha, unsigned seed, int vary_fields) {
     size_t cap = 1 << 18, len = 0, wcap = 1 << 18, wlen = 0;
     char *csv = malloc(cap), *want = malloc(wcap);
     int line = 1;
     for (int rec = 0; rec < 400; rec++) {
         int nf = 3;
+        if (vary_fields) {
+            seed = seed * 1103515245 + 12345;
+            nf = 1 + (int)((seed >> 16) % 6);
+        }
         int start_line = line;
         wlen += (size_t)sprintf(want + wlen, "L%d:", start_line);
         for (int f = 0; f < nf; f++) {
@@ -156,7 +161,7 @@ static void test_csv_roundtrip_random(void) {
             int n = (int)((seed >> 16) % 12);
             for (int k = 0; k < n; k++) {
                 seed = seed * 1103515245 + 12345;
-                const char *a = alpha[(seed >> 16) % 10];
+                const char *a = alpha[(seed >> 16) % (unsigned)n_alpha];
                 memcpy(field + fl, a, strlen(a));
                 fl += strlen(a);
             }
@@ -195,6 +200,15 @@ static void test_csv_roundtrip_random(void) {
     }
     free(csv);
     free(want);
+}
+
+static void test_csv_roundtrip_random(void) {
+    const char *alpha[] = {"a", "b", ",", "\"", "\n", "\r\n", " ", "\xc3\xa9", "\xe6\x9d\xb1", "x"};
+    roundtrip_random(alpha, 10, 12345, 0);
+    /* ASCII only, short fields, mostly unquoted: the fast path, CR before LF and empty fields */
+    const char *ascii[] = {"a", "bc", "7", "\r", "x", "yz", "", "q", ",", "\""};
+    roundtrip_random(ascii, 8, 777, 1);
+    roundtrip_random(ascii, 10, 4242, 1);
 }
 
 static void write_gz(const char *path, const char *text, const char *mode) {
