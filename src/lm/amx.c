@@ -31,7 +31,10 @@ uint16_t *lm_amx_alloc(size_t elems) {
     return p;
 }
 
-size_t lm_amx_scratch_elems(int64_t rows, int k) { return 3 * (size_t)((rows + 31) / 32 * 32) * (size_t)round32(k); }
+size_t lm_amx_scratch_elems(int64_t rows, int k, int n) {
+    /* the split rows, then 32 x np floats of partial sums for tiles that do not fit in y */
+    return 3 * (size_t)((rows + 31) / 32 * 32) * (size_t)round32(k) + 2 * 32 * (size_t)round32(n);
+}
 
 void lm_amx_weight_free(lm_amx_weight *w) {
     free(w->b);
@@ -148,15 +151,24 @@ LM_AMX static void split_rows(const float *x, int64_t rows, int k, int kp, uint1
     }
 }
 
-/* Tiles: 0-3 accumulators (rows 0-15 / 16-31 x cols 0-15 / 16-31), 4-5 A, 6-7 B. */
-LM_AMX static void micro_tile(const uint16_t *a0, size_t a_per, const uint16_t *b0, size_t b_per, int kc_n,
-                              const float *bias) {
-    const size_t next = (size_t)kc_n * 512; /* the next 16-row (A) or 16-column (B) block */
-    /* the accumulators start at the bias (a load with row stride 0 repeats it on every row) */
-    _tile_loadd(0, bias, 0);
-    _tile_loadd(1, bias + 16, 0);
-    _tile_loadd(2, bias, 0);
-    _tile_loadd(3, bias + 16, 0);
+/* Tiles: 0-3 accumulators (rows 0-15 / 16-31 x cols 0-15 / 16-31), 4-5 A, 6-7 B. Runs k chunks
+ * [0, kc_n) of a block whose row (A) or column (B) blocks lie `next` elements apart; the
+ * accumulators start at the bias (bias != NULL: a load with row stride 0 repeats it on every row)
+ * or at the partial sums in c, and end in c (row stride ldc floats). */
+LM_AMX static void micro_tile(const uint16_t *a0, size_t a_per, const uint16_t *b0, size_t b_per, size_t next, int kc_n,
+                              const float *bias, float *c, size_t ldc) {
+    const size_t ldb = ldc * sizeof(float);
+    if (bias) {
+        _tile_loadd(0, bias, 0);
+        _tile_loadd(1, bias + 16, 0);
+        _tile_loadd(2, bias, 0);
+        _tile_loadd(3, bias + 16, 0);
+    } else {
+        _tile_loadd(0, c, ldb);
+        _tile_loadd(1, c + 16, ldb);
+        _tile_loadd(2, c + 16 * ldc, ldb);
+        _tile_loadd(3, c + 16 * ldc + 16, ldb);
+    }
     for (int kc = 0; kc < kc_n; kc++) {
         const uint16_t *a = a0 + (size_t)kc * 512, *b = b0 + (size_t)kc * 512;
         /* A term s meets B terms 0..2-s: hh hm hl, mh mm, lh */
@@ -173,13 +185,18 @@ LM_AMX static void micro_tile(const uint16_t *a0, size_t a_per, const uint16_t *
             }
         }
     }
+    _tile_stored(0, c, ldb);
+    _tile_stored(1, c + 16, ldb);
+    _tile_stored(2, c + 16 * ldc, ldb);
+    _tile_stored(3, c + 16 * ldc + 16, ldb);
 }
 
 LM_AMX void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch) {
-    const int kp = w->kp, kc_n = kp / 32, n = w->n;
+    const int kp = w->kp, kc_n = kp / 32, n = w->n, np = w->np;
     const int64_t mp = (rows + 31) / 32 * 32;
     split_rows(x, rows, w->k, kp, scratch);
-    const size_t a_per = (size_t)mp * (size_t)kp, b_per = (size_t)w->np * (size_t)kp;
+    float *edge = (float *)(scratch + 3 * (size_t)mp * (size_t)kp); /* [32, np]: tiles not wholly in y */
+    const size_t a_per = (size_t)mp * (size_t)kp, b_per = (size_t)np * (size_t)kp, next = (size_t)kc_n * 512;
     tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.palette = 1;
@@ -188,33 +205,33 @@ LM_AMX void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, 
         cfg.colsb[t] = 64;
     }
     _tile_loadconfig(&cfg);
-    /* columns per chunk: 6 bytes per weight (three terms) x kp x chunk ~ 576 KiB */
+    /* Columns per chunk: 6 bytes per weight (three terms) x kp x chunk ~ 576 KiB stay in L2. */
     int chunk = 98304 / kp / 32 * 32;
     if (chunk < 32) chunk = 32;
-    float tile[32 * 32];
-    for (int nc = 0; nc < w->np; nc += chunk) {
-        int nc_end = nc + chunk < w->np ? nc + chunk : w->np;
+    /* k chunks per pass: 32 rows x 192 k x 3 terms x 2 bytes = 36 KiB of A stay in L1 while a
+     * pass walks the column chunk; the partial sums (32 rows x chunk, in L1/L2) go through y or
+     * `edge` between passes, which is exact: they are float32 either way. */
+    const int kb = 6;
+    for (int nc = 0; nc < np; nc += chunk) {
+        int nc_end = nc + chunk < np ? nc + chunk : np;
         for (int64_t m0 = 0; m0 < mp; m0 += 32) {
-            const uint16_t *a0 = scratch + (size_t)(m0 / 16) * (size_t)kc_n * 512;
             int mrows = rows - m0 < 32 ? (int)(rows - m0) : 32;
-            for (int n0 = nc; n0 < nc_end; n0 += 32) {
-                micro_tile(a0, a_per, w->b + (size_t)(n0 / 16) * (size_t)kc_n * 512, b_per, kc_n, w->bias + n0);
-                int ncols = n - n0 < 32 ? n - n0 : 32;
-                float *dst = y + m0 * (int64_t)n + n0;
-                if (mrows == 32 && ncols == 32) {
-                    /* straight to the output: reading tile stores back through the stack is slow */
-                    _tile_stored(0, dst, (size_t)n * 4);
-                    _tile_stored(1, dst + 16, (size_t)n * 4);
-                    _tile_stored(2, dst + 16 * (int64_t)n, (size_t)n * 4);
-                    _tile_stored(3, dst + 16 * (int64_t)n + 16, (size_t)n * 4);
-                    continue;
+            for (int k0 = 0; k0 < kc_n; k0 += kb) {
+                int kb_n = kc_n - k0 < kb ? kc_n - k0 : kb;
+                const uint16_t *a0 = scratch + ((size_t)(m0 / 16) * (size_t)kc_n + (size_t)k0) * 512;
+                for (int n0 = nc; n0 < nc_end; n0 += 32) {
+                    int whole = mrows == 32 && n - n0 >= 32;
+                    float *c = whole ? y + m0 * (int64_t)n + n0 : edge + n0;
+                    micro_tile(a0, a_per, w->b + ((size_t)(n0 / 16) * (size_t)kc_n + (size_t)k0) * 512, b_per, next, kb_n,
+                               k0 == 0 ? w->bias + n0 : NULL, c, whole ? (size_t)n : (size_t)np);
                 }
-                _tile_stored(0, tile, 128);
-                _tile_stored(1, tile + 16, 128);
-                _tile_stored(2, tile + 16 * 32, 128);
-                _tile_stored(3, tile + 16 * 32 + 16, 128);
-                for (int r = 0; r < mrows; r++) memcpy(dst + r * (int64_t)n, tile + r * 32, (size_t)ncols * sizeof *dst);
             }
+            for (int n0 = nc; n0 < nc_end; n0 += 32) /* tiles that did not fit in y */
+                if (!(mrows == 32 && n - n0 >= 32)) {
+                    int ncols = n - n0 < 32 ? n - n0 : 32;
+                    for (int r = 0; r < mrows; r++)
+                        memcpy(y + (m0 + r) * (int64_t)n + n0, edge + (size_t)r * np + n0, (size_t)ncols * sizeof *y);
+                }
         }
     }
     _tile_release();

@@ -59,7 +59,8 @@ static void worker_free(worker *w) {
 static tide_status worker_reserve(worker *w, const tide_lm *lm, size_t tokens, int max_len) {
     const tide_lm_config *c = &lm->cfg;
     if (lm->amx) {
-        size_t need = lm_amx_scratch_elems((int64_t)tokens, c->hidden > c->intermediate ? c->hidden : c->intermediate);
+        int widest = c->hidden > c->intermediate ? c->hidden : c->intermediate;
+        size_t need = lm_amx_scratch_elems((int64_t)tokens, widest, 3 * c->hidden > widest ? 3 * c->hidden : widest);
         if (need > w->cap_split) {
             free(w->split);
             w->split = lm_amx_alloc(need);

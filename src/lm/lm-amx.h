@@ -34,11 +34,11 @@ void lm_amx_weight_free(lm_amx_weight *w);
  * cache lines costs two line reads, which halves the kernel's speed. */
 uint16_t *lm_amx_alloc(size_t elems);
 
-/* uint16 elements of the scratch lm_amx_linear needs for `rows` rows of width k. */
-size_t lm_amx_scratch_elems(int64_t rows, int k);
+/* uint16 elements of the scratch lm_amx_linear needs for `rows` rows of width k, n outputs. */
+size_t lm_amx_scratch_elems(int64_t rows, int k, int n);
 
 /* y [rows, w->n] = x [rows, w->k] W^T + bias, on the calling thread's tiles; scratch holds
- * lm_amx_scratch_elems(rows, w->k). Only valid when lm_amx_available(). */
+ * lm_amx_scratch_elems(rows, w->k, w->n). Only valid when lm_amx_available(). */
 void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch);
 
 #endif

@@ -34,7 +34,7 @@ static void check_shape(int rows, int n, int k) {
     for (int i = 0; i < n; i++) b[i] = uniform();
     lm_amx_weight aw;
     CHECK_OK(lm_amx_pack(w, b, n, k, &aw));
-    uint16_t *scratch = lm_amx_alloc(lm_amx_scratch_elems(rows, k));
+    uint16_t *scratch = lm_amx_alloc(lm_amx_scratch_elems(rows, k, n));
     CHECK(scratch != NULL);
     for (int i = 0; i < 64; i++) y[(size_t)rows * n + i] = 12345.0f; /* sentinel past the end */
     lm_amx_linear(x, rows, &aw, y, scratch);
