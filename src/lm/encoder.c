@@ -478,6 +478,7 @@ done:
     free(packed);
     free(lens_scratch);
     acc.texts = n;
+    acc.matmul = lm->amx ? "amx-bf16x6" : "openblas";
     acc.seconds = tide_now() - t0;
     if (stats) *stats = acc;
     return st;
