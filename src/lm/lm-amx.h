@@ -4,9 +4,9 @@
  * bits each); the six products h*h, h*m, m*h, h*l, l*h, m*m are accumulated in float32 by the
  * tile unit, which leaves out only terms below 2^-26 of the product ("bf16x6"): the result is as
  * accurate as a float32 sgemm, at 2.7x fewer instructions per flop than AVX-512 FMAs would take.
- * Weights are split and packed once at model load; activations are split per call. When the CPU
- * or the kernel lacks AMX, or TIDE_LM_AMX=0 is set, lm_amx_available() is 0 and the encoder uses
- * its OpenBLAS path (the reference the unit test compares this one against). */
+ * Weights are split and packed once at model load; activations are split per call. Opt-in: only
+ * with TIDE_LM_AMX=1 and a CPU and kernel with AMX is lm_amx_available() 1; otherwise the encoder
+ * uses its OpenBLAS path (the reference the unit test compares this one against). */
 #ifndef TIDE_LM_AMX_H
 #define TIDE_LM_AMX_H
 
@@ -22,8 +22,8 @@ typedef struct lm_amx_weight {
     int np, kp;    /* n and k rounded up to 32 (zero padding) */
 } lm_amx_weight;
 
-/* 1 when this process may run the AMX kernel: the CPU has AMX-BF16 and AVX512-BF16, Linux granted
- * the tile state, and TIDE_LM_AMX is not "0". Decided once (call it before any parallel region). */
+/* 1 when this process may run the AMX kernel: TIDE_LM_AMX=1, the CPU has AMX-BF16 and
+ * AVX512-BF16, and Linux granted the tile state. Decided once (call it before any parallel region). */
 int lm_amx_available(void);
 
 /* Split and pack W [n, k] (row-major float32) and its bias [n] (NULL: none) into out. */

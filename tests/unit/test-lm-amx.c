@@ -128,6 +128,7 @@ static void test_encoder_paths(void) {
 }
 
 int main(void) {
+    setenv("TIDE_LM_AMX", "1", 0); /* the path is opt-in; TIDE_LM_AMX=0 in the environment skips */
     tide_threads_set(1);
     RUN(test_kernel);
     RUN(test_encoder_paths);
