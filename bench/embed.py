@@ -85,8 +85,9 @@ def main():
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(texts) + "\n")
         out = os.path.join(tmp, "out.npy")
-        tide_t, tide_enc, st_t, tide_cpu, st_cpu, man = [], [], [], [], [], None
+        tide_t, tide_enc, st_t, tide_cpu, st_cpu, man, loads = [], [], [], [], [], None, []
         for _ in range(args.repeats):
+            loads.append(os.getloadavg()[0])
             t0 = time.perf_counter()
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([exe, "--model", args.model, "--text", path, "--out", out, "--threads", str(args.threads),
@@ -121,7 +122,8 @@ def main():
             "tide_cpu_best_s": min(tide_cpu), "st_cpu_best_s": min(st_cpu), "speedup_cpu": min(st_cpu) / min(tide_cpu),
             "min_cosine": float(cos.min()), "max_abs_diff": float(np.abs(mine - ref).max()),
             "encoder_gflops": gflop / min(tide_enc), "sgemm_gflops": sgemm, "sgemm_tokens": T,
-            "blas_core": man.get("blas_core"),
+            "blas_core": man.get("blas_core"), "matmul": man["encoder"].get("matmul"),
+            "load_avg_1min": loads,
         }
         results.append(r)
         print(json.dumps(r), flush=True)
@@ -132,7 +134,8 @@ def main():
     print()
     print(f"{info['machine']}, {info['cores']} cores, {info['date']}; torch {info['torch']}, "
           f"sentence-transformers {info['sentence_transformers']}; batch {args.batch_size}, {args.threads} threads, "
-          f"best of {args.repeats} (median in brackets)")
+          f"best of {args.repeats} (median in brackets); tide's dense layers: {results[0]['matmul'] if results else '?'}, "
+          f"load average at the end {os.getloadavg()[0]:.1f}")
     print()
     print("| corpus | texts | tide texts/s | sentence-transformers texts/s | speed-up (wall) | speed-up (CPU s) | min cosine | max abs diff | encoder GFLOP/s | sgemm GFLOP/s |")
     print("|---|---|---|---|---|---|---|---|---|---|")

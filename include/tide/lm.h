@@ -96,6 +96,7 @@ typedef struct tide_lm_stats {
     int64_t texts, tokens, truncated, invalid_utf8_texts, invalid_utf8_bytes, empty;
     double flops;            /* multiply-adds x 2 of the encoder's matrix products */
     double seconds;          /* wall time of tide_lm_embed */
+    const char *matmul;      /* what ran the dense layers: "amx-bf16x6" or "openblas" */
 } tide_lm_stats;
 
 /* Embed n texts into out [n, dim] (row i = texts[i]; lens may be NULL for NUL-terminated

@@ -39,6 +39,8 @@ typedef struct {
     size_t cap_tok;      /* tokens the activation buffers hold */
     int cap_len;         /* longest sequence the score buffer holds */
     float *x, *qkv, *ctx, *tmp, *inter, *scores;
+    uint16_t *split;     /* the AMX kernel's split activations (lm->amx only) */
+    size_t cap_split;
     double flops;
 } worker;
 
@@ -49,11 +51,23 @@ static void worker_free(worker *w) {
     free(w->tmp);
     free(w->inter);
     free(w->scores);
+    free(w->split);
     tide_backend_free(w->be);
     memset(w, 0, sizeof *w);
 }
 
-static tide_status worker_reserve(worker *w, const tide_lm_config *c, size_t tokens, int max_len) {
+static tide_status worker_reserve(worker *w, const tide_lm *lm, size_t tokens, int max_len) {
+    const tide_lm_config *c = &lm->cfg;
+    if (lm->amx) {
+        int widest = c->hidden > c->intermediate ? c->hidden : c->intermediate;
+        size_t need = lm_amx_scratch_elems((int64_t)tokens, widest, 3 * c->hidden > widest ? 3 * c->hidden : widest);
+        if (need > w->cap_split) {
+            free(w->split);
+            w->split = lm_amx_alloc(need);
+            w->cap_split = w->split ? need : 0;
+            if (!w->split) return TIDE_ERR_NOMEM;
+        }
+    }
     if (tokens > w->cap_tok) {
         size_t H = (size_t)c->hidden, I = (size_t)c->intermediate;
         free(w->x);
@@ -101,9 +115,15 @@ static tide_status gemm(worker *w, int ta, int tb, int64_t M, int64_t N, int64_t
     return tide_backend_sgemm(w->be, ta, tb, M, N, K, alpha, &a, 0, lda, &b, 0, ldb, beta, &c, 0, ldc);
 }
 
-/* Y[T, out] = X[T, in] W[out, in]^T + bias */
-static tide_status linear(worker *w, const float *X, int64_t T, int64_t in, const float *W, const float *bias,
-                          int64_t out, float *Y) {
+/* Y[T, out] = X[T, in] W[out, in]^T + bias: on AMX tiles when the model was split for them
+ * (aw != NULL), else through OpenBLAS. */
+static tide_status linear(worker *w, const float *X, int64_t T, int64_t in, const float *W, const lm_amx_weight *aw,
+                          const float *bias, int64_t out, float *Y) {
+    if (aw) {
+        w->flops += 2.0 * (double)T * (double)out * (double)in;
+        lm_amx_linear(X, T, aw, Y, w->split);
+        return TIDE_OK;
+    }
     for (int64_t t = 0; t < T; t++) memcpy(Y + t * out, bias, (size_t)out * sizeof(float));
     return gemm(w, 0, 1, T, out, in, 1.0f, X, in, W, in, 1.0f, Y, out);
 }
@@ -228,7 +248,7 @@ static tide_status forward(const tide_lm *lm, worker *w, const int32_t *ids, con
         T += len[s];
         if (len[s] > maxlen) maxlen = len[s];
     }
-    tide_status st = worker_reserve(w, c, (size_t)T, maxlen);
+    tide_status st = worker_reserve(w, lm, (size_t)T, maxlen);
     if (st) return st;
     /* embeddings: word + position + token type 0, then LayerNorm */
     int64_t t = 0;
@@ -245,7 +265,8 @@ static tide_status forward(const tide_lm *lm, worker *w, const int32_t *ids, con
     const float scale = 1.0f / sqrtf((float)dh);
     for (int l = 0; l < c->layers; l++) {
         const lm_layer *L = &lm->layers[l];
-        if ((st = linear(w, w->x, T, H, L->qkv_w, L->qkv_b, 3 * H, w->qkv))) return st;
+        const lm_amx_weight *aw = lm->amx ? L->amx : NULL;
+        if ((st = linear(w, w->x, T, H, L->qkv_w, aw ? &aw[0] : NULL, L->qkv_b, 3 * H, w->qkv))) return st;
         int64_t off = 0;
         for (int s = 0; s < nseq; off += len[s], s++) {
             int n = len[s];
@@ -259,11 +280,11 @@ static tide_status forward(const tide_lm *lm, worker *w, const int32_t *ids, con
                     return st;
             }
         }
-        if ((st = linear(w, w->ctx, T, H, L->ao_w, L->ao_b, H, w->tmp))) return st;
+        if ((st = linear(w, w->ctx, T, H, L->ao_w, aw ? &aw[1] : NULL, L->ao_b, H, w->tmp))) return st;
         add_layernorm(w->x, w->tmp, w->x, T, H, L->ln1_g, L->ln1_b, c->layer_norm_eps);
-        if ((st = linear(w, w->x, T, H, L->in_w, L->in_b, I, w->inter))) return st;
+        if ((st = linear(w, w->x, T, H, L->in_w, aw ? &aw[2] : NULL, L->in_b, I, w->inter))) return st;
         gelu(w->inter, (size_t)T * (size_t)I);
-        if ((st = linear(w, w->inter, T, I, L->out_w, L->out_b, H, w->tmp))) return st;
+        if ((st = linear(w, w->inter, T, I, L->out_w, aw ? &aw[3] : NULL, L->out_b, H, w->tmp))) return st;
         add_layernorm(w->x, w->tmp, w->x, T, H, L->ln2_g, L->ln2_b, c->layer_norm_eps);
     }
     return TIDE_OK;
@@ -457,6 +478,7 @@ done:
     free(packed);
     free(lens_scratch);
     acc.texts = n;
+    acc.matmul = lm->amx ? "amx-bf16x6" : "openblas";
     acc.seconds = tide_now() - t0;
     if (stats) *stats = acc;
     return st;

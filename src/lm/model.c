@@ -180,6 +180,16 @@ static tide_status load_weights(tide_lm *lm, const char *st_path) {
         L->qkv_w = w;
         L->qkv_b = b;
     }
+    /* Split the dense weights for the AMX kernel once, here, rather than per batch. */
+    lm->amx = lm_amx_available();
+    for (int l = 0; l < c->layers && lm->amx; l++) {
+        lm_layer *L = &lm->layers[l];
+        if ((s = lm_amx_pack(L->qkv_w, L->qkv_b, 3 * (int)H, (int)H, &L->amx[0])) ||
+            (s = lm_amx_pack(L->ao_w, L->ao_b, (int)H, (int)H, &L->amx[1])) ||
+            (s = lm_amx_pack(L->in_w, L->in_b, (int)I, (int)H, &L->amx[2])) ||
+            (s = lm_amx_pack(L->out_w, L->out_b, (int)H, (int)I, &L->amx[3])))
+            return s;
+    }
     return TIDE_OK;
 }
 
@@ -413,6 +423,8 @@ void tide_lm_free(tide_lm *lm) {
     if (!lm) return;
     for (int i = 0; i < lm->n_owned; i++) free(lm->owned[i]);
     free(lm->owned);
+    for (int l = 0; lm->layers && l < lm->cfg.layers; l++)
+        for (int i = 0; i < 4; i++) lm_amx_weight_free(&lm->layers[l].amx[i]);
     free(lm->layers);
     tide_tokenizer_free(lm->tok);
     tide_safetensors_close(&lm->st);

@@ -470,6 +470,7 @@ int main(int argc, char **argv) {
             cJSON *enc = cJSON_AddObjectToObject(man, "encoder");
             cJSON_AddNumberToObject(enc, "seconds", ls.seconds);
             cJSON_AddNumberToObject(enc, "gflop", ls.flops * 1e-9);
+            if (ls.matmul) cJSON_AddStringToObject(enc, "matmul", ls.matmul);
             if (ls.invalid_utf8_texts)
                 tide_log(TIDE_LOG_WARN, "%lld texts held invalid UTF-8 (%lld bytes replaced)", (long long)ls.invalid_utf8_texts,
                          (long long)ls.invalid_utf8_bytes);

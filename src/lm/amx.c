@@ -1,0 +1,250 @@
+/* amx.c — float32-accurate dense layers on Intel AMX tiles (the bf16x6 split, see lm-amx.h).
+ *
+ * Layouts are chosen so that every tile load reads 1 KiB of contiguous memory (row stride 64
+ * bytes): a strided load of rows 3 KiB apart (K = 1536) maps all 16 rows onto 4 L1 sets and
+ * thrashes. A micro-tile is 32 x 32 outputs in 4 accumulator tiles, fed by 2 A and 2 B tiles.
+ * Weights are walked in column chunks that stay in L2 (about 576 KiB of split terms) while the
+ * split activations stream past them. */
+#define _GNU_SOURCE
+#include "lm-amx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#define LM_HAVE_AMX 1
+#include <cpuid.h>
+#include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+static int round32(int x) { return (x + 31) / 32 * 32; }
+
+uint16_t *lm_amx_alloc(size_t elems) {
+    void *p = NULL;
+    size_t bytes = (elems ? elems : 1) * sizeof(uint16_t);
+    if (posix_memalign(&p, 64, (bytes + 63) / 64 * 64)) {
+        tide_error(TIDE_ERR_NOMEM, "out of memory allocating %zu bytes", bytes);
+        return NULL;
+    }
+    return p;
+}
+
+size_t lm_amx_scratch_elems(int64_t rows, int k, int n) {
+    /* the split rows, then 32 x np floats of partial sums for tiles that do not fit in y */
+    return 3 * (size_t)((rows + 31) / 32 * 32) * (size_t)round32(k) + 2 * 32 * (size_t)round32(n);
+}
+
+void lm_amx_weight_free(lm_amx_weight *w) {
+    free(w->b);
+    free(w->bias);
+    memset(w, 0, sizeof *w);
+}
+
+/* float32 -> bfloat16 rounded to nearest even (finite inputs), and back. */
+static uint16_t to_bf16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+static float from_bf16(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+tide_status lm_amx_pack(const float *w, const float *bias, int n, int k, lm_amx_weight *out) {
+    memset(out, 0, sizeof *out);
+    int np = round32(n), kp = round32(k), kc_n = kp / 32;
+    size_t per = (size_t)np * (size_t)kp;
+    uint16_t *b = lm_amx_alloc(3 * per);
+    float *bp = tide_calloc((size_t)np, sizeof *bp);
+    if (!b || !bp) {
+        free(b);
+        free(bp);
+        return TIDE_ERR_NOMEM;
+    }
+    memset(b, 0, 3 * per * sizeof *b); /* padding stays zero: adds nothing */
+    if (bias) memcpy(bp, bias, (size_t)n * sizeof *bp);
+    for (int r = 0; r < n; r++)
+        for (int c = 0; c < k; c++) {
+            /* x - h and (x - h) - m are exact in float32: the split loses nothing above 2^-24 */
+            float x = w[(size_t)r * k + c];
+            uint16_t h = to_bf16(x);
+            float rest = x - from_bf16(h);
+            uint16_t m = to_bf16(rest);
+            uint16_t l = to_bf16(rest - from_bf16(m));
+            size_t off = ((((size_t)(r / 16) * kc_n + c / 32) * 16 + (size_t)(c % 32) / 2) * 16 + r % 16) * 2 + c % 2;
+            b[off] = h;
+            b[per + off] = m;
+            b[2 * per + off] = l;
+        }
+    out->b = b;
+    out->bias = bp;
+    out->n = n;
+    out->k = k;
+    out->np = np;
+    out->kp = kp;
+    return TIDE_OK;
+}
+
+#ifdef LM_HAVE_AMX
+
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+
+static int detect(void) {
+    /* opt-in until a quiet-machine benchmark shows it faster at 2 threads (bench/RESULTS.md) */
+    const char *env = getenv("TIDE_LM_AMX");
+    if (!env || strcmp(env, "1") != 0) return 0;
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    int amx = (d >> 22 & 1) && (d >> 24 & 1);            /* AMX-BF16, AMX-TILE */
+    int avx512 = (b >> 16 & 1) && (b >> 30 & 1);         /* AVX512F, AVX512BW */
+    if (!amx || !avx512 || a < 1) return 0;
+    __get_cpuid_count(7, 1, &a, &b, &c, &d);
+    if (!(a >> 5 & 1)) return 0;                         /* AVX512-BF16 (the activation split) */
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c >> 27 & 1)) return 0; /* OSXSAVE */
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0xe6u) != 0xe6u) return 0;                 /* the OS saves the AVX-512 state */
+    /* Linux hands out the 8 KiB tile state only on request (per process). */
+    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+}
+
+int lm_amx_available(void) {
+    static int state = -1;
+    if (state < 0) state = detect();
+    return state;
+}
+
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} tile_config;
+
+#define LM_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16")))
+
+/* Split x [rows, k] into its three bfloat16 terms in tile order: term t, row block of 16, k chunk
+ * of 32, 16 rows x 32 values. Rows up to the next multiple of 32 and columns up to kp are 0. */
+LM_AMX static void split_rows(const float *x, int64_t rows, int k, int kp, uint16_t *a) {
+    int64_t mp = (rows + 31) / 32 * 32;
+    size_t per = (size_t)mp * (size_t)kp, kc_n = (size_t)kp / 32;
+    for (int64_t i = 0; i < mp; i++) {
+        const float *row = x + i * k;
+        for (int c = 0; c < kp; c += 16) {
+            __mmask16 mask = i >= rows || c >= k ? 0 : k - c >= 16 ? 0xffff : (__mmask16)((1u << (k - c)) - 1);
+            __m512 v = _mm512_maskz_loadu_ps(mask, row + c);
+            __m256bh h = _mm512_cvtneps_pbh(v);
+            v = _mm512_sub_ps(v, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16)));
+            __m256bh m = _mm512_cvtneps_pbh(v);
+            v = _mm512_sub_ps(v, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)m), 16)));
+            __m256bh l = _mm512_cvtneps_pbh(v);
+            size_t off = (((size_t)(i / 16) * kc_n + (size_t)c / 32) * 16 + (size_t)(i % 16)) * 32 + (size_t)(c % 32);
+            _mm256_storeu_si256((__m256i *)(a + off), (__m256i)h);
+            _mm256_storeu_si256((__m256i *)(a + per + off), (__m256i)m);
+            _mm256_storeu_si256((__m256i *)(a + 2 * per + off), (__m256i)l);
+        }
+    }
+}
+
+/* Tiles: 0-3 accumulators (rows 0-15 / 16-31 x cols 0-15 / 16-31), 4-5 A, 6-7 B. Runs k chunks
+ * [0, kc_n) of a block whose row (A) or column (B) blocks lie `next` elements apart; the
+ * accumulators start at the bias (bias != NULL: a load with row stride 0 repeats it on every row)
+ * or at the partial sums in c, and end in c (row stride ldc floats). */
+LM_AMX static void micro_tile(const uint16_t *a0, size_t a_per, const uint16_t *b0, size_t b_per, size_t next, int kc_n,
+                              const float *bias, float *c, size_t ldc) {
+    const size_t ldb = ldc * sizeof(float);
+    if (bias) {
+        _tile_loadd(0, bias, 0);
+        _tile_loadd(1, bias + 16, 0);
+        _tile_loadd(2, bias, 0);
+        _tile_loadd(3, bias + 16, 0);
+    } else {
+        _tile_loadd(0, c, ldb);
+        _tile_loadd(1, c + 16, ldb);
+        _tile_loadd(2, c + 16 * ldc, ldb);
+        _tile_loadd(3, c + 16 * ldc + 16, ldb);
+    }
+    for (int kc = 0; kc < kc_n; kc++) {
+        const uint16_t *a = a0 + (size_t)kc * 512, *b = b0 + (size_t)kc * 512;
+        /* A term s meets B terms 0..2-s: hh hm hl, mh mm, lh */
+        for (int s = 0; s < 3; s++) {
+            _tile_loadd(4, a + s * a_per, 64);
+            _tile_loadd(5, a + s * a_per + next, 64);
+            for (int t = 0; t < 3 - s; t++) {
+                _tile_loadd(6, b + t * b_per, 64);
+                _tile_loadd(7, b + t * b_per + next, 64);
+                _tile_dpbf16ps(0, 4, 6);
+                _tile_dpbf16ps(1, 4, 7);
+                _tile_dpbf16ps(2, 5, 6);
+                _tile_dpbf16ps(3, 5, 7);
+            }
+        }
+    }
+    _tile_stored(0, c, ldb);
+    _tile_stored(1, c + 16, ldb);
+    _tile_stored(2, c + 16 * ldc, ldb);
+    _tile_stored(3, c + 16 * ldc + 16, ldb);
+}
+
+LM_AMX void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch) {
+    const int kp = w->kp, kc_n = kp / 32, n = w->n, np = w->np;
+    const int64_t mp = (rows + 31) / 32 * 32;
+    split_rows(x, rows, w->k, kp, scratch);
+    float *edge = (float *)(scratch + 3 * (size_t)mp * (size_t)kp); /* [32, np]: tiles not wholly in y */
+    const size_t a_per = (size_t)mp * (size_t)kp, b_per = (size_t)np * (size_t)kp, next = (size_t)kc_n * 512;
+    tile_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.palette = 1;
+    for (int t = 0; t < 8; t++) {
+        cfg.rows[t] = 16;
+        cfg.colsb[t] = 64;
+    }
+    _tile_loadconfig(&cfg);
+    /* Columns per chunk: 6 bytes per weight (three terms) x kp x chunk ~ 576 KiB stay in L2. */
+    int chunk = 98304 / kp / 32 * 32;
+    if (chunk < 32) chunk = 32;
+    /* k chunks per pass: 32 rows x 192 k x 3 terms x 2 bytes = 36 KiB of A stay in L1 while a
+     * pass walks the column chunk; the partial sums (32 rows x chunk, in L1/L2) go through y or
+     * `edge` between passes, which is exact: they are float32 either way. */
+    const int kb = 6;
+    for (int nc = 0; nc < np; nc += chunk) {
+        int nc_end = nc + chunk < np ? nc + chunk : np;
+        for (int64_t m0 = 0; m0 < mp; m0 += 32) {
+            int mrows = rows - m0 < 32 ? (int)(rows - m0) : 32;
+            for (int k0 = 0; k0 < kc_n; k0 += kb) {
+                int kb_n = kc_n - k0 < kb ? kc_n - k0 : kb;
+                const uint16_t *a0 = scratch + ((size_t)(m0 / 16) * (size_t)kc_n + (size_t)k0) * 512;
+                for (int n0 = nc; n0 < nc_end; n0 += 32) {
+                    int whole = mrows == 32 && n - n0 >= 32;
+                    float *c = whole ? y + m0 * (int64_t)n + n0 : edge + n0;
+                    micro_tile(a0, a_per, w->b + ((size_t)(n0 / 16) * (size_t)kc_n + (size_t)k0) * 512, b_per, next, kb_n,
+                               k0 == 0 ? w->bias + n0 : NULL, c, whole ? (size_t)n : (size_t)np);
+                }
+            }
+            for (int n0 = nc; n0 < nc_end; n0 += 32) /* tiles that did not fit in y */
+                if (!(mrows == 32 && n - n0 >= 32)) {
+                    int ncols = n - n0 < 32 ? n - n0 : 32;
+                    for (int r = 0; r < mrows; r++)
+                        memcpy(y + (m0 + r) * (int64_t)n + n0, edge + (size_t)r * np + n0, (size_t)ncols * sizeof *y);
+                }
+        }
+    }
+    _tile_release();
+}
+
+#else /* no AMX code in this build */
+
+int lm_amx_available(void) { return 0; }
+
+void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch) {
+    (void)x, (void)rows, (void)w, (void)y, (void)scratch;
+    abort(); /* unreachable: callers check lm_amx_available() */
+}
+
+#endif
