@@ -66,23 +66,6 @@ static inline uint64_t tide_recs_load64(const char *p) {
     memcpy(&w, p, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     w = __builtin_bswap64(w);
-/* Index key of an item id of n >= 1 bytes whose first min(n, 8) bytes are w0: up to 7 bytes,
- * the bytes with the length in the top byte (1..7); 8 bytes whose last byte is >= 8, the bytes
- * (top byte >= 8: the two kinds never meet). 0 for any other id ("long": the reader hashes it). */
-static inline uint64_t tide_recs_short_key(uint64_t w0, size_t n) {
-    if (n <= 7) return w0 | (uint64_t)n << 56;
-    if (n == 8 && (w0 >> 56) >= 8) return w0;
-    return 0;
-}
-
-/* Home bucket of a key among 2^(64 - shift) buckets: the top bits of a multiplicative hash (they
- * depend on every byte of the key). */
-static inline uint64_t tide_recs_home(uint64_t key, int shift) {
-    uint64_t h = key * 0x9e3779b97f4a7c15ull;
-    h ^= h >> 32;
-    return (h * 0xd6e8feb86659fd93ull) >> shift;
-}
-
 #endif
     return w;
 }
