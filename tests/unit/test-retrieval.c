@@ -186,9 +186,11 @@ static void run_job(const tide_retrieval_job *job, const tide_retrieval_params *
     CHECK_EQ(stats.users, job->n_users);
 }
 
-/* A job over every fixture user with their seen items excluded (*ip, *ix: free()). */
-static tide_retrieval_job seen_job(const tide_retrieval_model *m, const fixture *f, int64_t **ip, int32_t **ix) {
-    CHECK_OK(tide_retrieval_exclusions_build(&f->ds, 0, NULL, NULL, 0, ip, ix));
+/* A job over every fixture user, excluding their seen items (unless keep_seen) and the n extra
+ * (user, item) pairs pu/pi (*ip, *ix: free()). */
+static tide_retrieval_job excl_job(const tide_retrieval_model *m, const fixture *f, int keep_seen, const int64_t *pu,
+                                   const int32_t *pi, int64_t n, int64_t **ip, int32_t **ix) {
+    CHECK_OK(tide_retrieval_exclusions_build(&f->ds, keep_seen, pu, pi, n, ip, ix));
     tide_retrieval_job job = {0};
     job.model = m;
     job.data = &f->ds;
@@ -197,6 +199,11 @@ static tide_retrieval_job seen_job(const tide_retrieval_model *m, const fixture 
     job.excl_indptr = *ip;
     job.excl_items = *ix;
     return job;
+}
+
+/* A job over every fixture user with their seen items excluded (*ip, *ix: free()). */
+static tide_retrieval_job seen_job(const tide_retrieval_model *m, const fixture *f, int64_t **ip, int32_t **ix) {
+    return excl_job(m, f, 0, NULL, NULL, 0, ip, ix);
 }
 
 /* History models over caller arrays. */
@@ -267,14 +274,7 @@ static void test_factors_exclusion(void) {
     int32_t pi[] = {3, 150, 8, 0};
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, pu, pi, 4, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = excl_job(&m, &f, 0, pu, pi, 4, &ip, &ix);
     double **sc = alloc_scores();
     for (int u = 0; u < NU; u++)
         for (int j = 0; j < NI; j++) {
@@ -453,14 +453,7 @@ static void test_pop(void) {
     int32_t pi[] = {5, 6};
     int64_t *ip;
     int32_t *ix;
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, pu, pi, 2, &ip, &ix));
-    tide_retrieval_job job = {0};
-    job.model = &m;
-    job.data = &f.ds;
-    job.users = all_users;
-    job.n_users = NU;
-    job.excl_indptr = ip;
-    job.excl_items = ix;
+    tide_retrieval_job job = excl_job(&m, &f, 0, pu, pi, 2, &ip, &ix);
     double **sc = alloc_scores();
     for (int u = 0; u < NU; u++)
         for (int j = 0; j < NI; j++) sc[u][j] = popv[j];
@@ -662,14 +655,7 @@ static void test_contextual(void) {
         m.pop_context = &pc;
         int64_t *ip;
         int32_t *ix;
-        CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 0, pu, pi, 2, &ip, &ix));
-        tide_retrieval_job job = {0};
-        job.model = &m;
-        job.data = &f.ds;
-        job.users = all_users;
-        job.n_users = NU;
-        job.excl_indptr = ip;
-        job.excl_items = ix;
+        tide_retrieval_job job = excl_job(&m, &f, 0, pu, pi, 2, &ip, &ix);
         job.candidates = cand;
         job.n_candidates = nc;
         double **sc = alloc_scores();

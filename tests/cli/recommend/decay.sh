@@ -7,20 +7,27 @@ SYNTH="$TIDE_BIN/../tests/test-mf-synth"
 [ -x "$SYNTH" ] || { echo "skip: $SYNTH not built"; exit 77; }
 "$SYNTH" --split d 300 120 6000 5 || fail "synthetic data"
 ndcg() { jq -r '[.. | objects | select(has("ndcg@10")) | .["ndcg@10"]][0]' "$1"; }
+# agree NAME JQ-PATH TRAIN-ARGS...: train m-NAME with --valid, score it with tide-recommend, and
+# check that tide-eval of r-NAME.tsv on valid equals the NDCG@10 the manifest kept at JQ-PATH.
+agree() {
+    local n=$1 path=$2
+    shift 2
+    run tide-train-mf --data d/train --valid d/valid --out m-$n "$@" --quiet
+    assert_exit 0
+    run tide-recommend --data d/train --model m-$n --k 10 --out r-$n.tsv
+    assert_exit 0
+    run tide-eval --truth d/valid --recs r-$n.tsv --k 10 -B 0 --json e-$n.json
+    assert_exit 0
+    local want got
+    want=$(json_get m-$n/manifest.json "$path")
+    got=$(ndcg e-$n.json)
+    awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(d < 1e-9 && d > -1e-9) }' ||
+        fail "$n: tide-recommend + tide-eval NDCG@10 $got, tide-train-mf validated $want"
+}
 for algo in ease itemknn; do
     for dec in "static:" "latest:--half-life 60s" "user:--half-life 10m --as-of user"; do
-        n=$algo-${dec%%:*}
         # shellcheck disable=SC2086
-        run tide-train-mf --algo $algo --data d/train --valid d/valid --out m-$n ${dec#*:} --quiet
-        assert_exit 0
-        run tide-recommend --data d/train --model m-$n --k 10 --out r-$n.tsv
-        assert_exit 0
-        run tide-eval --truth d/valid --recs r-$n.tsv --k 10 -B 0 --json e-$n.json
-        assert_exit 0
-        want=$(json_get m-$n/manifest.json '.training.log[0]."valid_ndcg@10"')
-        got=$(ndcg e-$n.json)
-        awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(d < 1e-9 && d > -1e-9) }' ||
-            fail "$n: tide-recommend + tide-eval NDCG@10 $got, tide-train-mf validated $want"
+        agree $algo-${dec%%:*} '.training.log[0]."valid_ndcg@10"' --algo $algo ${dec#*:}
     done
     cmp -s r-$algo-static.tsv r-$algo-latest.tsv && fail "$algo: the decay did not change the lists"
     cmp -s r-$algo-latest.tsv r-$algo-user.tsv && fail "$algo: as-of user scored as latest"
@@ -47,18 +54,8 @@ for cfg in "pop-static:--algo pop" "pop-ctx:--algo pop --half-life 10m --as-of u
     "pop-past:--algo pop --half-life 10m --as-of user --decay-kernel past" "als-static:$A" \
     "als-fold:$A --fold-in --half-life 10m --as-of user" \
     "als-fade:$A --fold-in --decay-preference --half-life 10m --as-of user"; do
-    n=${cfg%%:*}
     # shellcheck disable=SC2086
-    run tide-train-mf --data d/train --valid d/valid --out m-$n ${cfg#*:} --threads 2 --quiet
-    assert_exit 0
-    run tide-recommend --data d/train --model m-$n --k 10 --out r-$n.tsv
-    assert_exit 0
-    run tide-eval --truth d/valid --recs r-$n.tsv --k 10 -B 0 --json e-$n.json
-    assert_exit 0
-    want=$(json_get m-$n/manifest.json '.training."best_valid_ndcg@10"')
-    got=$(ndcg e-$n.json)
-    awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(d < 1e-9 && d > -1e-9) }' ||
-        fail "$n: tide-recommend + tide-eval NDCG@10 $got, tide-train-mf validated $want"
+    agree ${cfg%%:*} '.training."best_valid_ndcg@10"' ${cfg#*:} --threads 2
 done
 [ -f m-pop-ctx/event_times.npy ] || fail "contextual popularity model without its events"
 [ ! -e m-pop-static/event_times.npy ] || fail "static popularity model with event arrays"
