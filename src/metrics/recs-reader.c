@@ -188,7 +188,8 @@ typedef struct {
     tide_strmap extra;        /* users outside the truth dictionary (TSV truth) */
     item_index items;
     int extra_ready;
-    uint64_t line;
+    uint64_t line;            /* the line being accepted (messages) */
+    tide_recs_scan_state scan;
     int64_t n_groups;
     size_t pf_len;            /* the user last prefetched (words when short) */
     uint64_t pf_w0, pf_w1;
@@ -383,61 +384,61 @@ static tide_status tsv_line_exact(reader *r, const char *p, const char *end) {
     return accept(r, p, (size_t)(t1 - p), t1 + 1, (size_t)(t2 - t1 - 1), rank);
 }
 
-/* Lines are handled in batches so the lookups' cache misses overlap: the scanner splits and
- * checks a batch, its items are hashed and their slots (and each new user's dictionary slot)
- * prefetched, and the batch is accepted in order while the next one is being scanned (errors
- * still come out for the first bad line). */
-#define BATCH 64
-
+/* Lines are handled in batches so the lookups' cache misses overlap: the scanner checks a batch
+ * and prefetches the home buckets of its items (long ids are hashed and prefetched here, with each
+ * new user's dictionary slot), and the batch is accepted in order while the next one is being
+ * scanned (errors still come out for the first bad line). */
 typedef struct {
-    tide_recs_line l[BATCH];
-    uint64_t key[BATCH], h[BATCH]; /* each fast line's item key and home bucket... */
-    uint32_t flag[BATCH];
-    int shift;                      /* ... in the index of this size (it may grow meanwhile) */
+    tide_recs_lines l; /* fast = 2 marks a long item id, hashed by batch_prefetch */
+    int shift;         /* the index size the home buckets are for (it may grow meanwhile) */
     int n;
 } batch;
 
-/* The scanner prefetched the buckets of short ids; long ids are hashed here. */
 static void batch_prefetch(reader *r, batch *b) {
+    tide_recs_lines *x = &b->l;
     for (int i = 0; i < b->n; i++) {
-        const tide_recs_line *x = &b->l[i];
-        if (!x->fast) continue;
-        size_t ilen = (size_t)(x->t2 - x->t1 - 1), ulen = x->t1;
-        if (x->key) {
-            b->key[i] = x->key;
-            b->flag[i] = 0;
-            b->h[i] = x->home;
-        } else {
-            b->key[i] = item_key(x->i0, x->p + x->t1 + 1, ilen, &b->flag[i]);
-            b->h[i] = slot_of(&r->items, b->key[i]);
-            __builtin_prefetch(&r->items.slots[4 * b->h[i]]);
+        if (!x->fast[i] || (x->same[i] && x->key[i])) continue;
+        if (!x->key[i]) { /* a long item id: its hash is the key, and fast = 2 says so */
+            x->key[i] = long_hash(x->p[i] + x->t1[i] + 1, x->ilen[i]);
+            x->home[i] = (uint32_t)slot_of(&r->items, x->key[i]);
+            x->fast[i] = 2;
+            __builtin_prefetch(&r->items.slots[4 * (uint64_t)x->home[i]]);
         }
-        /* a user change: its dictionary lookup will follow */
-        if (ulen != r->pf_len || (ulen <= SHORT_ID ? x->u0 != r->pf_w0 || x->u1 != r->pf_w1 : 1)) {
-            r->pf_len = ulen;
-            r->pf_w0 = x->u0;
-            r->pf_w1 = x->u1;
-            tide_strmap_prefetch(&r->t->users, tide_hash_bytes(x->p, ulen));
+        if (!x->same[i]) { /* maybe a new user: its dictionary lookup will follow */
+            size_t ulen = x->t1[i];
+            uint64_t u0 = 0, u1 = 0;
+            if (ulen <= SHORT_ID) tide_recs_id_words(x->p[i], ulen, &u0, &u1);
+            if (ulen != r->pf_len || (ulen <= SHORT_ID ? u0 != r->pf_w0 || u1 != r->pf_w1 : 1)) {
+                r->pf_len = ulen;
+                r->pf_w0 = u0;
+                r->pf_w1 = u1;
+                tide_strmap_prefetch(&r->t->users, tide_hash_bytes(x->p[i], ulen));
+            }
         }
     }
 }
 
 static tide_status batch_accept(reader *r, const batch *b) {
+    const tide_recs_lines *x = &b->l;
     for (int i = 0; i < b->n; i++) {
-        const tide_recs_line *x = &b->l[i];
         tide_status st;
-        r->line = x->line;
-        if (!x->fast) {
-            if ((st = tsv_line_exact(r, x->p, x->p + x->len)) != TIDE_OK) return st;
+        r->line = x->line[i];
+        if (!x->fast[i]) {
+            if ((st = tsv_line_exact(r, x->p[i], x->p[i] + x->len[i])) != TIDE_OK) return st;
             continue;
         }
-        const char *user = x->p, *item = x->p + x->t1 + 1;
-        size_t ulen = x->t1, ilen = (size_t)(x->t2 - x->t1 - 1);
-        if ((st = user_of_line(r, user, ulen, x->u0, x->u1)) != TIDE_OK) return st;
-        uint64_t h = b->shift == r->items.shift ? b->h[i] : slot_of(&r->items, b->key[i]);
-        item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, b->key[i], b->flag[i], h);
-        if (!e && (st = new_item(r, item, ilen, b->key[i], b->flag[i], &e)) != TIDE_OK) return st;
-        if ((st = place(r, e, x->rank, item, ilen)) != TIDE_OK) return st;
+        const char *item = x->p[i] + x->t1[i] + 1;
+        size_t ilen = x->ilen[i];
+        if (!x->same[i]) {
+            uint64_t u0 = 0, u1 = 0;
+            if (x->t1[i] <= SHORT_ID) tide_recs_id_words(x->p[i], x->t1[i], &u0, &u1);
+            if ((st = user_of_line(r, x->p[i], x->t1[i], u0, u1)) != TIDE_OK) return st;
+        }
+        uint32_t flag = x->fast[i] == 2 ? LONG_FLAG : 0;
+        uint64_t h = b->shift == r->items.shift ? x->home[i] : slot_of(&r->items, x->key[i]); /* it may grow */
+        item_slot *e = item_index_find(&r->items, &r->t->items, item, ilen, x->key[i], flag, h);
+        if (!e && (st = new_item(r, item, ilen, x->key[i], flag, &e)) != TIDE_OK) return st;
+        if ((st = place(r, e, x->rank[i], item, ilen)) != TIDE_OK) return st;
     }
     return TIDE_OK;
 }
@@ -446,7 +447,6 @@ static tide_status batch_accept(reader *r, const batch *b) {
  * one batch scanned ahead of the one being accepted. */
 static tide_status tsv_lines(reader *r, const char **pp, const char *stop, const char *lim) {
     batch b[2];
-    uint64_t ln = r->line;
     int cur = 0, more = 1;
     b[0].n = 0;
     for (;;) {
@@ -456,7 +456,7 @@ static tide_status tsv_lines(reader *r, const char **pp, const char *stop, const
             const char *before = *pp;
             tide_recs_prefetch pf = {(const char *)r->items.slots, r->items.shift};
             next->shift = pf.shift;
-            next->n = tide_recs_scan(pp, stop, lim, &ln, next->l, BATCH, &pf);
+            next->n = tide_recs_scan(pp, stop, lim, &r->scan, &next->l, TIDE_RECS_BATCH, &pf);
             if (next->n) batch_prefetch(r, next);
             if (*pp == before || *pp >= stop) more = 0; /* done, or an incomplete line */
         }
@@ -467,7 +467,7 @@ static tide_status tsv_lines(reader *r, const char **pp, const char *stop, const
         cur ^= 1;
         if (!more && b[cur].n == 0) break;
     }
-    r->line = ln;
+    r->line = r->scan.line;
     return TIDE_OK;
 }
 

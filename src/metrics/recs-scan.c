@@ -15,6 +15,7 @@
 #endif
 
 int tide_recs_scan_choice = TIDE_RECS_SCAN_AUTO;
+uint64_t tide_recs_scan_groups = 0;
 
 /* ---- masks: portable SWAR ------------------------------------------------------------------ */
 #define LO7 0x7f7f7f7f7f7f7f7full
@@ -76,152 +77,324 @@ __attribute__((target("avx512bw"))) static void masks_avx512_fn(const char *p, t
 
 /* ---- the per-line check, shared by every implementation ------------------------------------ */
 
-/* Bits [lo, lo + n) of a word, n < 64. */
-static inline uint64_t bits(unsigned lo, unsigned n) { return ((1ull << n) - 1) << lo; }
+/* Bits [0, n) of a word; all 64 for n >= 64 (like BZHI). */
+static inline uint64_t below(unsigned n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
 
-/* Bytes [0, n) of w kept, n <= 8. */
-static inline uint64_t keep(uint64_t w, unsigned n) { return n >= 8 ? w : w & ((1ull << (8 * n)) - 1); }
+/* The first n <= 8 bytes of w (n >= 1). */
+static inline uint64_t first_bytes(uint64_t w, unsigned n) {
+    unsigned drop = 64 - 8 * n;
+    return w << drop >> drop;
+}
 
-/* Fills x (len, fast and the fields) for the line at p whose '\n' is at offset k, from the masks
- * of its first 64 bytes. */
-static inline __attribute__((always_inline)) void check_line(const tide_recs_masks *m, const char *p, size_t k,
-                                                              tide_recs_line *x, const tide_recs_prefetch *pf) {
-    unsigned end = (unsigned)k;
-    if (end > 0 && p[end - 1] == '\r') end--;
-    x->len = end;
-    x->fast = 0;
-    if (k >= 64) return;
-    uint64_t tabs = m->tab & bits(0, end);
-    if (__builtin_popcountll(tabs) != 3) return;
-    unsigned t1 = (unsigned)__builtin_ctzll(tabs);
-    tabs &= tabs - 1;
-    unsigned t2 = (unsigned)__builtin_ctzll(tabs);
-    tabs &= tabs - 1;
-    unsigned t3 = (unsigned)__builtin_ctzll(tabs);
-    unsigned ilen = t2 - t1 - 1, rlen = t3 - t2 - 1, slen = end - t3 - 1;
-    if (t1 == 0 || ilen == 0 || rlen == 0 || rlen > 8 || slen == 0) return;
-    uint64_t rm = bits(t2 + 1, rlen);
-    if ((m->digit & rm) != rm) return;
-    /* score: [+-] digits [. digits] with at least one digit */
-    unsigned s0 = t3 + 1;
-    if (p[s0] == '-' || p[s0] == '+') s0++, slen--;
-    if (slen == 0) return;
-    uint64_t sm = bits(s0, slen), sd = m->digit & sm, other = sm & ~sd;
-    if (!sd || (other & (other - 1)) || (other & ~m->dot)) return;
+/* The user carried from line to line (a copy in registers while a scan runs). */
+typedef struct {
+    uint64_t u0, u1;
+    unsigned ulen;
+} user_words;
+
+/* Checks the line at p whose '\n' is at offset k, 1 <= k < 64, from the masks of its first 64
+ * bytes, fills x (but p and line) and updates the user carried in u. The tests of the common line
+ * are bit arithmetic on the masks (shift counts kept below 64 by sentinel bits) folded into one
+ * word, so that a well-formed line takes a single, predictable branch. */
+static inline __attribute__((always_inline)) void check_line(const tide_recs_masks *m, const char *p, unsigned k,
+                                                              tide_recs_lines *o, int i, user_words *u, const char *buckets,
+                                                              int shift) {
+    unsigned end = k - (p[k - 1] == '\r');
+    o->len[i] = end;
+    uint64_t lm = (1ull << end) - 1, tabs = m->tab & lm, dig = m->digit;
+    unsigned t1 = (unsigned)__builtin_ctzll(tabs | 1ull << 63);
+    unsigned t2 = (unsigned)__builtin_ctzll((tabs & (tabs - 1)) | 1ull << 63);
+    unsigned t3 = 63 - (unsigned)__builtin_clzll(tabs | 1);
+    /* three tabs, none first or last, no two adjacent: four non-empty fields */
+    uint64_t bad = (uint64_t)(__builtin_popcountll(tabs) ^ 3) | (tabs & ((tabs >> 1) | 1 | (lm ^ (lm >> 1))));
+    /* after the second tab only digits, but for the third tab, a sign after it and one '.' in the
+     * score; the rank has 1 to 8 digits, the score at least one */
+    uint64_t sign = (uint64_t)(p[t3 + 1] == '-' || p[t3 + 1] == '+') << ((t3 + 1) & 63);
+    uint64_t other = lm & (~1ull << t2) & ~dig & ~(1ull << t3) & ~sign;
+    bad |= (other & ((1ull << t3) - 1)) | (other & (other - 1)) | (other & ~m->dot);
+    bad |= (uint64_t)(t3 - t2 > 9) | (uint64_t)((dig & lm & (~1ull << t3)) == 0);
     /* rank: the digits right-aligned in a word (leading bytes 0), then 8 digits at once */
-    uint64_t w = (tide_recs_load64(p + t2 + 1) << (8 * (8 - rlen))) & 0x0f0f0f0f0f0f0f0full;
+    uint64_t w = (tide_recs_load64(p + t2 + 1) << ((8 * (9 - (t3 - t2))) & 63)) & 0x0f0f0f0f0f0f0f0full;
     w = w * 10 + (w >> 8);
     w = (((w & 0x000000ff000000ffull) * 0x000f424000000064ull) +
          (((w >> 16) & 0x000000ff000000ffull) * 0x0000271000000001ull)) >> 32;
-    if (w == 0) return;
-    x->rank = (int64_t)(uint32_t)w;
-    if (t1 <= 16) {
-        x->u0 = keep(tide_recs_load64(p), t1);
-        x->u1 = t1 > 8 ? keep(tide_recs_load64(p + 8), t1 - 8) : 0;
+    bad |= (uint64_t)(w == 0);
+    if (bad) {
+        o->fast[i] = 0;
+        u->ulen = 0;
+        return;
     }
-    x->i0 = keep(tide_recs_load64(p + t1 + 1), ilen);
-    x->key = tide_recs_short_key(x->i0, ilen);
-    if (pf && x->key) {
-        x->home = tide_recs_home(x->key, pf->shift);
-        __builtin_prefetch(pf->buckets + (x->home << 6));
+    o->rank[i] = (uint32_t)w;
+    /* the user: the same as the line before? (ids up to 16 bytes, as two words) */
+    uint64_t u0 = first_bytes(tide_recs_load64(p), t1 < 8 ? t1 : 8);
+    uint64_t u1 = t1 > 8 ? first_bytes(tide_recs_load64(p + 8), t1 < 16 ? t1 - 8 : 8) : 0;
+    unsigned ulen = t1 <= 16 ? t1 : 0;
+    o->same[i] = (uint8_t)((ulen != 0) & (ulen == u->ulen) & (u0 == u->u0) & (u1 == u->u1));
+    u->ulen = ulen;
+    u->u0 = u0;
+    u->u1 = u1;
+    unsigned ilen = t2 - t1 - 1;
+    uint64_t key = tide_recs_short_key(first_bytes(tide_recs_load64(p + t1 + 1), ilen < 8 ? ilen : 8), ilen);
+    o->key[i] = key;
+    if (buckets && key) {
+        uint64_t home = tide_recs_home(key, shift);
+        o->home[i] = (uint32_t)home;
+        __builtin_prefetch(buckets + (home << 6));
     }
-    x->t1 = (uint16_t)t1;
-    x->t2 = (uint16_t)t2;
-    x->t3 = (uint16_t)t3;
-    x->fast = 1;
+    o->t1[i] = (uint8_t)t1;
+    o->ilen[i] = (uint8_t)ilen;
+    o->fast[i] = 1;
 }
 
-/* The scan loop, instantiated per implementation. Stage 1 lists the newlines of the bytes ahead
- * (no dependence between blocks); stage 2 checks each line from its own window. Finding each
- * line's end from the previous one instead would chain load -> compare -> count -> next load,
- * ~20 cycles a line that the processor could not overlap. */
-#define NLPOS_MAX (2 * 64 + 64)
-#define SCAN_LOOP(MASKS, NLMASK)                                                                   \
+/* A line the window does not hold whole (k >= 64) or a blank one: only its length is found. */
+static __attribute__((noinline)) void other_line(const char *p, size_t k, tide_recs_lines *o, int i) {
+    o->len[i] = k - (k > 0 && p[k - 1] == '\r');
+    o->fast[i] = 0;
+}
+
+/* The scan loop, instantiated per implementation: each line's end comes from its own 64-byte
+ * window (the newline mask), so one load and four compares give a line its structure. (Listing
+ * the newlines of the bytes ahead first costs a data-dependent branch per line, worse than the
+ * chain from one line's end to the next line's load.) A line longer than the window is finished
+ * by memchr. */
+#define SCAN_LOOP(MASKS)                                                                           \
     const char *p = *pp;                                                                           \
-    int n = 0, np = 0;                                                                             \
-    uint64_t ln = *line;                                                                           \
-    const char *nlpos[NLPOS_MAX];                                                                  \
-    const char *q = p, *qend = lim < stop + 64 ? lim : stop + 64;                                 \
-    if (max > 2 * 64) max = 2 * 64;                                                                \
-    while (np < max && q < qend) {                                                                 \
-        uint64_t b = NLMASK(q);                                                                    \
-        if ((size_t)(lim - q) < 64) b &= bits(0, (unsigned)(lim - q));                             \
-        int c = __builtin_popcountll(b);                                                           \
-        /* four unconditional writes cover most blocks without a data-dependent branch */         \
-        nlpos[np] = q + __builtin_ctzll(b | 1ull << 63);                                           \
-        b &= b - 1;                                                                                \
-        nlpos[np + 1] = q + __builtin_ctzll(b | 1ull << 63);                                       \
-        b &= b - 1;                                                                                \
-        nlpos[np + 2] = q + __builtin_ctzll(b | 1ull << 63);                                       \
-        b &= b - 1;                                                                                \
-        nlpos[np + 3] = q + __builtin_ctzll(b | 1ull << 63);                                       \
-        b &= b - 1;                                                                                \
-        for (int i = np + 4; b; i++, b &= b - 1) nlpos[i] = q + __builtin_ctzll(b);                \
-        np += c;                                                                                   \
-        q += 64;                                                                                   \
-    }                                                                                              \
-    for (int j = 0; n < max && p < stop; j++) {                                                    \
-        const char *e;                                                                             \
-        int last = 0;                                                                              \
-        if (j < np) {                                                                              \
-            e = nlpos[j];                                                                          \
-        } else { /* past the listed newlines: a long line, or an incomplete one */                \
-            if (q >= lim) break;                                                                   \
-            e = memchr(q, '\n', (size_t)(lim - q));                                                \
-            if (!e) break;                                                                         \
-            last = 1;                                                                              \
-        }                                                                                          \
-        tide_recs_line *x = &out[n];                                                               \
+    int n = n0;                                                                                    \
+    uint64_t ln = s->line;                                                                         \
+    user_words u = {s->u0, s->u1, s->ulen};                                                        \
+    const char *buckets = pf ? pf->buckets : NULL;                                                 \
+    int shift = pf ? pf->shift : 0;                                                                \
+    while (n < max && p < stop) {                                                                  \
         tide_recs_masks m;                                                                         \
         MASKS(p, &m);                                                                              \
-        check_line(&m, p, (size_t)(e - p), x, pf);                                                     \
-        ln++;                                                                                      \
-        if (x->len > 0) {                                                                          \
-            x->p = p;                                                                              \
-            x->line = ln;                                                                          \
-            n++;                                                                                   \
+        uint64_t nl = m.nl;                                                                        \
+        if ((size_t)(lim - p) < 64) nl &= below((unsigned)(lim - p));                              \
+        size_t k;                                                                                  \
+        if (__builtin_expect((nl & 1) == 0 && nl != 0, 1)) { /* k >= 1 */                        \
+            k = (size_t)__builtin_ctzll(nl);                                                       \
+            check_line(&m, p, (unsigned)k, out, n, &u, buckets, shift);                            \
+        } else { /* blank, long, or incomplete */                                                 \
+            const char *e = nl ? p : (size_t)(lim - p) > 64 ? memchr(p + 64, '\n', (size_t)(lim - p) - 64) : NULL; \
+            if (!e) break;                                                                         \
+            k = (size_t)(e - p);                                                                   \
+            other_line(p, k, out, n);                                                              \
+            u.ulen = 0;                                                                            \
         }                                                                                          \
-        p = e + 1;                                                                                 \
-        if (last) break;                                                                           \
+        ln++;                                                                                      \
+        out->p[n] = p;                                                                             \
+        out->line[n] = ln;                                                                         \
+        n += out->len[n] > 0;                                                                      \
+        p += k + 1;                                                                                \
     }                                                                                              \
     *pp = p;                                                                                       \
-    *line = ln;                                                                                    \
+    s->line = ln;                                                                                  \
+    s->u0 = u.u0;                                                                                  \
+    s->u1 = u.u1;                                                                                  \
+    s->ulen = u.ulen;                                                                              \
     return n;
 
-static inline uint64_t nl_scalar(const char *p) {
-    uint64_t nl = 0;
-    for (int i = 0; i < 8; i++) nl |= swar_pack(swar_eq(tide_recs_load64(p + 8 * i), 0x0a0a0a0a0a0a0a0aull)) << (8 * i);
-    return nl;
-}
 
-static int scan_scalar(const char **pp, const char *stop, const char *lim, uint64_t *line, tide_recs_line *out,
-                       int max, const tide_recs_prefetch *pf) {
-    SCAN_LOOP(masks_scalar, nl_scalar)
+static int scan_scalar(const char **pp, const char *stop, const char *lim, tide_recs_scan_state *s, tide_recs_lines *out,
+                       int n0, int max, const tide_recs_prefetch *pf) {
+    SCAN_LOOP(masks_scalar)
 }
 
 #ifdef SCAN_X86
-__attribute__((target("avx2,popcnt,bmi"), always_inline)) static inline uint64_t nl_avx2(const char *p) {
-    __m256i nl = _mm256_set1_epi8('\n');
-    __m256i a = _mm256_loadu_si256((const __m256i *)p), b = _mm256_loadu_si256((const __m256i *)(p + 32));
-    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, nl)) |
-           (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, nl)) << 32;
-}
 
-__attribute__((target("avx512bw,popcnt,bmi"), always_inline)) static inline uint64_t nl_avx512(const char *p) {
-    return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)p), _mm512_set1_epi8('\n'));
-}
 
 __attribute__((target("avx2,popcnt,bmi"))) static int scan_avx2(const char **pp, const char *stop, const char *lim,
-                                                                uint64_t *line, tide_recs_line *out, int max,
-                                                                const tide_recs_prefetch *pf) {
-    SCAN_LOOP(masks_avx2, nl_avx2)
+                                                                tide_recs_scan_state *s, tide_recs_lines *out, int n0,
+                                                                int max, const tide_recs_prefetch *pf) {
+    SCAN_LOOP(masks_avx2)
 }
 
 __attribute__((target("avx512bw,popcnt,bmi"))) static int scan_avx512(const char **pp, const char *stop,
-                                                                      const char *lim, uint64_t *line,
-                                                                      tide_recs_line *out, int max,
+                                                                      const char *lim, tide_recs_scan_state *s,
+                                                                      tide_recs_lines *out, int n0, int max,
                                                                       const tide_recs_prefetch *pf) {
-    SCAN_LOOP(masks_avx512, nl_avx512)
+    SCAN_LOOP(masks_avx512)
+}
+
+/* ---- eight lines at a time (AVX-512) ----------------------------------------------------------
+ * Per-line work is mostly serial bit twiddling; here the common lines are checked eight at once
+ * in 64-bit lanes. Stage 1 lists the separators (tabs and newlines, a newline flagged in bit 31)
+ * of the next 2 KiB by compressing byte offsets, and keeps bitmaps of its non-digits and dots.
+ * Stage 2 takes 32 separators: if they are eight times tab, tab, tab, newline, the eight lines'
+ * fields are gathered and checked in lanes, with exactly the tests of check_line, and stored
+ * column by column. Any group with a line that is not like that (blank, long, CR-less edge cases
+ * aside, any line check_line would not vouch for) is left to the per-line scan. */
+#define X8 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt,bmi,bmi2")))
+#define X8_BLOCKS 32 /* 2 KiB a stage-1 pass */
+
+X8 static inline __m512i lowbits(__m512i n) { /* bits [0, n) per lane, all for n >= 64 */
+    return _mm512_andnot_si512(_mm512_sllv_epi64(_mm512_set1_epi64(-1), n), _mm512_set1_epi64(-1));
+}
+
+X8 static inline __m512i take(__m512i a, __m512i b, int first) { /* dwords first, first+4, ... of a:b as qwords */
+    __m512i idx = _mm512_setr_epi32(first, first + 4, first + 8, first + 12, first + 16, first + 20, first + 24,
+                                    first + 28, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m512i v = _mm512_permutex2var_epi32(a, idx, b);
+    return _mm512_cvtepu32_epi64(_mm512_castsi512_si256(v));
+}
+
+X8 static int scan_avx512x8(const char **pp, const char *stop, const char *lim, tide_recs_scan_state *s,
+                            tide_recs_lines *out, int max, const tide_recs_prefetch *pf) {
+    const char *p = *pp;
+    int n = 0;
+    uint32_t sep[64 * X8_BLOCKS + 16];
+    uint64_t nd[X8_BLOCKS + 2], dt[X8_BLOCKS + 2];
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i pattern = _mm512_setr_epi32(0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1);
+    const __m512i ones = _mm512_set1_epi64(1);
+    const char *buckets = pf ? pf->buckets : NULL;
+    __m128i shift = _mm_cvtsi32_si128(pf ? pf->shift : 0);
+    int broken = 0;
+    while (!broken && max - n >= 8 && lim - p >= 64 * X8_BLOCKS + 64 && p < stop) {
+        const char *p0 = p;
+        int ns = 0;
+        uint64_t cr_carry = 0; /* a '\r' ending the previous block */
+        for (int b = 0; b < X8_BLOCKS; b++) {
+            __m512i v = _mm512_loadu_si512((const void *)(p0 + 64 * b));
+            __m512i vn = _mm512_loadu_si512((const void *)(p0 + 64 * b + 1)); /* each byte's successor */
+            uint64_t tm = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\t'));
+            uint64_t nm = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
+            uint64_t crm = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\r'));
+            uint64_t sgn = _mm512_cmpeq_epi8_mask(vn, _mm512_set1_epi8('-')) | _mm512_cmpeq_epi8_mask(vn, _mm512_set1_epi8('+'));
+            uint64_t dg = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
+            dt[b] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
+            nd[b] = ~dg & ~dt[b]; /* neither digit nor '.' */
+            /* bit 30: a newline after '\r', or a tab before a sign */
+            uint64_t sm = tm | nm, fl = (nm & (crm << 1 | cr_carry)) | (tm & sgn);
+            cr_carry = crm >> 63;
+            for (int g = 0; g < 4; g++) {
+                __mmask16 m = (__mmask16)(sm >> (16 * g));
+                __m512i idx = _mm512_add_epi32(iota, _mm512_set1_epi32(64 * b + 16 * g));
+                idx = _mm512_mask_or_epi32(idx, (__mmask16)(nm >> (16 * g)), idx, _mm512_set1_epi32((int)0x80000000u));
+                idx = _mm512_mask_or_epi32(idx, (__mmask16)(fl >> (16 * g)), idx, _mm512_set1_epi32(0x40000000));
+                _mm512_storeu_si512((void *)(sep + ns), _mm512_maskz_compress_epi32(m, idx));
+                ns += __builtin_popcount(m);
+            }
+        }
+        nd[X8_BLOCKS] = nd[X8_BLOCKS + 1] = ~0ull; /* past the pass: never a digit */
+        dt[X8_BLOCKS] = dt[X8_BLOCKS + 1] = 0;
+        __m512i eprev = _mm512_set1_epi64(-1); /* lane 7: the newline before the next line */
+        __m512i u0p = _mm512_set1_epi64((long long)s->u0), u1p = _mm512_set1_epi64((long long)s->u1);
+        __m512i ulp = _mm512_set1_epi64((long long)(s->ulen));
+        int j = 0, done = 0;
+        while (max - n >= 8 && j + 32 <= ns) {
+            __m512i a = _mm512_loadu_si512((const void *)(sep + j)), b = _mm512_loadu_si512((const void *)(sep + j + 16));
+            if ((_mm512_cmpeq_epi32_mask(_mm512_srli_epi32(a, 31), pattern) &
+                 _mm512_cmpeq_epi32_mask(_mm512_srli_epi32(b, 31), pattern)) != 0xffff) {
+                broken = 1;
+                break;
+            }
+            const __m512i pos = _mm512_set1_epi64(0x3fffffff);
+            __m512i t1 = _mm512_and_si512(take(a, b, 0), pos), t2 = _mm512_and_si512(take(a, b, 1), pos);
+            __m512i t3f = take(a, b, 2), ef = take(a, b, 3);
+            __m512i t3 = _mm512_and_si512(t3f, pos), e = _mm512_and_si512(ef, pos);
+            __m512i st = _mm512_add_epi64(_mm512_alignr_epi64(e, eprev, 7), ones);
+            /* every line starts before stop and is under 64 bytes (as check_line needs) */
+            __mmask8 ok = _mm512_cmplt_epi64_mask(st, _mm512_set1_epi64(stop - p0)) &
+                          _mm512_cmplt_epu64_mask(_mm512_sub_epi64(e, st), _mm512_set1_epi64(64));
+            __m512i flag = _mm512_set1_epi64(0x40000000);
+            __m512i end = _mm512_mask_sub_epi64(e, _mm512_test_epi64_mask(ef, flag), e, ones);
+            __m512i ulen = _mm512_sub_epi64(t1, st);
+            __m512i ilen = _mm512_sub_epi64(_mm512_sub_epi64(t2, t1), ones);
+            __m512i rlen = _mm512_sub_epi64(_mm512_sub_epi64(t3, t2), ones);
+            ok &= _mm512_cmpgt_epi64_mask(ulen, _mm512_setzero_si512()) & _mm512_cmpgt_epi64_mask(ilen, _mm512_setzero_si512()) &
+                  _mm512_cmplt_epu64_mask(_mm512_sub_epi64(rlen, ones), _mm512_set1_epi64(8));
+            /* rank and score from one window of the bitmaps at the rank's first byte r0: the rank
+             * only digits; the score (after an optional sign) digits and at most one '.', with
+             * at least one digit; both within the 56 bits the window is sure to hold */
+            __m512i r0 = _mm512_add_epi64(t2, ones), at = _mm512_srli_epi64(r0, 3), sh = _mm512_and_si512(r0, _mm512_set1_epi64(7));
+            __m512i xw = _mm512_srlv_epi64(_mm512_i64gather_epi64(at, (const void *)nd, 1), sh);
+            __m512i dw = _mm512_srlv_epi64(_mm512_i64gather_epi64(at, (const void *)dt, 1), sh);
+            ok &= _mm512_testn_epi64_mask(_mm512_or_si512(xw, dw), lowbits(rlen));
+            __m512i s0 = _mm512_add_epi64(_mm512_add_epi64(rlen, ones), _mm512_maskz_mov_epi64(_mm512_test_epi64_mask(t3f, flag), ones));
+            __m512i s1 = _mm512_sub_epi64(end, r0); /* the score: bits [s0, s1) of the window */
+            ok &= _mm512_cmplt_epi64_mask(s0, s1) & _mm512_cmple_epi64_mask(s1, _mm512_set1_epi64(56));
+            __m512i sm = _mm512_andnot_si512(lowbits(s0), lowbits(s1));
+            __m512i ds = _mm512_and_si512(dw, sm);
+            ok &= _mm512_testn_epi64_mask(xw, sm) & _mm512_testn_epi64_mask(ds, _mm512_sub_epi64(ds, ones)) &
+                  _mm512_test_epi64_mask(sm, _mm512_andnot_si512(ds, sm));
+            /* rank: converted eight digits at a time */
+            __m512i w = _mm512_i64gather_epi64(r0, (const void *)p0, 1);
+            w = _mm512_sllv_epi64(w, _mm512_slli_epi64(_mm512_sub_epi64(_mm512_set1_epi64(8), rlen), 3));
+            w = _mm512_and_si512(w, _mm512_set1_epi64(0x0f0f0f0f0f0f0f0fll));
+            w = _mm512_add_epi64(_mm512_add_epi64(_mm512_slli_epi64(w, 3), _mm512_slli_epi64(w, 1)), _mm512_srli_epi64(w, 8));
+            w = _mm512_srli_epi64(
+                _mm512_add_epi64(
+                    _mm512_mullo_epi64(_mm512_and_si512(w, _mm512_set1_epi64(0x000000ff000000ffll)), _mm512_set1_epi64(0x000f424000000064ll)),
+                    _mm512_mullo_epi64(_mm512_and_si512(_mm512_srli_epi64(w, 16), _mm512_set1_epi64(0x000000ff000000ffll)),
+                                       _mm512_set1_epi64(0x0000271000000001ll))),
+                32);
+            ok &= _mm512_test_epi64_mask(w, w);
+            if (ok != 0xff) {
+                broken = 1;
+                break;
+            }
+            /* the user (ids up to 16 bytes as two words) against the line before */
+            __m512i c8 = _mm512_set1_epi64(8);
+            __m512i u0 = _mm512_and_si512(_mm512_i64gather_epi64(st, (const void *)p0, 1),
+                                          lowbits(_mm512_slli_epi64(_mm512_min_epu64(ulen, c8), 3)));
+            __mmask8 long8 = _mm512_cmpgt_epu64_mask(ulen, c8);
+            __m512i u1 = _mm512_maskz_and_epi64(long8, _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), long8,
+                                                                                     _mm512_add_epi64(st, c8), (const void *)p0, 1),
+                                                lowbits(_mm512_slli_epi64(_mm512_min_epu64(_mm512_sub_epi64(ulen, c8), c8), 3)));
+            __m512i ul = _mm512_maskz_mov_epi64(_mm512_cmple_epu64_mask(ulen, _mm512_set1_epi64(16)), ulen);
+            __mmask8 same = _mm512_test_epi64_mask(ul, ul) & _mm512_cmpeq_epi64_mask(ul, _mm512_alignr_epi64(ul, ulp, 7)) &
+                            _mm512_cmpeq_epi64_mask(u0, _mm512_alignr_epi64(u0, u0p, 7)) &
+                            _mm512_cmpeq_epi64_mask(u1, _mm512_alignr_epi64(u1, u1p, 7));
+            /* the item's key (tide_recs_short_key) and home bucket */
+            __m512i iw = _mm512_and_si512(_mm512_i64gather_epi64(_mm512_add_epi64(t1, ones), (const void *)p0, 1),
+                                          lowbits(_mm512_slli_epi64(_mm512_min_epu64(ilen, c8), 3)));
+            __mmask8 short7 = _mm512_cmplt_epu64_mask(ilen, c8);
+            __mmask8 eight = _mm512_cmpeq_epi64_mask(ilen, c8) & _mm512_cmpge_epu64_mask(_mm512_srli_epi64(iw, 56), c8);
+            __m512i key = _mm512_maskz_mov_epi64(eight, iw);
+            key = _mm512_mask_or_epi64(key, short7, iw, _mm512_slli_epi64(ilen, 56));
+            int i0 = n;
+            _mm512_storeu_si512((void *)(out->key + i0), key);
+            if (buckets) {
+                __m512i h = _mm512_mullo_epi64(key, _mm512_set1_epi64((long long)0x9e3779b97f4a7c15ull));
+                h = _mm512_xor_si512(h, _mm512_srli_epi64(h, 32));
+                h = _mm512_srl_epi64(_mm512_mullo_epi64(h, _mm512_set1_epi64((long long)0xd6e8feb86659fd93ull)), shift);
+                _mm256_storeu_si256((__m256i *)(out->home + i0), _mm512_cvtepi64_epi32(h));
+                for (int l = 0; l < 8; l++)
+                    if (out->key[i0 + l]) __builtin_prefetch(buckets + ((uint64_t)out->home[i0 + l] << 6));
+            }
+            _mm256_storeu_si256((__m256i *)(out->rank + i0), _mm512_cvtepi64_epi32(w));
+            _mm512_storeu_si512((void *)(out->p + i0), _mm512_add_epi64(_mm512_set1_epi64((long long)(intptr_t)p0), st));
+            _mm512_storeu_si512((void *)(out->line + i0),
+                                _mm512_add_epi64(_mm512_set1_epi64((long long)s->line + 1), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7)));
+            _mm512_storeu_si512((void *)(out->len + i0), _mm512_sub_epi64(end, st));
+            _mm_storel_epi64((__m128i *)(out->t1 + i0), _mm512_cvtepi64_epi8(ulen));
+            _mm_storel_epi64((__m128i *)(out->ilen + i0), _mm512_cvtepi64_epi8(ilen));
+            _mm_storel_epi64((__m128i *)(out->fast + i0), _mm512_cvtepi64_epi8(ones));
+            _mm_storel_epi64((__m128i *)(out->same + i0), _mm512_cvtepi64_epi8(_mm512_maskz_mov_epi64(same, ones)));
+            n += 8;
+            s->line += 8;
+            tide_recs_scan_groups++;
+            eprev = e;
+            u0p = u0;
+            u1p = u1;
+            ulp = ul;
+            j += 32;
+            done = 1;
+        }
+        if (!done) break;
+        /* carry the last line's user, and go on after its newline */
+        uint64_t lane[8];
+        _mm512_storeu_si512((void *)lane, u0p);
+        s->u0 = lane[7];
+        _mm512_storeu_si512((void *)lane, u1p);
+        s->u1 = lane[7];
+        _mm512_storeu_si512((void *)lane, ulp);
+        s->ulen = (unsigned)lane[7];
+        _mm512_storeu_si512((void *)lane, eprev);
+        p = p0 + lane[7] + 1;
+    }
+    *pp = p;
+    return scan_avx512(pp, stop, lim, s, out, n, max, pf);
 }
 #endif
 
@@ -235,6 +408,9 @@ int tide_recs_scan_available(int which) {
         return __builtin_cpu_supports("avx2");
     case TIDE_RECS_SCAN_AVX512:
         return __builtin_cpu_supports("avx512bw");
+    case TIDE_RECS_SCAN_AVX512X8:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2");
 #endif
     default:
         return 0;
@@ -243,6 +419,7 @@ int tide_recs_scan_available(int which) {
 
 static int resolve(int which) {
     if (which != TIDE_RECS_SCAN_AUTO) return tide_recs_scan_available(which) ? which : TIDE_RECS_SCAN_SCALAR;
+    if (tide_recs_scan_available(TIDE_RECS_SCAN_AVX512X8)) return TIDE_RECS_SCAN_AVX512X8;
     if (tide_recs_scan_available(TIDE_RECS_SCAN_AVX512)) return TIDE_RECS_SCAN_AVX512;
     if (tide_recs_scan_available(TIDE_RECS_SCAN_AVX2)) return TIDE_RECS_SCAN_AVX2;
     return TIDE_RECS_SCAN_SCALAR;
@@ -251,6 +428,7 @@ static int resolve(int which) {
 void tide_recs_masks_of(int which, const char *p, tide_recs_masks *m) {
     switch (resolve(which)) {
 #ifdef SCAN_X86
+    case TIDE_RECS_SCAN_AVX512X8:
     case TIDE_RECS_SCAN_AVX512:
         masks_avx512_fn(p, m);
         return;
@@ -263,16 +441,19 @@ void tide_recs_masks_of(int which, const char *p, tide_recs_masks *m) {
     }
 }
 
-int tide_recs_scan(const char **pp, const char *stop, const char *lim, uint64_t *line, tide_recs_line *out,
+int tide_recs_scan(const char **pp, const char *stop, const char *lim, tide_recs_scan_state *s, tide_recs_lines *out,
                    int max, const tide_recs_prefetch *pf) {
+    if (max > TIDE_RECS_BATCH) max = TIDE_RECS_BATCH;
     switch (resolve(tide_recs_scan_choice)) {
 #ifdef SCAN_X86
+    case TIDE_RECS_SCAN_AVX512X8:
+        return scan_avx512x8(pp, stop, lim, s, out, max, pf);
     case TIDE_RECS_SCAN_AVX512:
-        return scan_avx512(pp, stop, lim, line, out, max, pf);
+        return scan_avx512(pp, stop, lim, s, out, 0, max, pf);
     case TIDE_RECS_SCAN_AVX2:
-        return scan_avx2(pp, stop, lim, line, out, max, pf);
+        return scan_avx2(pp, stop, lim, s, out, 0, max, pf);
 #endif
     default:
-        return scan_scalar(pp, stop, lim, line, out, max, pf);
+        return scan_scalar(pp, stop, lim, s, out, 0, max, pf);
     }
 }

@@ -19,18 +19,28 @@ typedef struct {
     uint64_t tab, nl, digit, dot;
 } tide_recs_masks;
 
+/* Scanned lines, column by column (the vector scanner stores eight lines' fields at a time). */
+#define TIDE_RECS_BATCH 64
 typedef struct {
-    const char *p;    /* line start */
-    uint64_t line;    /* 1-based line number */
-    size_t len;       /* bytes up to the line end, '\r' before '\n' excluded */
-    int fast;         /* 1: 4 fields, non-empty ids, rank and score valid; 0: not checked */
-    uint16_t t1, t2, t3; /* (fast) offsets of the three tabs */
-    int64_t rank;     /* (fast) */
-    uint64_t u0, u1;  /* (fast, user id <= 16 bytes) tide_recs_id_words of the user */
-    uint64_t i0;      /* (fast) the item id's first min(8, length) bytes, zero-padded, LE */
-    uint64_t key;     /* (fast) tide_recs_short_key of the item, 0 for a long id */
-    uint64_t home;    /* (fast, key != 0, prefetching) its home bucket */
-} tide_recs_line;
+    const char *p[TIDE_RECS_BATCH];      /* line start */
+    uint64_t line[TIDE_RECS_BATCH];      /* 1-based line number */
+    size_t len[TIDE_RECS_BATCH];         /* bytes up to the line end, '\r' before '\n' excluded */
+    uint64_t key[TIDE_RECS_BATCH];       /* (fast) tide_recs_short_key of the item, 0 for a long id */
+    uint32_t home[TIDE_RECS_BATCH];      /* (fast, key != 0, prefetching) its home bucket */
+    uint32_t rank[TIDE_RECS_BATCH];      /* (fast) */
+    uint8_t t1[TIDE_RECS_BATCH];         /* (fast) offset of the first tab: the user id's length */
+    uint8_t ilen[TIDE_RECS_BATCH];       /* (fast) the item id's length; it starts at p + t1 + 1 */
+    uint8_t fast[TIDE_RECS_BATCH];       /* 1: 4 fields, non-empty ids, rank and score valid; 0: not checked */
+    uint8_t same[TIDE_RECS_BATCH];       /* (fast) 1: the same user id as the line before, which was fast
+                                          * too (ids of up to 16 bytes; 0 says nothing: the reader compares) */
+} tide_recs_lines;
+
+/* What the scanner carries from one call to the next. Zero it before the first call. */
+typedef struct {
+    uint64_t line;    /* lines consumed so far */
+    uint64_t u0, u1;  /* tide_recs_id_words of the last line's user id, if it was fast */
+    unsigned ulen;    /* its length; 0: no such line */
+} tide_recs_scan_state;
 
 /* The reader's item index, for the scanner to prefetch each line's bucket (64 bytes) while it
  * works on the following lines: spread out, the prefetches do not queue for fill buffers. */
@@ -40,11 +50,15 @@ typedef struct {
 } tide_recs_prefetch;
 
 /* Scanner implementations; tests compare them. */
-enum { TIDE_RECS_SCAN_AUTO = 0, TIDE_RECS_SCAN_SCALAR, TIDE_RECS_SCAN_AVX2, TIDE_RECS_SCAN_AVX512 };
+enum { TIDE_RECS_SCAN_AUTO = 0, TIDE_RECS_SCAN_SCALAR, TIDE_RECS_SCAN_AVX2, TIDE_RECS_SCAN_AVX512, TIDE_RECS_SCAN_AVX512X8 };
 
 /* Which implementation tide_recs_scan uses: TIDE_RECS_SCAN_AUTO (default) picks the best one the
  * CPU has. Tests set it to compare implementations; not for concurrent changes. */
 extern int tide_recs_scan_choice;
+
+/* Groups of eight lines the vector scanner (TIDE_RECS_SCAN_AVX512X8) checked at once, so that
+ * tests can see it did (not thread-safe: a test's counter). */
+extern uint64_t tide_recs_scan_groups;
 
 /* 1 when implementation `which` can run on this CPU. */
 int tide_recs_scan_available(int which);
@@ -52,12 +66,12 @@ int tide_recs_scan_available(int which);
 /* The masks of 64 bytes at p (64 readable bytes) by implementation `which` (for tests). */
 void tide_recs_masks_of(int which, const char *p, tide_recs_masks *m);
 
-/* Scans up to `max` complete, non-blank lines starting at *pp, with *pp < stop, into out[], and
- * advances *pp past them (blank lines are skipped and counted in *line). A line whose '\n' is
+/* Scans up to `max` <= TIDE_RECS_BATCH complete, non-blank lines starting at *pp, with *pp < stop, into out, and
+ * advances *pp past them (blank lines are skipped and counted in s->line). A line whose '\n' is
  * not before `lim` stops the scan (incomplete: the caller brings more data). Bytes
  * [*pp, stop + TIDE_RECS_PAD) must be readable. Returns the number of lines in out[]; a call may
  * stop early (fewer lines, *pp advanced): call again until *pp stops moving or reaches stop. */
-int tide_recs_scan(const char **pp, const char *stop, const char *lim, uint64_t *line, tide_recs_line *out,
+int tide_recs_scan(const char **pp, const char *stop, const char *lim, tide_recs_scan_state *s, tide_recs_lines *out,
                    int max, const tide_recs_prefetch *pf);
 
 /* A little-endian 64-bit load (the masks and key words are defined in little-endian order). */
