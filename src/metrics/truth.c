@@ -106,6 +106,16 @@ done:
     return st;
 }
 
+/* One parsed truth line, waiting for its ids to be interned. */
+typedef struct {
+    const char *user, *item;
+    size_t ulen, ilen;
+    uint64_t uh, ih; /* their hashes: the dictionary slots are prefetched a batch ahead */
+    float weight;
+} truth_line;
+
+#define TRUTH_BATCH 32
+
 static tide_status load_tsv(const char *path, char *const *seed, int64_t n_seed, tide_eval_truth *t) {
     char *buf = NULL;
     size_t size = 0;
@@ -113,14 +123,24 @@ static tide_status load_tsv(const char *path, char *const *seed, int64_t n_seed,
     int32_t *iidx = NULL;
     float *w = NULL;
     pair_iw *pairs = NULL;
-    size_t cap = 0;
     int64_t n = 0;
     tide_status st = tide_read_file(path, &buf, &size);
     if (st != TIDE_OK) return st;
     uint32_t crc = tide_crc32(0, buf, size);
     snprintf(t->checksum, sizeof t->checksum, "crc32:%08x", crc);
     t->bytes = size;
-    if ((st = tide_strmap_init(&t->users, 1024)) != TIDE_OK) goto done;
+    /* At most one event per line: the arrays and the user dictionary are sized once for that,
+     * so that a million-user truth is not rehashed again and again while it is read. */
+    size_t lines = 1;
+    for (const char *q = buf; (q = memchr(q, '\n', (size_t)(buf + size - q))) != NULL; q++) lines++;
+    uidx = tide_malloc(lines * sizeof *uidx);
+    iidx = tide_malloc(lines * sizeof *iidx);
+    w = tide_malloc(lines * sizeof *w);
+    if (!uidx || !iidx || !w) {
+        st = tide_error(TIDE_ERR_NOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    if ((st = tide_strmap_init(&t->users, lines)) != TIDE_OK) goto done;
     if ((st = tide_strmap_init(&t->items, n_seed > 1024 ? (size_t)n_seed : 1024)) != TIDE_OK) goto done;
     for (int64_t i = 0; i < n_seed; i++) {
         int64_t idx;
@@ -130,92 +150,108 @@ static tide_status load_tsv(const char *path, char *const *seed, int64_t n_seed,
     t->items_closed = n_seed > 0;
     const char *p = buf, *bufend = buf + size;
     uint64_t line = 0;
+    truth_line b[TRUTH_BATCH];
+    uint64_t bline[TRUTH_BATCH];
     while (p < bufend) {
-        line++;
-        const char *nl = memchr(p, '\n', (size_t)(bufend - p));
-        const char *end = nl ? nl : bufend;
-        const char *next = nl ? nl + 1 : bufend;
-        if (end > p && end[-1] == '\r') end--;
-        if (end == p) {
+        /* Parse up to a batch of lines (stopping at a malformed one, whose error waits until the
+         * lines before it are in: errors come out in line order), hash and prefetch their ids. */
+        int nb = 0;
+        tide_status perr = TIDE_OK;
+        while (nb < TRUTH_BATCH && p < bufend) {
+            line++;
+            const char *nl = memchr(p, '\n', (size_t)(bufend - p));
+            const char *end = nl ? nl : bufend;
+            const char *next = nl ? nl + 1 : bufend;
+            if (end > p && end[-1] == '\r') end--;
+            if (end == p) {
+                p = next;
+                continue; /* blank lines (e.g. a trailing newline) carry nothing */
+            }
+            const char *f[4];
+            size_t fl[4];
+            int nf = 0;
+            for (const char *q = p;;) {
+                const char *s0 = q;
+                while (q < end && *q != '\t') q++;
+                if (nf < 4) {
+                    f[nf] = s0;
+                    fl[nf] = (size_t)(q - s0);
+                }
+                nf++;
+                if (q >= end) break;
+                q++;
+            }
             p = next;
-            continue; /* blank lines (e.g. a trailing newline) carry nothing */
-        }
-        const char *f[4];
-        size_t fl[4];
-        int nf = 0;
-        for (const char *q = p;;) {
-            const char *s0 = q;
-            while (q < end && *q != '\t') q++;
-            if (nf < 4) {
-                f[nf] = s0;
-                fl[nf] = (size_t)(q - s0);
+            if (nf < 2 || nf > 3 || fl[0] == 0 || fl[1] == 0) {
+                perr = tide_error(TIDE_ERR_DATA, "%s:%llu: malformed line: expected 'user<TAB>item[<TAB>weight]'",
+                                  path, (unsigned long long)line);
+                break;
             }
-            nf++;
-            if (q >= end) break;
-            q++;
-        }
-        if (nf < 2 || nf > 3 || fl[0] == 0 || fl[1] == 0) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%llu: malformed line: expected 'user<TAB>item[<TAB>weight]'",
-                            path, (unsigned long long)line);
-            goto done;
-        }
-        float weight = 1.0f;
-        if (nf == 3) {
-            char tmp[64];
-            char *e;
-            if (fl[2] == 0 || fl[2] >= sizeof tmp) goto bad_weight;
-            memcpy(tmp, f[2], fl[2]);
-            tmp[fl[2]] = 0;
-            double d = strtod(tmp, &e);
-            if (*e || isnan(d)) goto bad_weight;
-            if (d < 0 || isinf(d)) { /* a gain only with --graded: the caller decides */
-                if (t->n_bad_gains++ == 0)
-                    snprintf(t->bad_gain_where, sizeof t->bad_gain_where, "%s:%llu: weight %.*s", path,
-                             (unsigned long long)line, (int)(fl[2] > 64 ? 64 : fl[2]), f[2]);
-                d = 0;
+            float weight = 1.0f;
+            if (nf == 3) {
+                char tmp[64];
+                char *e;
+                double d = 0;
+                int ok = fl[2] > 0 && fl[2] < sizeof tmp;
+                if (ok) {
+                    memcpy(tmp, f[2], fl[2]);
+                    tmp[fl[2]] = 0;
+                    d = strtod(tmp, &e);
+                    ok = !*e && !isnan(d);
+                }
+                if (!ok) {
+                    perr = tide_error(TIDE_ERR_DATA, "%s:%llu: weight '%.*s' is not a number", path,
+                                      (unsigned long long)line, (int)(fl[2] > 64 ? 64 : fl[2]), f[2]);
+                    break;
+                }
+                if (d < 0 || isinf(d)) { /* a gain only with --graded: the caller decides */
+                    if (t->n_bad_gains++ == 0)
+                        snprintf(t->bad_gain_where, sizeof t->bad_gain_where, "%s:%llu: weight %.*s", path,
+                                 (unsigned long long)line, (int)(fl[2] > 64 ? 64 : fl[2]), f[2]);
+                    d = 0;
+                }
+                weight = (float)d;
             }
-            weight = (float)d;
+            truth_line *x = &b[nb];
+            x->user = f[0];
+            x->ulen = fl[0];
+            x->item = f[1];
+            x->ilen = fl[1];
+            x->weight = weight;
+            x->uh = tide_hash_bytes(x->user, x->ulen);
+            x->ih = tide_hash_bytes(x->item, x->ilen);
+            tide_strmap_prefetch(&t->users, x->uh);
+            tide_strmap_prefetch(&t->items, x->ih);
+            bline[nb++] = line;
         }
-        if ((size_t)n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            int64_t *nu = realloc(uidx, cap * sizeof *nu);
-            if (nu) uidx = nu;
-            int32_t *ni = realloc(iidx, cap * sizeof *ni);
-            if (ni) iidx = ni;
-            float *nw = realloc(w, cap * sizeof *nw);
-            if (nw) w = nw;
-            if (!nu || !ni || !nw) {
-                st = tide_error(TIDE_ERR_NOMEM, "out of memory reading %s", path);
+        for (int i = 0; i < nb; i++) {
+            const truth_line *x = &b[i];
+            int64_t ui, ii;
+            int added;
+            if ((st = tide_strmap_intern_hashed(&t->users, x->user, x->ulen, x->uh, &ui, &added)) != TIDE_OK) goto done;
+            if (t->items_closed) {
+                ii = tide_strmap_find(&t->items, x->item, x->ilen);
+                if (ii < 0) {
+                    st = tide_error(TIDE_ERR_DATA, "%s:%llu: unknown item '%.*s' (not in the train dataset's items)",
+                                    path, (unsigned long long)bline[i], (int)(x->ilen > 200 ? 200 : x->ilen), x->item);
+                    goto done;
+                }
+            } else if ((st = tide_strmap_intern_hashed(&t->items, x->item, x->ilen, x->ih, &ii, &added)) != TIDE_OK) {
                 goto done;
             }
-        }
-        int64_t ui, ii;
-        int added;
-        if ((st = tide_strmap_intern(&t->users, f[0], fl[0], &ui, &added)) != TIDE_OK) goto done;
-        if (t->items_closed) {
-            ii = tide_strmap_find(&t->items, f[1], fl[1]);
-            if (ii < 0) {
-                st = tide_error(TIDE_ERR_DATA, "%s:%llu: unknown item '%.*s' (not in the train dataset's items)",
-                                path, (unsigned long long)line, (int)(fl[1] > 200 ? 200 : fl[1]), f[1]);
+            if (ii > INT32_MAX) {
+                st = tide_error(TIDE_ERR_DATA, "%s:%llu: more than 2^31 items", path, (unsigned long long)bline[i]);
                 goto done;
             }
-        } else if ((st = tide_strmap_intern(&t->items, f[1], fl[1], &ii, &added)) != TIDE_OK) {
+            uidx[n] = ui;
+            iidx[n] = (int32_t)ii;
+            w[n] = x->weight;
+            n++;
+        }
+        if (perr != TIDE_OK) {
+            st = perr;
             goto done;
         }
-        if (ii > INT32_MAX) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%llu: more than 2^31 items", path, (unsigned long long)line);
-            goto done;
-        }
-        uidx[n] = ui;
-        iidx[n] = (int32_t)ii;
-        w[n] = weight;
-        n++;
-        p = next;
-        continue;
-    bad_weight:
-        st = tide_error(TIDE_ERR_DATA, "%s:%llu: weight '%.*s' is not a number", path,
-                        (unsigned long long)line, (int)(fl[2] > 64 ? 64 : fl[2]), f[2]);
-        goto done;
     }
     t->n_users = t->users.count;
     t->n_events = n;
