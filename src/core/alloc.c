@@ -1,7 +1,10 @@
 /* alloc.c — allocation that reports its failures as TIDE_ERR_NOMEM with the size asked for. */
+#define _GNU_SOURCE
 #include "tide/core.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 void *tide_malloc(size_t n) {
     void *p = malloc(n ? n : 1);
@@ -23,4 +26,25 @@ void *tide_realloc(void *p, size_t n) {
 
 int tide_mul_size(size_t a, size_t b, size_t *out) {
     return !__builtin_mul_overflow(a, b, out);
+}
+
+void *tide_calloc_large(size_t count, size_t size) {
+    size_t n;
+    if (!tide_mul_size(count ? count : 1, size ? size : 1, &n)) {
+        tide_error(TIDE_ERR_NOMEM, "out of memory allocating %zu x %zu bytes", count, size);
+        return NULL;
+    }
+    const size_t huge = (size_t)2 << 20;
+    if (n < 2 * huge) return tide_calloc(count, size);
+    void *p = NULL;
+    n = (n + huge - 1) & ~(huge - 1);
+    if (posix_memalign(&p, huge, n) != 0) {
+        tide_error(TIDE_ERR_NOMEM, "out of memory allocating %zu bytes", n);
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, n, MADV_HUGEPAGE); /* only a hint: without huge pages it is ordinary memory */
+#endif
+    memset(p, 0, n);
+    return p;
 }

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_SIZE (1u << 20)
+#define BLOCK_SIZE (1u << 20)       /* the first arena block; later ones double... */
+#define BLOCK_SIZE_MAX (16u << 20)  /* ...up to this, on huge pages (keys are compared at random) */
 
 static inline uint64_t fold(uint64_t a, uint64_t b) {
     __uint128_t r = (__uint128_t)a * b;
@@ -51,7 +52,7 @@ tide_status tide_strmap_init(tide_strmap *m, size_t expected) {
     size_t cap = 64;
     while (cap * 7 / 10 < expected) cap <<= 1;
     m->cap = cap;
-    m->slots = tide_calloc(cap, sizeof *m->slots);
+    m->slots = tide_calloc_large(cap, sizeof *m->slots);
     if (!m->slots) {
         tide_strmap_free(m);
         return TIDE_ERR_NOMEM;
@@ -72,11 +73,12 @@ void tide_strmap_free(tide_strmap *m) {
 static char *arena_copy(tide_strmap *m, const char *key, size_t len) {
     size_t need = len + 5;
     if (m->n_blocks == 0 || m->block_used + need > m->block_cap) {
-        size_t cap = need > BLOCK_SIZE ? need : BLOCK_SIZE;
+        size_t cap = m->n_blocks == 0 ? BLOCK_SIZE : m->block_cap * 2 > BLOCK_SIZE_MAX ? BLOCK_SIZE_MAX : m->block_cap * 2;
+        if (cap < need) cap = need;
         char **nb = realloc(m->blocks, (m->n_blocks + 1) * sizeof *nb);
         if (!nb) return NULL;
         m->blocks = nb;
-        char *b = malloc(cap);
+        char *b = cap >= (4u << 20) ? tide_calloc_large(cap, 1) : malloc(cap);
         if (!b) return NULL;
         m->blocks[m->n_blocks++] = b;
         m->block_used = 0;
@@ -101,7 +103,7 @@ static inline size_t home(uint32_t h32, size_t cap) { return (size_t)(((uint64_t
 
 static tide_status grow(tide_strmap *m) {
     size_t ncap = m->cap * 2;
-    tide_strmap_slot *ns = calloc(ncap, sizeof *ns);
+    tide_strmap_slot *ns = tide_calloc_large(ncap, sizeof *ns);
     if (!ns) return tide_error(TIDE_ERR_NOMEM, "out of memory growing a dictionary to %zu slots", ncap);
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->slots[i].index1) continue;

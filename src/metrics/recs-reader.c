@@ -119,20 +119,9 @@ static tide_status item_index_build(item_index *x, const tide_strmap *m, int64_t
     uint64_t cap = 1024; /* slots */
     int bits = 8;        /* log2(buckets) */
     while ((uint64_t)need * 2 > cap) cap <<= 1, bits++;
-    /* Random probes into a table of megabytes miss the TLB as much as the cache: ask for huge
-     * pages (transparent huge pages in "madvise" mode need the hint and 2 MiB alignment). */
-    item_slot *s = NULL;
-    size_t bytes = cap * sizeof *s;
-    if (bytes >= (2u << 20)) {
-        void *mem = NULL;
-        if (posix_memalign(&mem, 2u << 20, bytes) == 0) {
-            s = mem;
-            madvise(mem, bytes, MADV_HUGEPAGE);
-        }
-    } else {
-        void *mem = NULL;
-        if (posix_memalign(&mem, 64, bytes) == 0) s = mem;
-    }
+    /* Random probes into a table of megabytes miss the TLB as much as the cache: huge pages. */
+    size_t bytes = cap * sizeof(item_slot);
+    item_slot *s = tide_calloc_large(cap, sizeof *s);
     if (!s) return tide_error(TIDE_ERR_NOMEM, "out of memory for an item index of %zu bytes", bytes);
     for (uint64_t i = 0; i < cap; i++) s[i] = (item_slot){.key = 0, .tag = EMPTY, .stamp = 0};
     item_index old = *x;
