@@ -180,7 +180,7 @@ tide_status tide_eval_run_read(const char *path, tide_recs_format format, tide_e
         st = tide_error(TIDE_ERR_NOMEM, "too many users");
         goto done;
     }
-    run->values = tide_calloc_large(nvals, sizeof(double)); /* 28 columns of a million users */
+    run->values = tide_calloc(nvals, sizeof(double));
     run->n_recs = tide_calloc((size_t)(n_eval > 0 ? n_eval : 1), sizeof *run->n_recs);
     if (p->item_vecs) s.vsum = tide_calloc((size_t)p->dim, sizeof(double));
     if (!run->path || !run->missing_examples || !run->first_rank || !run->values || !run->n_recs || (p->item_vecs && !s.vsum)) {
