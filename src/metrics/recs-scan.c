@@ -338,9 +338,10 @@ X8 static int scan_avx512x8(const char **pp, const char *stop, const char *lim, 
             __m512i u0 = _mm512_and_si512(_mm512_i64gather_epi64(st, (const void *)p0, 1),
                                           lowbits(_mm512_slli_epi64(_mm512_min_epu64(ulen, c8), 3)));
             __mmask8 long8 = _mm512_cmpgt_epu64_mask(ulen, c8);
-            __m512i u1 = _mm512_maskz_and_epi64(long8, _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), long8,
-                                                                                     _mm512_add_epi64(st, c8), (const void *)p0, 1),
-                                                lowbits(_mm512_slli_epi64(_mm512_min_epu64(_mm512_sub_epi64(ulen, c8), c8), 3)));
+            __m512i u1 = _mm512_setzero_si512(); /* most ids fit in 8 bytes: skip the gather then */
+            if (long8)
+                u1 = _mm512_maskz_and_epi64(long8, _mm512_mask_i64gather_epi64(u1, long8, _mm512_add_epi64(st, c8), (const void *)p0, 1),
+                                            lowbits(_mm512_slli_epi64(_mm512_min_epu64(_mm512_sub_epi64(ulen, c8), c8), 3)));
             __m512i ul = _mm512_maskz_mov_epi64(_mm512_cmple_epu64_mask(ulen, _mm512_set1_epi64(16)), ulen);
             __mmask8 same = _mm512_test_epi64_mask(ul, ul) & _mm512_cmpeq_epi64_mask(ul, _mm512_alignr_epi64(ul, ulp, 7)) &
                             _mm512_cmpeq_epi64_mask(u0, _mm512_alignr_epi64(u0, u0p, 7)) &
@@ -359,8 +360,10 @@ X8 static int scan_avx512x8(const char **pp, const char *stop, const char *lim, 
                 h = _mm512_xor_si512(h, _mm512_srli_epi64(h, 32));
                 h = _mm512_srl_epi64(_mm512_mullo_epi64(h, _mm512_set1_epi64((long long)0xd6e8feb86659fd93ull)), shift);
                 _mm256_storeu_si256((__m256i *)(out->home + i0), _mm512_cvtepi64_epi32(h));
-                for (int l = 0; l < 8; l++)
-                    if (out->key[i0 + l]) __builtin_prefetch(buckets + ((uint64_t)out->home[i0 + l] << 6));
+                /* every lane's bucket (a long id's lane, key 0, fetches a harmless one) */
+                uint64_t addr[8];
+                _mm512_storeu_si512((void *)addr, _mm512_add_epi64(_mm512_slli_epi64(h, 6), _mm512_set1_epi64((long long)(intptr_t)buckets)));
+                for (int l = 0; l < 8; l++) __builtin_prefetch((const void *)(intptr_t)addr[l]);
             }
             _mm256_storeu_si256((__m256i *)(out->rank + i0), _mm512_cvtepi64_epi32(w));
             _mm512_storeu_si512((void *)(out->p + i0), _mm512_add_epi64(_mm512_set1_epi64((long long)(intptr_t)p0), st));
