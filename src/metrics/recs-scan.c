@@ -223,55 +223,57 @@ __attribute__((target("avx512bw,popcnt,bmi"))) static int scan_avx512(const char
  * fields are gathered and checked in lanes, with exactly the tests of check_line, and stored
  * column by column. Any group with a line that is not like that (blank, long, CR-less edge cases
  * aside, any line check_line would not vouch for) is left to the per-line scan. */
-#define X8 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt,bmi,bmi2")))
+#define X8 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vbmi2,popcnt,bmi,bmi2")))
 #define X8_BLOCKS 32 /* 2 KiB a stage-1 pass */
 
 X8 static inline __m512i lowbits(__m512i n) { /* bits [0, n) per lane, all for n >= 64 */
     return _mm512_andnot_si512(_mm512_sllv_epi64(_mm512_set1_epi64(-1), n), _mm512_set1_epi64(-1));
 }
 
-X8 static inline __m512i take(__m512i a, __m512i b, int first) { /* dwords first, first+4, ... of a:b as qwords */
-    __m512i idx = _mm512_setr_epi32(first, first + 4, first + 8, first + 12, first + 16, first + 20, first + 24,
-                                    first + 28, 0, 0, 0, 0, 0, 0, 0, 0);
-    __m512i v = _mm512_permutex2var_epi32(a, idx, b);
-    return _mm512_cvtepu32_epi64(_mm512_castsi512_si256(v));
+X8 static inline __m512i take(__m512i a, int first) { /* 16-bit words first, first+4, ... of a as qwords */
+    __m512i idx = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, first + 28,
+                                   first + 24, first + 20, first + 16, first + 12, first + 8, first + 4, first);
+    return _mm512_cvtepu16_epi64(_mm512_castsi512_si128(_mm512_permutexvar_epi16(idx, a)));
 }
 
 X8 static int scan_avx512x8(const char **pp, const char *stop, const char *lim, tide_recs_scan_state *s,
                             tide_recs_lines *out, int max, const tide_recs_prefetch *pf) {
     const char *p = *pp;
     int n = 0;
-    uint32_t sep[64 * X8_BLOCKS + 16];
-    uint64_t nd[X8_BLOCKS + 2], dt[X8_BLOCKS + 2];
-    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i pattern = _mm512_setr_epi32(0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1);
+    /* a separator: its offset in the pass (bits 0-13), bit 15 for a newline, bit 14 for a newline
+     * after '\r' or a tab before a sign */
+    uint16_t sep[64 * X8_BLOCKS + 32];
+    uint64_t nd[X8_BLOCKS + 2], dt[X8_BLOCKS + 2], tm[X8_BLOCKS + 1], nm[X8_BLOCKS + 1], crm[X8_BLOCKS + 1], sg[X8_BLOCKS + 1];
+    const __m512i iota = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13,
+                                          12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i pattern = _mm512_set_epi16(1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
+                                             0, 0, 0, 1, 0, 0, 0);
     const __m512i ones = _mm512_set1_epi64(1);
     const char *buckets = pf ? pf->buckets : NULL;
     __m128i shift = _mm_cvtsi32_si128(pf ? pf->shift : 0);
     int broken = 0;
-    while (!broken && max - n >= 8 && lim - p >= 64 * X8_BLOCKS + 64 && p < stop) {
+    while (!broken && max - n >= 8 && lim - p >= 64 * X8_BLOCKS + 128 && p < stop) {
         const char *p0 = p;
         int ns = 0;
-        uint64_t cr_carry = 0; /* a '\r' ending the previous block */
-        for (int b = 0; b < X8_BLOCKS; b++) {
+        for (int b = 0; b <= X8_BLOCKS; b++) { /* one block more: its first byte may be a sign */
             __m512i v = _mm512_loadu_si512((const void *)(p0 + 64 * b));
-            __m512i vn = _mm512_loadu_si512((const void *)(p0 + 64 * b + 1)); /* each byte's successor */
-            uint64_t tm = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\t'));
-            uint64_t nm = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
-            uint64_t crm = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\r'));
-            uint64_t sgn = _mm512_cmpeq_epi8_mask(vn, _mm512_set1_epi8('-')) | _mm512_cmpeq_epi8_mask(vn, _mm512_set1_epi8('+'));
+            tm[b] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\t'));
+            nm[b] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
+            crm[b] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\r'));
+            sg[b] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('+'));
             uint64_t dg = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
             dt[b] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
             nd[b] = ~dg & ~dt[b]; /* neither digit nor '.' */
-            /* bit 30: a newline after '\r', or a tab before a sign */
-            uint64_t sm = tm | nm, fl = (nm & (crm << 1 | cr_carry)) | (tm & sgn);
-            cr_carry = crm >> 63;
-            for (int g = 0; g < 4; g++) {
-                __mmask16 m = (__mmask16)(sm >> (16 * g));
-                __m512i idx = _mm512_add_epi32(iota, _mm512_set1_epi32(64 * b + 16 * g));
-                idx = _mm512_mask_or_epi32(idx, (__mmask16)(nm >> (16 * g)), idx, _mm512_set1_epi32((int)0x80000000u));
-                idx = _mm512_mask_or_epi32(idx, (__mmask16)(fl >> (16 * g)), idx, _mm512_set1_epi32(0x40000000));
-                _mm512_storeu_si512((void *)(sep + ns), _mm512_maskz_compress_epi32(m, idx));
+        }
+        for (int b = 0; b < X8_BLOCKS; b++) {
+            uint64_t sm = tm[b] | nm[b];
+            uint64_t fl = (nm[b] & (crm[b] << 1 | (b ? crm[b - 1] >> 63 : 0))) | (tm[b] & (sg[b] >> 1 | sg[b + 1] << 63));
+            for (int g = 0; g < 2; g++) {
+                __mmask32 m = (__mmask32)(sm >> (32 * g));
+                __m512i idx = _mm512_add_epi16(iota, _mm512_set1_epi16((short)(64 * b + 32 * g)));
+                idx = _mm512_or_si512(idx, _mm512_maskz_mov_epi16((__mmask32)(nm[b] >> (32 * g)), _mm512_set1_epi16((short)0x8000)));
+                idx = _mm512_or_si512(idx, _mm512_maskz_mov_epi16((__mmask32)(fl >> (32 * g)), _mm512_set1_epi16(0x4000)));
+                _mm512_storeu_si512((void *)(sep + ns), _mm512_maskz_compress_epi16(m, idx));
                 ns += __builtin_popcount(m);
             }
         }
@@ -282,21 +284,20 @@ X8 static int scan_avx512x8(const char **pp, const char *stop, const char *lim, 
         __m512i ulp = _mm512_set1_epi64((long long)(s->ulen));
         int j = 0, done = 0;
         while (max - n >= 8 && j + 32 <= ns) {
-            __m512i a = _mm512_loadu_si512((const void *)(sep + j)), b = _mm512_loadu_si512((const void *)(sep + j + 16));
-            if ((_mm512_cmpeq_epi32_mask(_mm512_srli_epi32(a, 31), pattern) &
-                 _mm512_cmpeq_epi32_mask(_mm512_srli_epi32(b, 31), pattern)) != 0xffff) {
+            __m512i a = _mm512_loadu_si512((const void *)(sep + j));
+            if (_mm512_cmpeq_epi16_mask(_mm512_srli_epi16(a, 15), pattern) != 0xffffffffu) {
                 broken = 1;
                 break;
             }
-            const __m512i pos = _mm512_set1_epi64(0x3fffffff);
-            __m512i t1 = _mm512_and_si512(take(a, b, 0), pos), t2 = _mm512_and_si512(take(a, b, 1), pos);
-            __m512i t3f = take(a, b, 2), ef = take(a, b, 3);
+            const __m512i pos = _mm512_set1_epi64(0x3fff);
+            __m512i t1 = _mm512_and_si512(take(a, 0), pos), t2 = _mm512_and_si512(take(a, 1), pos);
+            __m512i t3f = take(a, 2), ef = take(a, 3);
             __m512i t3 = _mm512_and_si512(t3f, pos), e = _mm512_and_si512(ef, pos);
             __m512i st = _mm512_add_epi64(_mm512_alignr_epi64(e, eprev, 7), ones);
             /* every line starts before stop and is under 64 bytes (as check_line needs) */
             __mmask8 ok = _mm512_cmplt_epi64_mask(st, _mm512_set1_epi64(stop - p0)) &
                           _mm512_cmplt_epu64_mask(_mm512_sub_epi64(e, st), _mm512_set1_epi64(64));
-            __m512i flag = _mm512_set1_epi64(0x40000000);
+            __m512i flag = _mm512_set1_epi64(0x4000);
             __m512i end = _mm512_mask_sub_epi64(e, _mm512_test_epi64_mask(ef, flag), e, ones);
             __m512i ulen = _mm512_sub_epi64(t1, st);
             __m512i ilen = _mm512_sub_epi64(_mm512_sub_epi64(t2, t1), ones);
@@ -413,7 +414,8 @@ int tide_recs_scan_available(int which) {
         return __builtin_cpu_supports("avx512bw");
     case TIDE_RECS_SCAN_AVX512X8:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2");
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2");
 #endif
     default:
         return 0;
