@@ -407,10 +407,47 @@ static void batch_prefetch(reader *r, batch *b) {
     }
 }
 
+/* The common run: lines the scanner vouched for, of the current user, whose short item id is
+ * in its home bucket, in rank order and not repeated. The reader's state is kept in locals
+ * while the run lasts; the first line that is anything else is left to the general path
+ * (new items, overflowing buckets, errors with their messages). Returns the line it stopped at. */
+static int accept_run(reader *r, const tide_recs_lines *x, int i, int n) {
+    const item_slot *slots = r->items.slots;
+    const uint32_t seq = r->group_seq;
+    const int64_t kmax = r->kmax;
+    int32_t *list = r->list;
+    int64_t prev = r->prev_rank, nrecs = r->n_recs, nlist = r->n_list;
+    for (; i < n && x->fast[i] == 1 && x->same[i]; i++) {
+        uint64_t key = x->key[i];
+        item_slot *sl = (item_slot *)&slots[4 * (uint64_t)x->home[i]];
+        unsigned hit = (unsigned)(sl[0].key == key) | (unsigned)(sl[1].key == key) << 1 |
+                       (unsigned)(sl[2].key == key) << 2 | (unsigned)(sl[3].key == key) << 3;
+        if (!hit) break;
+        item_slot *e = &sl[__builtin_ctz(hit)];
+        int64_t rank = x->rank[i];
+        if ((e->tag & LONG_FLAG) | (rank <= prev) | (e->stamp == seq)) break;
+        e->stamp = seq;
+        prev = rank;
+        nrecs++;
+        if (rank <= kmax) {
+            list[rank - 1] = (int32_t)e->tag;
+            if (rank > nlist) nlist = rank;
+        }
+    }
+    r->prev_rank = prev;
+    r->n_recs = nrecs;
+    r->n_list = nlist;
+    return i;
+}
+
 static tide_status batch_accept(reader *r, const batch *b) {
     const tide_recs_lines *x = &b->l;
     for (int i = 0; i < b->n; i++) {
         tide_status st;
+        if (x->fast[i] == 1 && x->same[i] && r->in_group && b->shift == r->items.shift) {
+            i = accept_run(r, x, i, b->n);
+            if (i == b->n) break;
+        }
         r->line = x->line[i];
         if (!x->fast[i]) {
             if ((st = tsv_line_exact(r, x->p[i], x->p[i] + x->len[i])) != TIDE_OK) return st;
