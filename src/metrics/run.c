@@ -100,6 +100,13 @@ static tide_status on_user(void *vctx, int64_t user, const char *user_id, const 
     }
     int64_t n_eval = t->n_eval;
     int nk = p->n_k, kmax = p->ks[nk - 1];
+    /* The coverage updates below hit the best-rank array (4 bytes an item) at random: fetch
+     * those lines now, while the ranking metrics are computed. */
+    tide_status st = grow_first_rank(run, t->items.count);
+    if (st != TIDE_OK) return st;
+    int32_t *fr0 = run->first_rank[0];
+    for (int64_t i = 0; i < n_list; i++)
+        if (list[i] >= 0) __builtin_prefetch(&fr0[list[i]], 1);
     run->n_recs[e] = n_recs > INT32_MAX ? INT32_MAX : (int32_t)n_recs;
     int64_t u = user, lo = t->indptr[u], hi = t->indptr[u + 1];
     tide_metrics_user_multi(list, n_list, t->truth_items + lo, p->graded ? t->gains + lo : NULL, hi - lo,
@@ -110,9 +117,6 @@ static tide_status on_user(void *vctx, int64_t user, const char *user_id, const 
         for (int k = 0; k < 7; k++) run->values[((int64_t)k * nk + j) * n_eval + e] = v[k];
     }
     /* Coverage: best rank per item. */
-    tide_status st = grow_first_rank(run, t->items.count);
-    if (st != TIDE_OK) return st;
-    int32_t *fr0 = run->first_rank[0];
     int32_t *frs = p->segment_of_eval ? run->first_rank[1 + p->segment_of_eval[e]] : NULL;
     for (int64_t i = 0; i < n_list; i++) {
         if (list[i] < 0) continue;
