@@ -100,6 +100,45 @@ void tide_metrics_user_multi(const int32_t *ranked, int64_t n_ranked, const int3
         return;
     }
     int kmax = ks[n_k - 1];
+    int64_t lim = n_ranked < kmax ? n_ranked : kmax;
+    /* Binary gains and a short truth (the common case: a few held-out events): find the hits'
+     * positions first, then walk the cutoffs over those few positions. Every sum is added in
+     * the same order as the general loop below, so the values are the same to the last bit. */
+    if (!gains && n_truth <= 16) {
+        int32_t pos[64];
+        int np = 0;
+        for (int64_t t = 0; t < n_truth && np <= 64; t++)
+            for (int64_t i = 0; i < lim; i++)
+                if (ranked[i] == truth[t]) {
+                    if (np == 64) {
+                        np = 65; /* more hits than room (repeated items): the general loop */
+                        break;
+                    }
+                    pos[np++] = (int32_t)i;
+                }
+        if (np <= 64) {
+            for (int a = 1; a < np; a++) /* insertion sort: a handful of positions */
+                for (int b = a; b > 0 && pos[b - 1] > pos[b]; b--) {
+                    int32_t tmp = pos[b];
+                    pos[b] = pos[b - 1];
+                    pos[b - 1] = tmp;
+                }
+            double hits = 0, dcg = 0, ap = 0, rr = 0, idcg = 0;
+            int h = 0;
+            int64_t ii = 0;
+            for (int j = 0; j < n_k; j++) {
+                for (; h < np && pos[h] < ks[j]; h++) {
+                    hits += 1;
+                    dcg += 1.0 * discount(pos[h]);
+                    ap += hits / (double)(pos[h] + 1);
+                    if (rr == 0) rr = 1.0 / (double)(pos[h] + 1);
+                }
+                for (; ii < n_truth && ii < ks[j]; ii++) idcg += 1.0 * discount(ii);
+                finish_at(hits, dcg, ap, rr, idcg, ks[j], n_truth, &out[j]);
+            }
+            return;
+        }
+    }
     /* Ideal DCG at each cutoff: the largest gains first. */
     float stackbuf[256];
     float *g = NULL;
@@ -111,7 +150,6 @@ void tide_metrics_user_multi(const int32_t *ranked, int64_t n_ranked, const int3
         }
     }
     double hits = 0, dcg = 0, ap = 0, rr = 0, idcg = 0;
-    int64_t lim = n_ranked < kmax ? n_ranked : kmax;
     int j = 0;
     for (int64_t i = 0; i < kmax && j < n_k; i++) {
         if (i < lim && ranked[i] >= 0) {
