@@ -6,7 +6,8 @@
  * eight digits at a time), a score of the form [+-]digits[.digits]. Everything else — long
  * lines, exponents, "inf", errors — is handed to the reader unchecked, which re-parses it with
  * the exact code that also words the error messages. The scan loop is compiled once per
- * instruction set (AVX-512BW, AVX2, portable SWAR) and chosen at run time. */
+ * instruction set (AVX-512BW, AVX2, portable SWAR) and chosen at run time; with AVX-512 VBMI2 a
+ * vector scanner checks eight common lines at a time (below) and leaves the rest to it. */
 #include "recs-scan.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)

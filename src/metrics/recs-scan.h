@@ -49,7 +49,8 @@ typedef struct {
     int shift;        /* 64 - log2(number of buckets) */
 } tide_recs_prefetch;
 
-/* Scanner implementations; tests compare them. */
+/* Scanner implementations; tests compare them. AVX512X8 checks eight lines at a time (AVX-512
+ * F/BW/DQ/VL/VBMI2) and hands other lines to the AVX512 per-line scanner. */
 enum { TIDE_RECS_SCAN_AUTO = 0, TIDE_RECS_SCAN_SCALAR, TIDE_RECS_SCAN_AVX2, TIDE_RECS_SCAN_AVX512, TIDE_RECS_SCAN_AVX512X8 };
 
 /* Which implementation tide_recs_scan uses: TIDE_RECS_SCAN_AUTO (default) picks the best one the
