@@ -87,9 +87,9 @@ int tide_threads_get(void);
 void *tide_malloc(size_t n);
 void *tide_calloc(size_t count, size_t size);
 void *tide_realloc(void *p, size_t n);
-/* Zeroed like tide_calloc, for large tables probed at random (hash tables, per-user columns):
- * from 4 MiB up the block is 2 MiB aligned and asks for transparent huge pages, so that random
- * probes do not each miss the TLB (in a VM a TLB miss is a two-level page walk). free() it. */
+/* Zeroed like tide_calloc, for tables probed at random (hash tables): 64-byte aligned, and from
+ * 4 MiB up 2 MiB aligned with transparent huge pages asked for, so that random probes do not each
+ * miss the TLB (in a VM a TLB miss is a two-level page walk). free() it. */
 void *tide_calloc_large(size_t count, size_t size);
 /* Multiply with overflow check; returns 0 on overflow. */
 int tide_mul_size(size_t a, size_t b, size_t *out);

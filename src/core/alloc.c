@@ -35,15 +35,15 @@ void *tide_calloc_large(size_t count, size_t size) {
         return NULL;
     }
     const size_t huge = (size_t)2 << 20;
-    if (n < 2 * huge) return tide_calloc(count, size);
+    size_t align = n < 2 * huge ? 64 : huge; /* cache-line buckets never straddle two lines */
     void *p = NULL;
-    n = (n + huge - 1) & ~(huge - 1);
-    if (posix_memalign(&p, huge, n) != 0) {
+    n = (n + align - 1) & ~(align - 1);
+    if (posix_memalign(&p, align, n) != 0) {
         tide_error(TIDE_ERR_NOMEM, "out of memory allocating %zu bytes", n);
         return NULL;
     }
 #ifdef MADV_HUGEPAGE
-    (void)madvise(p, n, MADV_HUGEPAGE); /* only a hint: without huge pages it is ordinary memory */
+    if (align == huge) (void)madvise(p, n, MADV_HUGEPAGE); /* a hint: else ordinary memory */
 #endif
     memset(p, 0, n);
     return p;

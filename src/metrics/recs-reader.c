@@ -26,6 +26,11 @@
 #include "recs-scan.h"
 #include "tide/fileio.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define RECS_X86 1
+#endif
+
 #define BLOCK (1u << 20)   /* read(2) block */
 #define SPAN (256u << 10)  /* mapped input: checksummed, then parsed while still in L2 */
 #define DROP (32u << 20)   /* mapped bytes released at a time behind the parser */
@@ -180,6 +185,7 @@ typedef struct {
     uint64_t line;            /* the line being accepted (messages) */
     tide_recs_scan_state scan;
     int64_t n_groups;
+    int avx512;               /* accept_run_avx512 can run */
     size_t pf_len;            /* the user last prefetched (words when short) */
     uint64_t pf_w0, pf_w1;
 } reader;
@@ -411,41 +417,59 @@ static void batch_prefetch(reader *r, batch *b) {
  * in its home bucket, in rank order and not repeated. The reader's state is kept in locals
  * while the run lasts; the first line that is anything else is left to the general path
  * (new items, overflowing buckets, errors with their messages). Returns the line it stopped at. */
-static int accept_run(reader *r, const tide_recs_lines *x, int i, int n) {
-    const item_slot *slots = r->items.slots;
-    const uint32_t seq = r->group_seq;
-    const int64_t kmax = r->kmax;
-    int32_t *list = r->list;
-    int64_t prev = r->prev_rank, nrecs = r->n_recs, nlist = r->n_list;
-    for (; i < n && x->fast[i] == 1 && x->same[i]; i++) {
-        uint64_t key = x->key[i];
-        item_slot *sl = (item_slot *)&slots[4 * (uint64_t)x->home[i]];
-        unsigned hit = (unsigned)(sl[0].key == key) | (unsigned)(sl[1].key == key) << 1 |
-                       (unsigned)(sl[2].key == key) << 2 | (unsigned)(sl[3].key == key) << 3;
-        if (!hit) break;
-        item_slot *e = &sl[__builtin_ctz(hit)];
-        int64_t rank = x->rank[i];
-        if ((e->tag & LONG_FLAG) | (rank <= prev) | (e->stamp == seq)) break;
-        e->stamp = seq;
-        prev = rank;
-        nrecs++;
-        if (rank <= kmax) {
-            list[rank - 1] = (int32_t)e->tag;
-            if (rank > nlist) nlist = rank;
-        }
-    }
-    r->prev_rank = prev;
-    r->n_recs = nrecs;
-    r->n_list = nlist;
+/* The loop body, instantiated twice: FIND sets `hit`, whose bit (s << SH) says that slot s of the
+ * bucket holds the key. */
+#define ACCEPT_RUN(FIND, SH)                                                                           \
+    const item_slot *slots = r->items.slots;                                                       \
+    const uint32_t seq = r->group_seq;                                                             \
+    const int64_t kmax = r->kmax;                                                                  \
+    int32_t *list = r->list;                                                                       \
+    int64_t prev = r->prev_rank, nrecs = r->n_recs, nlist = r->n_list;                             \
+    for (; i < n && x->fast[i] == 1 && x->same[i]; i++) {                                          \
+        uint64_t key = x->key[i];                                                                  \
+        item_slot *sl = (item_slot *)&slots[4 * (uint64_t)x->home[i]];                             \
+        unsigned hit;                                                                              \
+        FIND;                                                                                      \
+        if (!hit) break;                                                                           \
+        item_slot *e = &sl[__builtin_ctz(hit) >> (SH)];                                            \
+        int64_t rank = x->rank[i];                                                                 \
+        if ((e->tag & LONG_FLAG) | (rank <= prev) | (e->stamp == seq)) break;                      \
+        e->stamp = seq;                                                                            \
+        prev = rank;                                                                               \
+        nrecs++;                                                                                   \
+        if (rank <= kmax) {                                                                        \
+            list[rank - 1] = (int32_t)e->tag;                                                      \
+            if (rank > nlist) nlist = rank;                                                        \
+        }                                                                                          \
+    }                                                                                              \
+    r->prev_rank = prev;                                                                           \
+    r->n_recs = nrecs;                                                                             \
+    r->n_list = nlist;                                                                             \
     return i;
+
+static int accept_run(reader *r, const tide_recs_lines *x, int i, int n) {
+    ACCEPT_RUN(hit = (unsigned)(sl[0].key == key) | (unsigned)(sl[1].key == key) << 1 |
+                     (unsigned)(sl[2].key == key) << 2 | (unsigned)(sl[3].key == key) << 3, 0)
 }
+
+#ifdef RECS_X86
+/* The four keys of a bucket compared by one AVX-512 instruction: which slot holds the key is
+ * random, and the scalar compares compile to branches that mispredict. */
+__attribute__((target("avx512f"))) static int accept_run_avx512(reader *r, const tide_recs_lines *x, int i, int n) {
+    ACCEPT_RUN(hit = _mm512_mask_cmpeq_epi64_mask(0x55, _mm512_loadu_si512((const void *)sl), _mm512_set1_epi64((long long)key)), 1)
+}
+#endif
 
 static tide_status batch_accept(reader *r, const batch *b) {
     const tide_recs_lines *x = &b->l;
     for (int i = 0; i < b->n; i++) {
         tide_status st;
         if (x->fast[i] == 1 && x->same[i] && r->in_group && b->shift == r->items.shift) {
+#ifdef RECS_X86
+            i = r->avx512 ? accept_run_avx512(r, x, i, b->n) : accept_run(r, x, i, b->n);
+#else
             i = accept_run(r, x, i, b->n);
+#endif
             if (i == b->n) break;
         }
         r->line = x->line[i];
@@ -605,6 +629,9 @@ tide_status tide_recs_read(const char *path, tide_recs_format format, tide_eval_
     r.path = path;
     r.t = t;
     r.kmax = kmax;
+#ifdef RECS_X86
+    r.avx512 = __builtin_cpu_supports("avx512f") && tide_recs_scan_choice != TIDE_RECS_SCAN_SCALAR;
+#endif
     r.fn = fn;
     r.ctx = ctx;
     tide_status st = TIDE_OK;
