@@ -79,7 +79,9 @@ static void test_kernel(void) {
         printf("skip test_kernel: no AMX-BF16 on this CPU (or TIDE_LM_AMX=0)\n");
         return;
     }
-    int shapes[][3] = {{1, 32, 32}, {17, 48, 48}, {33, 96, 48}, {5, 40, 70}, {100, 1152, 384}, {45, 384, 1536}, {64, 64, 512}};
+    int shapes[][3] = {{1, 32, 32}, {17, 48, 48}, {33, 96, 48}, {5, 40, 70}, {100, 1152, 384}, {45, 384, 1536}, {64, 64, 512},
+                      /* several 64-row panels with a ragged last one; n and k off the 32 grid */
+                      {130, 100, 1000}, {97, 33, 1536}, {193, 1152, 384}};
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(shapes[i][0], shapes[i][1], shapes[i][2]);
 }
 
