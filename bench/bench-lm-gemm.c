@@ -58,7 +58,7 @@ static double run(int amx, int threads, int T, int s, const float *w, const floa
             double start = tide_now(), cpu0 = thread_cpu(), now;
             do {
                 if (amx)
-                    lm_amx_linear(x, T, aw, y, scratch);
+                    lm_amx_linear(x, T, aw, y, scratch, 0);
                 else
                     blas_linear(x, T, w, b, n, k, y);
                 calls++;

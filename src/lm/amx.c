@@ -7,6 +7,7 @@
  * into a buffer that stays in L2 while the weights stream past it (see panel_rows). */
 #define _GNU_SOURCE
 #include "lm-amx.h"
+#include "lm-math.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -141,15 +142,24 @@ typedef struct {
 
 #define LM_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16")))
 
-/* Split a block of x (nrows <= 32 rows of ncols values, row stride ld) into its three bfloat16
- * terms in tile order: term t at a + t * per, then row block of 16, k chunk of 32 (kcn chunks),
- * 16 rows x 32 values. Rows past nrows (up to 32) and columns past ncols (up to kcn * 32) are 0. */
-LM_AMX static void split_block(const float *x, int64_t ld, int nrows, int ncols, int kcn, uint16_t *a, size_t per) {
+/* Split a block of x (nrows <= 32 rows of ncols values, row stride ld), or of GELU(x) when gelu,
+ * into its three bfloat16 terms in tile order: term t at a + t * per, then row block of 16, k chunk
+ * of 32 (kcn chunks), 16 rows x 32 values. Rows past nrows (up to 32) and columns past ncols (up
+ * to kcn * 32) are 0. */
+LM_AMX static void split_block(const float *x, int64_t ld, int nrows, int ncols, int kcn, int gelu, uint16_t *a,
+                               size_t per) {
     for (int i = 0; i < 32; i++) {
         const float *row = x + (int64_t)i * ld;
         for (int c = 0; c < kcn * 32; c += 16) {
             __mmask16 mask = i >= nrows || c >= ncols ? 0 : ncols - c >= 16 ? 0xffff : (__mmask16)((1u << (ncols - c)) - 1);
             __m512 v = _mm512_maskz_loadu_ps(mask, row + c);
+            if (gelu) { /* GELU(0) = 0: the zero padding stays zero */
+                float g[16];
+                _mm512_storeu_ps(g, v);
+#pragma omp simd
+                for (int j = 0; j < 16; j++) g[j] = lm_gelu_f32(g[j]);
+                v = _mm512_loadu_ps(g);
+            }
             __m256bh h = _mm512_cvtneps_pbh(v);
             v = _mm512_sub_ps(v, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16)));
             __m256bh m = _mm512_cvtneps_pbh(v);
@@ -197,7 +207,8 @@ LM_AMX static void micro_tile(const uint16_t *a0, size_t a_per, size_t a_next, c
 }
 
 
-LM_AMX void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch) {
+LM_AMX void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch,
+                          unsigned flags) {
     const int kp = w->kp, kc_n = kp / 32, n = w->n, np = w->np, k = w->k;
     const int panel = panel_rows(kp);
     const size_t a_per = (size_t)panel * (size_t)kp, a_next = (size_t)kc_n * 512;
@@ -214,7 +225,8 @@ LM_AMX void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, 
     for (int64_t p0 = 0; p0 < rows; p0 += panel) {
         int prows = rows - p0 < panel ? (int)(rows - p0) : panel;
         for (int s0 = 0; s0 < prows; s0 += 32)
-            split_block(x + (p0 + s0) * k, k, prows - s0 < 32 ? prows - s0 : 32, k, kc_n, scratch + (size_t)s0 * kp, a_per);
+            split_block(x + (p0 + s0) * k, k, prows - s0 < 32 ? prows - s0 : 32, k, kc_n, (flags & LM_AMX_GELU_X) != 0,
+                        scratch + (size_t)s0 * kp, a_per);
         for (int n0 = 0; n0 < np; n0 += 32) {
             const uint16_t *b = w->b + (size_t)(n0 / 16) * (size_t)kc_n * 512;
             for (int s0 = 0; s0 < prows; s0 += 32) {
@@ -236,8 +248,9 @@ LM_AMX void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, 
 
 int lm_amx_available(void) { return 0; }
 
-void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch) {
-    (void)x, (void)rows, (void)w, (void)y, (void)scratch;
+void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch,
+                   unsigned flags) {
+    (void)x, (void)rows, (void)w, (void)y, (void)scratch, (void)flags;
     abort(); /* unreachable: callers check lm_amx_available() */
 }
 

@@ -37,8 +37,12 @@ uint16_t *lm_amx_alloc(size_t elems);
 /* uint16 elements of the scratch lm_amx_linear needs for `rows` rows of width k, n outputs. */
 size_t lm_amx_scratch_elems(int64_t rows, int k, int n);
 
+/* flags of lm_amx_linear: multiply GELU(x) (lm-math.h) instead of x, applied as x is split, which
+ * saves the encoder a pass over FFN2's [T, intermediate] input */
+#define LM_AMX_GELU_X 1u
+
 /* y [rows, w->n] = x [rows, w->k] W^T + bias, on the calling thread's tiles; scratch holds
  * lm_amx_scratch_elems(rows, w->k, w->n). Only valid when lm_amx_available(). */
-void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch);
+void lm_amx_linear(const float *x, int64_t rows, const lm_amx_weight *w, float *y, uint16_t *scratch, unsigned flags);
 
 #endif
