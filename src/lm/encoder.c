@@ -89,7 +89,8 @@ static tide_status worker_reserve(worker *w, const tide_lm *lm, size_t tokens, i
     }
     if (max_len > w->cap_len) {
         free(w->scores);
-        w->scores = tide_malloc((size_t)max_len * (size_t)max_len * sizeof(float));
+        /* [max_len, max_len] scores, then max_len row normalisers (softmax_rows) */
+        w->scores = tide_malloc((size_t)max_len * ((size_t)max_len + 1) * sizeof(float));
         w->cap_len = w->scores ? max_len : 0;
         if (!w->scores) return TIDE_ERR_NOMEM;
     }
@@ -221,8 +222,11 @@ static inline float exp_neg_f32(float x) {
     return y * scale.f;
 }
 
+/* The unnormalised softmax of each row, e^(s - max), with inv[r] = 1 / its sum: the caller scales
+ * the [rows, dh] product with V instead of the [rows, cols] probabilities (dh = 32 or 64 is
+ * narrower than a review's rows), which saves a pass over the scores. */
 TIDE_CLONES
-static void softmax_rows(float *s, int rows, int cols) {
+static void softmax_rows(float *s, int rows, int cols, float *inv) {
     for (int r = 0; r < rows; r++) {
         float *row = s + (size_t)r * cols, mx = row[0], sum = 0;
 #pragma omp simd reduction(max : mx)
@@ -232,9 +236,17 @@ static void softmax_rows(float *s, int rows, int cols) {
             row[j] = exp_neg_f32(row[j] - mx);
             sum += row[j];
         }
-        float inv = 1.0f / sum;
+        inv[r] = 1.0f / sum;
+    }
+}
+
+/* x[r, 0:cols] *= inv[r] (row stride ld). */
+TIDE_CLONES
+static void scale_rows(float *x, int rows, int cols, int64_t ld, const float *inv) {
+    for (int r = 0; r < rows; r++) {
+        float *row = x + r * ld, f = inv[r];
 #pragma omp simd
-        for (int j = 0; j < cols; j++) row[j] *= inv;
+        for (int j = 0; j < cols; j++) row[j] *= f;
     }
 }
 
@@ -275,10 +287,12 @@ static tide_status forward(const tide_lm *lm, worker *w, const int32_t *ids, con
             for (int h = 0; h < nh; h++) {
                 if ((st = gemm(w, 0, 1, n, n, dh, scale, base + h * dh, 3 * H, base + H + h * dh, 3 * H, 0.0f, w->scores, n)))
                     return st;
-                softmax_rows(w->scores, n, n);
+                float *inv = w->scores + (size_t)n * n;
+                softmax_rows(w->scores, n, n, inv);
                 if ((st = gemm(w, 0, 0, n, dh, n, 1.0f, w->scores, n, base + 2 * H + h * dh, 3 * H, 0.0f,
                                w->ctx + off * H + h * dh, H)))
                     return st;
+                scale_rows(w->ctx + off * H + h * dh, n, dh, H, inv);
             }
         }
         /* the OpenBLAS path's biases of the next three dense layers are added by the passes after
