@@ -110,9 +110,10 @@ tide_status lm_amx_pack(const float *w, const float *bias, int n, int k, lm_amx_
 #define XFEATURE_XTILEDATA 18
 
 static int detect(void) {
-    /* opt-in until a quiet-machine benchmark shows it faster at 2 threads (bench/RESULTS.md) */
+    /* on by default where the CPU has it (faster at 1 and 2 threads, bench/RESULTS.md);
+     * TIDE_LM_AMX=0 forces the OpenBLAS path */
     const char *env = getenv("TIDE_LM_AMX");
-    if (!env || strcmp(env, "1") != 0) return 0;
+    if (env && strcmp(env, "0") == 0) return 0;
     unsigned a, b, c, d;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     int amx = (d >> 22 & 1) && (d >> 24 & 1);            /* AMX-BF16, AMX-TILE */
