@@ -9,6 +9,7 @@
  * products go through tide_backend_sgemm (single-threaded OpenBLAS inside the parallel region). */
 #define _GNU_SOURCE
 #include "lm-impl.h"
+#include "lm-math.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -88,7 +89,8 @@ static tide_status worker_reserve(worker *w, const tide_lm *lm, size_t tokens, i
     }
     if (max_len > w->cap_len) {
         free(w->scores);
-        w->scores = tide_malloc((size_t)max_len * (size_t)max_len * sizeof(float));
+        /* [max_len, max_len] scores, then max_len row normalisers (softmax_rows) */
+        w->scores = tide_malloc((size_t)max_len * ((size_t)max_len + 1) * sizeof(float));
         w->cap_len = w->scores ? max_len : 0;
         if (!w->scores) return TIDE_ERR_NOMEM;
     }
@@ -115,17 +117,19 @@ static tide_status gemm(worker *w, int ta, int tb, int64_t M, int64_t N, int64_t
     return tide_backend_sgemm(w->be, ta, tb, M, N, K, alpha, &a, 0, lda, &b, 0, ldb, beta, &c, 0, ldc);
 }
 
-/* Y[T, out] = X[T, in] W[out, in]^T + bias: on AMX tiles when the model was split for them
- * (aw != NULL), else through OpenBLAS. */
+/* Y[T, out] = f(X)[T, in] W[out, in]^T (+ bias): on AMX tiles when the model was split for them
+ * (aw != NULL; the bias always included, f = GELU when gelu_x, else identity), else through
+ * OpenBLAS (f = identity; bias NULL: left to the pass that follows, which adds it on its way). */
 static tide_status linear(worker *w, const float *X, int64_t T, int64_t in, const float *W, const lm_amx_weight *aw,
-                          const float *bias, int64_t out, float *Y) {
+                          int gelu_x, const float *bias, int64_t out, float *Y) {
     if (aw) {
         w->flops += 2.0 * (double)T * (double)out * (double)in;
-        lm_amx_linear(X, T, aw, Y, w->split);
+        lm_amx_linear(X, T, aw, Y, w->split, gelu_x ? LM_AMX_GELU_X : 0);
         return TIDE_OK;
     }
-    for (int64_t t = 0; t < T; t++) memcpy(Y + t * out, bias, (size_t)out * sizeof(float));
-    return gemm(w, 0, 1, T, out, in, 1.0f, X, in, W, in, 1.0f, Y, out);
+    if (bias)
+        for (int64_t t = 0; t < T; t++) memcpy(Y + t * out, bias, (size_t)out * sizeof(float));
+    return gemm(w, 0, 1, T, out, in, 1.0f, X, in, W, in, bias ? 1.0f : 0.0f, Y, out);
 }
 
 /* Kernels that run outside the GEMMs are compiled for AVX-512, AVX2 and baseline x86-64 and
@@ -136,16 +140,24 @@ static tide_status linear(worker *w, const float *X, int64_t T, int64_t in, cons
 #define TIDE_CLONES
 #endif
 
-/* dst = LayerNorm(a + r) row-wise (r may be NULL); dst may alias a. Biased variance, as torch;
- * two passes (mean, then squared deviations) keep the variance accurate in float. */
+/* dst = LayerNorm(a + bias + r) row-wise (bias [H] and r may be NULL: the OpenBLAS path adds the
+ * preceding dense layer's bias here); dst may alias a. Biased variance, as torch; two passes
+ * (mean, then squared deviations) keep the variance accurate in float. */
 TIDE_CLONES
-static void add_layernorm(float *dst, const float *a, const float *r, int64_t T, int H, const float *g,
-                          const float *b, double eps) {
+static void add_layernorm(float *dst, const float *a, const float *bias, const float *r, int64_t T, int H,
+                          const float *g, const float *b, double eps) {
     for (int64_t t = 0; t < T; t++) {
         float *d = dst + t * H;
         const float *x = a + t * H;
         float sum = 0;
-        if (r) {
+        if (r && bias) {
+            const float *y = r + t * H;
+#pragma omp simd reduction(+ : sum)
+            for (int i = 0; i < H; i++) {
+                d[i] = (x[i] + bias[i]) + y[i];
+                sum += d[i];
+            }
+        } else if (r) {
             const float *y = r + t * H;
 #pragma omp simd reduction(+ : sum)
             for (int i = 0; i < H; i++) {
@@ -171,30 +183,20 @@ static void add_layernorm(float *dst, const float *a, const float *r, int64_t T,
     }
 }
 
-/* erf(x) in single precision as a rational function of x (the minimax approximation used by
- * Eigen and XLA for float erf: within a few ulp on [-4, 4], and erf = +-1 in float beyond).
- * Unlike a call to libm's erff it vectorises, and GELU is the largest non-GEMM cost of a layer. */
-static inline float erf_f32(float x) {
-    x = x > 4.f ? 4.f : x < -4.f ? -4.f : x;
-    float x2 = x * x;
-    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
-    p = x2 * p + -2.10102402082508e-06f;
-    p = x2 * p + -5.69250639462346e-05f;
-    p = x2 * p + -7.34990630326855e-04f;
-    p = x2 * p + -2.95459980854025e-03f;
-    p = x2 * p + -1.60960333262415e-02f;
-    p = x * p;
-    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
-    q = x2 * q + -1.68282697438203e-03f;
-    q = x2 * q + -7.37332916720468e-03f;
-    q = x2 * q + -1.42647390514189e-02f;
-    return p / q;
-}
-
-/* GELU, the exact erf form 0.5 x (1 + erf(x / sqrt 2)) (not the tanh approximation). */
+/* x = GELU(x + bias) over [rows, cols] (bias [cols], NULL: none): the OpenBLAS path's bias of the
+ * intermediate dense layer is added here instead of being copied into every output row first. */
 TIDE_CLONES
-static void gelu(float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erf_f32(x[i] * (float)M_SQRT1_2));
+static void gelu_bias(float *x, int64_t rows, int cols, const float *bias) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        if (bias) {
+#pragma omp simd
+            for (int i = 0; i < cols; i++) row[i] = lm_gelu_f32(row[i] + bias[i]);
+        } else {
+#pragma omp simd
+            for (int i = 0; i < cols; i++) row[i] = lm_gelu_f32(row[i]);
+        }
+    }
 }
 
 /* e^x for x <= 0 (softmax arguments after subtracting the row maximum): Cody-Waite reduction
@@ -220,8 +222,11 @@ static inline float exp_neg_f32(float x) {
     return y * scale.f;
 }
 
+/* The unnormalised softmax of each row, e^(s - max), with inv[r] = 1 / its sum: the caller scales
+ * the [rows, dh] product with V instead of the [rows, cols] probabilities (dh = 32 or 64 is
+ * narrower than a review's rows), which saves a pass over the scores. */
 TIDE_CLONES
-static void softmax_rows(float *s, int rows, int cols) {
+static void softmax_rows(float *s, int rows, int cols, float *inv) {
     for (int r = 0; r < rows; r++) {
         float *row = s + (size_t)r * cols, mx = row[0], sum = 0;
 #pragma omp simd reduction(max : mx)
@@ -231,9 +236,17 @@ static void softmax_rows(float *s, int rows, int cols) {
             row[j] = exp_neg_f32(row[j] - mx);
             sum += row[j];
         }
-        float inv = 1.0f / sum;
+        inv[r] = 1.0f / sum;
+    }
+}
+
+/* x[r, 0:cols] *= inv[r] (row stride ld). */
+TIDE_CLONES
+static void scale_rows(float *x, int rows, int cols, int64_t ld, const float *inv) {
+    for (int r = 0; r < rows; r++) {
+        float *row = x + r * ld, f = inv[r];
 #pragma omp simd
-        for (int j = 0; j < cols; j++) row[j] *= inv;
+        for (int j = 0; j < cols; j++) row[j] *= f;
     }
 }
 
@@ -261,12 +274,12 @@ static tide_status forward(const tide_lm *lm, worker *w, const int32_t *ids, con
             float *x = w->x + t * H;
             for (int i = 0; i < H; i++) x[i] = we[i] + pe[i] + te[i];
         }
-    add_layernorm(w->x, w->x, NULL, T, H, lm->emb_ln_g, lm->emb_ln_b, c->layer_norm_eps);
+    add_layernorm(w->x, w->x, NULL, NULL, T, H, lm->emb_ln_g, lm->emb_ln_b, c->layer_norm_eps);
     const float scale = 1.0f / sqrtf((float)dh);
     for (int l = 0; l < c->layers; l++) {
         const lm_layer *L = &lm->layers[l];
         const lm_amx_weight *aw = lm->amx ? L->amx : NULL;
-        if ((st = linear(w, w->x, T, H, L->qkv_w, aw ? &aw[0] : NULL, L->qkv_b, 3 * H, w->qkv))) return st;
+        if ((st = linear(w, w->x, T, H, L->qkv_w, aw ? &aw[0] : NULL, 0, L->qkv_b, 3 * H, w->qkv))) return st;
         int64_t off = 0;
         for (int s = 0; s < nseq; off += len[s], s++) {
             int n = len[s];
@@ -274,18 +287,23 @@ static tide_status forward(const tide_lm *lm, worker *w, const int32_t *ids, con
             for (int h = 0; h < nh; h++) {
                 if ((st = gemm(w, 0, 1, n, n, dh, scale, base + h * dh, 3 * H, base + H + h * dh, 3 * H, 0.0f, w->scores, n)))
                     return st;
-                softmax_rows(w->scores, n, n);
+                float *inv = w->scores + (size_t)n * n;
+                softmax_rows(w->scores, n, n, inv);
                 if ((st = gemm(w, 0, 0, n, dh, n, 1.0f, w->scores, n, base + 2 * H + h * dh, 3 * H, 0.0f,
                                w->ctx + off * H + h * dh, H)))
                     return st;
+                scale_rows(w->ctx + off * H + h * dh, n, dh, H, inv);
             }
         }
-        if ((st = linear(w, w->ctx, T, H, L->ao_w, aw ? &aw[1] : NULL, L->ao_b, H, w->tmp))) return st;
-        add_layernorm(w->x, w->tmp, w->x, T, H, L->ln1_g, L->ln1_b, c->layer_norm_eps);
-        if ((st = linear(w, w->x, T, H, L->in_w, aw ? &aw[2] : NULL, L->in_b, I, w->inter))) return st;
-        gelu(w->inter, (size_t)T * (size_t)I);
-        if ((st = linear(w, w->inter, T, I, L->out_w, aw ? &aw[3] : NULL, L->out_b, H, w->tmp))) return st;
-        add_layernorm(w->x, w->tmp, w->x, T, H, L->ln2_g, L->ln2_b, c->layer_norm_eps);
+        /* the OpenBLAS path's biases of the next three dense layers are added by the passes after
+         * them (LayerNorm, GELU) rather than copied into every output row before the sgemm; on
+         * AMX they start the accumulators, and GELU is applied as FFN2 splits its input */
+        if ((st = linear(w, w->ctx, T, H, L->ao_w, aw ? &aw[1] : NULL, 0, NULL, H, w->tmp))) return st;
+        add_layernorm(w->x, w->tmp, aw ? NULL : L->ao_b, w->x, T, H, L->ln1_g, L->ln1_b, c->layer_norm_eps);
+        if ((st = linear(w, w->x, T, H, L->in_w, aw ? &aw[2] : NULL, 0, NULL, I, w->inter))) return st;
+        if (!aw) gelu_bias(w->inter, T, I, L->in_b);
+        if ((st = linear(w, w->inter, T, I, L->out_w, aw ? &aw[3] : NULL, 1, NULL, H, w->tmp))) return st;
+        add_layernorm(w->x, w->tmp, aw ? NULL : L->out_b, w->x, T, H, L->ln2_g, L->ln2_b, c->layer_norm_eps);
     }
     return TIDE_OK;
 }

@@ -3,7 +3,8 @@
  * multiples of 16/32), error within float32 rounding (a split that dropped the 2^-17 terms would
  * fail), nothing written past the output, bit-identical reruns, row results independent of the
  * other rows in the batch; then the whole encoder with and without AMX on the tiny fixture model
- * (and on all-MiniLM-L6-v2 when fetched), and batch-size independence of the AMX vectors. Skips the kernel checks where the CPU has no AMX. */
+ * (and on all-MiniLM-L6-v2 when fetched), and batch-size independence of the AMX vectors; the
+ * GELU-on-input flag against GELU applied beforehand. Skips the kernel checks where the CPU has no AMX. */
 #include "harness.h"
 #include "lm-fixtures.h"
 #include "tide/lm.h"
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "../../src/lm/lm-impl.h"
+#include "../../src/lm/lm-math.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static float uniform(void) { /* xorshift64*: [-1, 1) */
@@ -37,7 +39,7 @@ static void check_shape(int rows, int n, int k) {
     uint16_t *scratch = lm_amx_alloc(lm_amx_scratch_elems(rows, k, n));
     CHECK(scratch != NULL);
     for (int i = 0; i < 64; i++) y[(size_t)rows * n + i] = 12345.0f; /* sentinel past the end */
-    lm_amx_linear(x, rows, &aw, y, scratch);
+    lm_amx_linear(x, rows, &aw, y, scratch, 0);
     for (int i = 0; i < 64; i++) CHECK(y[(size_t)rows * n + i] == 12345.0f);
     for (int r = 0; r < rows; r++) memcpy(blas + (size_t)r * n, b, sizeof(float) * (size_t)n);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, k, 1.0f, x, k, w, k, 1.0f, blas, n);
@@ -57,11 +59,24 @@ static void check_shape(int rows, int n, int k) {
     CHECK(worst <= 1e-6); /* float32 rounding: 2^-20; leaving out h*l, l*h, m*m would give ~2^-17 */
     CHECK(worst <= 4 * worst_blas + 1e-7);
     /* a rerun is bit-identical, and a row's result does not depend on the rows around it */
-    lm_amx_linear(x, rows, &aw, y2, scratch);
+    lm_amx_linear(x, rows, &aw, y2, scratch, 0);
     CHECK(memcmp(y, y2, sizeof(float) * (size_t)rows * n) == 0);
+    /* LM_AMX_GELU_X multiplies GELU(x), as if the caller had applied it first */
+    float *gx = malloc(sizeof(float) * (size_t)rows * k);
+    for (size_t i = 0; i < (size_t)rows * k; i++) gx[i] = lm_gelu_f32(x[i]);
+    lm_amx_linear(x, rows, &aw, y2, scratch, LM_AMX_GELU_X);
+    lm_amx_linear(gx, rows, &aw, y, scratch, 0);
+    double worst_g = 0;
+    for (size_t i = 0; i < (size_t)rows * n; i++) {
+        double e = fabs((double)y[i] - y2[i]) / (1.0 + fabs((double)y[i]));
+        if (e > worst_g) worst_g = e;
+    }
+    CHECK(worst_g <= 1e-6);
+    free(gx);
+    lm_amx_linear(x, rows, &aw, y, scratch, 0);
     if (rows > 1) {
         int r = rows - 1;
-        lm_amx_linear(x + (size_t)r * k, 1, &aw, y2, scratch);
+        lm_amx_linear(x + (size_t)r * k, 1, &aw, y2, scratch, 0);
         CHECK(memcmp(y + (size_t)r * n, y2, sizeof(float) * (size_t)n) == 0);
     }
     lm_amx_weight_free(&aw);
@@ -79,7 +94,9 @@ static void test_kernel(void) {
         printf("skip test_kernel: no AMX-BF16 on this CPU (or TIDE_LM_AMX=0)\n");
         return;
     }
-    int shapes[][3] = {{1, 32, 32}, {17, 48, 48}, {33, 96, 48}, {5, 40, 70}, {100, 1152, 384}, {45, 384, 1536}, {64, 64, 512}};
+    int shapes[][3] = {{1, 32, 32}, {17, 48, 48}, {33, 96, 48}, {5, 40, 70}, {100, 1152, 384}, {45, 384, 1536}, {64, 64, 512},
+                      /* several 64-row panels with a ragged last one; n and k off the 32 grid */
+                      {130, 100, 1000}, {97, 33, 1536}, {193, 1152, 384}};
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(shapes[i][0], shapes[i][1], shapes[i][2]);
 }
 
@@ -128,7 +145,7 @@ static void test_encoder_paths(void) {
 }
 
 int main(void) {
-    setenv("TIDE_LM_AMX", "1", 0); /* the path is opt-in; TIDE_LM_AMX=0 in the environment skips */
+    /* the path is on wherever the CPU has AMX; TIDE_LM_AMX=0 in the environment skips */
     tide_threads_set(1);
     RUN(test_kernel);
     RUN(test_encoder_paths);
