@@ -416,9 +416,9 @@ static void batch_prefetch(reader *r, batch *b) {
 /* The common run: lines the scanner vouched for, of the current user, whose short item id is
  * in its home bucket, in rank order and not repeated. The reader's state is kept in locals
  * while the run lasts; the first line that is anything else is left to the general path
- * (new items, overflowing buckets, errors with their messages). Returns the line it stopped at. */
-/* The loop body, instantiated twice: FIND sets `hit`, whose bit (s << SH) says that slot s of the
- * bucket holds the key. */
+ * (new items, overflowing buckets, errors with their messages). Returns the line it stopped at.
+ * Instantiated twice (scalar, AVX-512): FIND sets `hit`, whose bit (s << SH) says that slot s of
+ * the bucket holds the key. */
 #define ACCEPT_RUN(FIND, SH)                                                                           \
     const item_slot *slots = r->items.slots;                                                       \
     const uint32_t seq = r->group_seq;                                                             \
