@@ -1,4 +1,6 @@
-/* tide/synth.h — a seeded generator of realistic-looking behaviour logs (zstd's datagen idea):
+/* tide/synth.h — tide's synthetic data, one module for tests, samples and benchmarks.
+ *
+ * Behaviour logs: a seeded generator of realistic-looking behaviour logs (zstd's datagen idea):
  * users whose interests drift between topics over time, a catalog with readable titles and
  * categories, view/cart/purchase events, and user-written text (search queries and short
  * reviews). It makes the sample in data/ and the large inputs of the benchmarks. The same seed
@@ -7,6 +9,7 @@
 #define TIDE_SYNTH_H
 
 #include "tide/core.h"
+#include "tide/dataset.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +37,13 @@ int tide_synth_max_topics(void);
  * (item_id,title,category) and text_events.csv (user_id,item_id,timestamp,text) into dir, each
  * atomically. The interactions are in time order per user, users one after another. */
 tide_status tide_synth_write(const tide_synth_params *p, const char *dir);
+
+/* An in-memory dataset of `n_users` × `n_items` with about `nnz` interactions: item popularity
+ * Zipf with exponent `zipf` (0 = uniform), user activity log-normal-ish, items in each user's
+ * row distinct and time-ordered, weights 1, times increasing, ids "u<n>" / "i<n>".
+ * Deterministic for `seed`. */
+tide_status tide_synth_dataset(int64_t n_users, int64_t n_items, int64_t nnz, double zipf,
+                               uint64_t seed, tide_dataset *out);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* test-mf-synth.c — the synthetic dataset generator (tide_mf_synthesize): shape, distinct
+/* test-mf-synth.c — the synthetic dataset generator (tide_synth_dataset): shape, distinct
  * items per user, Zipf skew, determinism. Run with arguments, it doubles as the fixture writer
  * the tide-train-mf CLI tests use:
  *   test-mf-synth --write DIR USERS ITEMS NNZ SEED [ZIPF]   a dataset directory
@@ -10,10 +10,11 @@
 #include "tide/dataset.h"
 #include "tide/fileio.h"
 #include "tide/mf.h"
+#include "tide/synth.h"
 
 static void test_shape(void) {
     tide_dataset a, b;
-    CHECK_OK(tide_mf_synthesize(300, 200, 6000, 1.0, 7, &a));
+    CHECK_OK(tide_synth_dataset(300, 200, 6000, 1.0, 7, &a));
     CHECK_EQ(a.n_users, 300);
     CHECK_EQ(a.n_items, 200);
     CHECK(a.nnz > 5000 && a.nnz < 7000);
@@ -30,10 +31,10 @@ static void test_shape(void) {
     for (int i = 0; i < 200; i++) { if (deg[i] > mx) mx = deg[i]; tot += deg[i]; }
     CHECK(mx > 5 * tot / 200);
     free(deg);
-    CHECK_OK(tide_mf_synthesize(300, 200, 6000, 1.0, 7, &b));
+    CHECK_OK(tide_synth_dataset(300, 200, 6000, 1.0, 7, &b));
     CHECK_STR(a.checksum, b.checksum);
     tide_dataset_free(&b);
-    CHECK_OK(tide_mf_synthesize(300, 200, 6000, 1.0, 8, &b));
+    CHECK_OK(tide_synth_dataset(300, 200, 6000, 1.0, 8, &b));
     CHECK(strcmp(a.checksum, b.checksum) != 0);
     tide_dataset_free(&b);
     /* Round trip through the dataset directory. */
@@ -43,7 +44,7 @@ static void test_shape(void) {
     CHECK_STR(a.checksum, b.checksum);
     tide_dataset_free(&b);
     tide_dataset_free(&a);
-    CHECK_STATUS(tide_mf_synthesize(0, 10, 10, 1, 1, &a), TIDE_ERR_USAGE);
+    CHECK_STATUS(tide_synth_dataset(0, 10, 10, 1, 1, &a), TIDE_ERR_USAGE);
     free(dir);
 }
 
@@ -88,7 +89,7 @@ static tide_status write_split(const char *dir, tide_dataset *ds) {
 int main(int argc, char **argv) {
     if (argc >= 7 && (strcmp(argv[1], "--write") == 0 || strcmp(argv[1], "--split") == 0)) {
         tide_dataset ds;
-        tide_status st = tide_mf_synthesize(atoll(argv[3]), atoll(argv[4]), atoll(argv[5]),
+        tide_status st = tide_synth_dataset(atoll(argv[3]), atoll(argv[4]), atoll(argv[5]),
                                             argc > 7 ? atof(argv[7]) : 1.0, strtoull(argv[6], NULL, 10), &ds);
         if (!st) st = argv[1][2] == 'w' ? tide_dataset_save(argv[2], &ds) : write_split(argv[2], &ds);
         tide_dataset_free(&ds);
@@ -106,7 +107,7 @@ int main(int argc, char **argv) {
             st = tide_dataset_save(argv[2], &ds);
             ds.user_ids = ds.item_ids = NULL; ds.indptr = NULL;
         } else {
-            st = tide_mf_synthesize(50, 20, 400, 1.0, 1, &ds);
+            st = tide_synth_dataset(50, 20, 400, 1.0, 1, &ds);
             if (!st) {
                 ds.weights[7] = NAN;
                 /* the item-major copy carries the weight too: find interaction 7's slot */
