@@ -45,6 +45,28 @@ tide_status tide_synth_write(const tide_synth_params *p, const char *dir);
 tide_status tide_synth_dataset(int64_t n_users, int64_t n_items, int64_t nnz, double zipf,
                                uint64_t seed, tide_dataset *out);
 
+/* Random models: a dataset DIR/data (`seen` distinct skewed items per user, every 9th user
+ * without events, ids "u<n>"/"i<n>") and, for each algorithm in `algos` (comma-separated: als,
+ * bpr, ease, itemknn, pop), a model directory DIR/<algo> in tide-model format with random
+ * factors, a random EASE matrix, random neighbour lists or interaction counts, plus
+ * DIR/item_vectors.npy and DIR/queries.npy. `ints` draws small integers (exact scores, many
+ * ties: for tests); the last `new_users` users are left out of the factor models (they must be
+ * folded in). The recommend tests' fixture and bench-recommend's input; same bytes for the same
+ * parameters. */
+typedef struct {
+    int64_t users, items, dim;
+    int64_t seen;         /* events per user */
+    int64_t queries;      /* rows of queries.npy */
+    int64_t new_users;
+    int ints;
+    const char *algos;    /* default "als,bpr,ease,itemknn,pop" */
+    uint64_t seed;
+} tide_synth_models_params;
+
+void tide_synth_models_params_default(tide_synth_models_params *p);
+const char *tide_synth_models_params_check(const tide_synth_models_params *p);
+tide_status tide_synth_models_write(const tide_synth_models_params *p, const char *dir);
+
 #ifdef __cplusplus
 }
 #endif
