@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "tide/backend.h"
 #include "tide/dataset.h"
+#include "tide/embed.h"
 #include "tide/fileio.h"
 #include "tide/idlist.h"
 #include "tide/npy.h"
@@ -136,14 +137,14 @@ int main(int argc, char **argv) {
         have_data = 1;
     }
     if (query_mode) {
-        if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
+        if ((st = tide_embed_matrix_load(o_item_vectors, &ivec))) goto done;
         if (text_mode) {
             query_spec qs = {o_lm, o_query.items, o_query.n, o_query_file, o_item_vectors, dev};
             float *q = NULL;
             if ((st = query_embed(&qs, ivec.shape[1], &q, &qvec.shape[0]))) goto done;
             qvec.data = qvec.owned = q; /* freed by tide_npy_free */
             qvec.shape[1] = ivec.shape[1];
-        } else if ((st = tide_npy_load_expect(o_query_vectors, TIDE_DTYPE_F32, 2, &qvec))) {
+        } else if ((st = tide_embed_matrix_load(o_query_vectors, &qvec))) {
             goto done;
         } else if (qvec.shape[1] != ivec.shape[1]) {
             st = tide_error(TIDE_ERR_DATA, "%s: query vectors have %lld dimensions but %s has %lld", o_query_vectors,
@@ -167,7 +168,7 @@ int main(int argc, char **argv) {
         if ((st = tide_retrieval_model_load(o_model, &model))) goto done;
         if ((st = tide_retrieval_check_dataset(&model, &ds, o_data, o_allow_new))) goto done;
         if (o_item_vectors) {
-            if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
+            if ((st = tide_embed_matrix_load(o_item_vectors, &ivec))) goto done;
             if (ivec.shape[0] != ds.n_items) {
                 st = tide_error(TIDE_ERR_DATA, "%s: %lld rows but --data has %lld items", o_item_vectors, (long long)ivec.shape[0],
                                 (long long)ds.n_items);
