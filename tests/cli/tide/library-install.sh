@@ -8,6 +8,9 @@ cmake --install "$BUILD" --prefix "$T/prefix" >/dev/null || fail "cmake --instal
 pc=$(find "$T/prefix" -name tide.pc)
 [ -n "$pc" ] || fail "tide.pc not installed"
 grep -q '^prefix=${pcfiledir}' "$pc" || fail "tide.pc hard-codes its prefix: $(grep ^prefix= "$pc")"
+# the installed dispatcher lists the installed programs
+assert_eq "$("$T/prefix/bin/tide" --help | sed -n 's/^  //p' | grep -v "^'" | sort | tr '\n' ' ')" \
+    "$(cd "$T/prefix/bin" && ls tide-* | sed 's/^tide-//' | sort | tr '\n' ' ')"
 # move the install tree: a relocatable tide.pc still points into it
 mv "$T/prefix" "$T/moved"
 export PKG_CONFIG_PATH="$(dirname "${pc/$T\/prefix/$T/moved}")"
