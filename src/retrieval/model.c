@@ -111,8 +111,9 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
     char *text = NULL;
     size_t len = 0;
     if (!mpath) return tide_error(TIDE_ERR_NOMEM, "out of memory");
-    if (!tide_is_dir(dir)) {
-        st = tide_error(TIDE_ERR_DATA, "%s: not a model directory", dir);
+    if (!tide_is_dir(dir)) { /* missing: I/O (exit 1) like any missing input; else bad data */
+        if (!tide_path_exists(dir)) st = tide_error(TIDE_ERR_IO, "%s: no such model directory", dir);
+        else st = tide_error(TIDE_ERR_DATA, "%s: not a model directory", dir);
         goto done;
     }
     if ((st = tide_read_file(mpath, &text, &len))) {
