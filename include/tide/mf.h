@@ -22,6 +22,7 @@
 
 #include "tide/core.h"
 #include "tide/dataset.h"
+#include "tide/decay.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,21 +31,13 @@ extern "C" {
 typedef enum { TIDE_MF_ALS = 0, TIDE_MF_BPR, TIDE_MF_EASE, TIDE_MF_ITEMKNN, TIDE_MF_POP } tide_mf_algo;
 typedef enum { TIDE_ALS_CG = 0, TIDE_ALS_CHOLESKY } tide_als_solver;
 typedef enum { TIDE_KNN_COSINE = 0, TIDE_KNN_BM25 } tide_knn_similarity;
-typedef enum { TIDE_ASOF_LATEST = 0, TIDE_ASOF_TIME, TIDE_ASOF_USER } tide_asof_mode;
-/* Contextual popularity's kernel around the user's time t_u: both sides 2^(-|t_u - t|/h), or
- * only events at or before t_u. */
-typedef enum { TIDE_KERNEL_TWO_SIDED = 0, TIDE_KERNEL_PAST } tide_decay_kernel;
 
 /* "als" ... "pop" <-> enum; parse returns TIDE_ERR_USAGE for unknown names. */
 const char *tide_mf_algo_name(tide_mf_algo a);
 tide_status tide_mf_algo_parse(const char *s, tide_mf_algo *out);
 
-/* Time decay of interaction weights. */
-typedef struct {
-    double half_life;        /* seconds; 0 = no decay */
-    tide_asof_mode as_of_mode;
-    int64_t as_of;           /* seconds, for TIDE_ASOF_TIME */
-} tide_mf_decay;
+/* Time decay of interaction weights (tide/decay.h). */
+typedef tide_decay tide_mf_decay;
 
 /* Every hyper-parameter, by its command-line flag. One struct for all algorithms: each uses
  * the fields that apply to it (tide_mf_params_to_json writes only those). */
@@ -223,9 +216,6 @@ tide_status tide_pop_context_init(tide_pop_context *c, int64_t n_items, double h
 void tide_pop_context_free(tide_pop_context *c);
 /* Scores of every item at reference time t (scores [n_items]). Thread-safe. */
 void tide_pop_context_score(const tide_pop_context *c, int64_t t, float *scores);
-/* "two-sided" / "past" <-> enum; parse returns -1 for unknown names. */
-const char *tide_decay_kernel_name(tide_decay_kernel k);
-int tide_decay_kernel_parse(const char *s, tide_decay_kernel *out);
 
 /* ---- validation ----------------------------------------------------------------------------- */
 
