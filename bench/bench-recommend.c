@@ -29,6 +29,7 @@
 #include "tide/fileio.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
+#include "tide/scorer.h"
 #include "tide/synth.h"
 
 extern void openblas_set_num_threads(int) __attribute__((weak));
@@ -101,11 +102,20 @@ static int cmd_run(int argc, char **argv) {
     p.item_block = atoll(arg(argc, argv, "--item-block", "1024"));
     tide_threads_set(threads);
     tide_dataset ds;
-    tide_retrieval_model m;
+    tide_scorer *sc = NULL;
     char *dd = tide_path_join(dir, "data"), *md = tide_path_join(dir, "als");
     tide_status st;
     if ((st = tide_dataset_load(dd, &ds))) return die(st);
-    if ((st = tide_retrieval_model_load(md, &m))) return die(st);
+    if ((st = tide_scorer_open(md, &sc))) return die(st);
+    /* The factor matrices themselves, for the plain-sgemm baseline. */
+    tide_npy Un, Vn;
+    char *up = tide_path_join(md, "user_factors.npy"), *vp = tide_path_join(md, "item_factors.npy");
+    if ((st = tide_npy_load_expect(up, TIDE_DTYPE_F32, 2, &Un)) || (st = tide_npy_load_expect(vp, TIDE_DTYPE_F32, 2, &Vn)))
+        return die(st);
+    free(up);
+    free(vp);
+    struct { int64_t n_users, n_items, dim; const float *user_factors, *item_factors; } m = {
+        Un.shape[0], Vn.shape[0], Un.shape[1], Un.data, Vn.data};
     int64_t *ip;
     int32_t *ix;
     if ((st = tide_retrieval_exclusions_build(&ds, 0, NULL, NULL, 0, &ip, &ix))) return die(st);
@@ -114,7 +124,7 @@ static int cmd_run(int argc, char **argv) {
     for (int64_t u = 0; u < nu; u++) users[u] = u;
     tide_retrieval_job job;
     memset(&job, 0, sizeof job);
-    job.model = &m;
+    job.scorer = sc;
     job.data = &ds;
     job.users = users;
     job.n_users = nu;
@@ -163,7 +173,9 @@ static int cmd_run(int argc, char **argv) {
     free(ix);
     free(dd);
     free(md);
-    tide_retrieval_model_free(&m);
+    tide_scorer_free(sc);
+    tide_npy_free(&Un);
+    tide_npy_free(&Vn);
     tide_dataset_free(&ds);
     return 0;
 }

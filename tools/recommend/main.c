@@ -1,7 +1,8 @@
 /* tide-recommend — top-K recommendations for every user (or a list of users) from a model dir,
  * or content retrieval of query vectors against item vectors. Parses options, reads the small
  * input lists (tide/idlist.h) and the shard (tide/shard.h), then hands everything to
- * tide_retrieval_run and writes the batches it returns, atomically. All scoring logic lives in src/retrieval/. */
+ * tide_retrieval_run and writes the batches it returns, atomically. The model comes as a scorer
+ * (tide/scorer.h: one loader for every model family); all scoring logic lives in the library. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,10 @@
 #include "tide/embed.h"
 #include "tide/fileio.h"
 #include "tide/idlist.h"
+#include "tide/mf.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
+#include "tide/scorer.h"
 #include "tide/shard.h"
 #include "query.h"
 
@@ -88,8 +91,7 @@ int main(int argc, char **argv) {
     tide_status st = TIDE_OK;
     tide_dataset ds;
     memset(&ds, 0, sizeof ds);
-    tide_retrieval_model model;
-    memset(&model, 0, sizeof model);
+    tide_scorer *model = NULL;
     tide_npy ivec, qvec;
     memset(&ivec, 0, sizeof ivec);
     memset(&qvec, 0, sizeof qvec);
@@ -171,7 +173,7 @@ int main(int argc, char **argv) {
                             (long long)ds.n_items);
             goto done;
         }
-        tide_retrieval_model_from_vectors(&model, qvec.data, qvec.shape[0], ivec.data, ivec.shape[0], ivec.shape[1]);
+        if ((st = tide_mf_scorer_vectors(qvec.data, qvec.shape[0], ivec.data, ivec.shape[0], ivec.shape[1], &model))) goto done;
         n_users = qvec.shape[0];
         users = tide_malloc((size_t)n_users * sizeof *users + 1);
         if (!users) {
@@ -180,8 +182,8 @@ int main(int argc, char **argv) {
         }
         for (int64_t i = 0; i < n_users; i++) users[i] = i;
     } else {
-        if ((st = tide_retrieval_model_load(o_model, &model))) goto done;
-        if ((st = tide_retrieval_check_dataset(&model, &ds, o_data, o_allow_new))) goto done;
+        if ((st = tide_scorer_open(o_model, &model))) goto done;
+        if ((st = tide_scorer_check_dataset(model, &ds, o_data, o_allow_new))) goto done;
         if (o_item_vectors) {
             tide_embed_origin origin;
             if ((st = tide_embed_matrix_load(o_item_vectors, &ivec, &origin))) goto done;
@@ -221,8 +223,8 @@ int main(int argc, char **argv) {
         }
         if ((st = tide_idlist_items(o_candidates, &ds, &cand, &n_cand))) goto done;
     }
-    if (o_diversity > 0 && !o_item_vectors && model.kind != TIDE_RETRIEVAL_FACTORS) {
-        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", model.algorithm);
+    if (o_diversity > 0 && !o_item_vectors && !model->info.item_vectors) {
+        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", model->info.algorithm);
         goto done;
     }
 
@@ -233,7 +235,7 @@ int main(int argc, char **argv) {
 
     tide_retrieval_job job;
     memset(&job, 0, sizeof job);
-    job.model = &model;
+    job.scorer = model;
     job.data = query_mode ? NULL : &ds;
     job.users = users + lo;
     job.n_users = hi - lo;
@@ -270,7 +272,7 @@ done:
     free(cand);
     free(excl_ptr);
     free(excl_items);
-    tide_retrieval_model_free(&model);
+    tide_scorer_free(model);
     tide_npy_free(&ivec);
     tide_npy_free(&qvec);
     if (have_data) tide_dataset_free(&ds);
