@@ -1,6 +1,7 @@
 /* cli.c — option parsing, help text, exit codes, log and progress rendering for the programs. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "tide/timeparse.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -306,22 +307,6 @@ void cli_free_split(char **v, int n) {
 }
 
 int cli_parse_duration(const char *s, double *seconds) {
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (errno || end == s || x != x || x <= 0) return -1;
-    double mul = 1;
-    if (*end) {
-        if (end[1]) return -1;
-        switch (*end) {
-        case 's': mul = 1; break;
-        case 'm': mul = 60; break;
-        case 'h': mul = 3600; break;
-        case 'd': mul = 86400; break;
-        case 'w': mul = 7 * 86400; break;
-        default: return -1;
-        }
-    }
-    *seconds = x * mul;
-    return 0;
+    const char *why;
+    return tide_duration_parse(s, seconds, &why); /* the one grammar: docs/time-arguments.md */
 }
