@@ -8,8 +8,6 @@
  * LAPACK, whose partition of the work (and so its rounding) follows the thread count: every
  * block operation runs single-threaded on a block fixed by the item count alone, and threads
  * only pick which blocks to do, so B has the same bytes for every --threads (issue 15). */
-#include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +15,7 @@
 #include <unistd.h>
 
 #include "mf-internal.h"
+#include "tide/backend.h"
 
 extern void openblas_set_num_threads(int) __attribute__((weak));
 
@@ -53,19 +52,18 @@ static double gib(size_t b) { return (double)b / (1024.0 * 1024.0 * 1024.0); }
 
 /* In place: the lower triangle of the row-major n×n A (symmetric positive definite) becomes L
  * with A = L·Lᵀ (right-looking, block by block). Returns LAPACK's info (0 = success). */
-static lapack_int chol_blocked(float *A, int64_t n) {
+static int chol_blocked(float *A, int64_t n) {
     for (int64_t k0 = 0; k0 < n; k0 += EASE_BS) {
         int64_t kb = n - k0 < EASE_BS ? n - k0 : EASE_BS;
         float *Akk = A + (size_t)k0 * n + k0;
-        lapack_int info = LAPACKE_spotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)kb, Akk, (lapack_int)n);
-        if (info != 0) return info > 0 ? info + (lapack_int)k0 : info;
+        int info = tide_la_spotrf(NULL, 'L', kb, Akk, n);
+        if (info != 0) return info > 0 ? info + (int)k0 : info;
         int64_t t0 = k0 + kb, nt = (n - t0 + EASE_BS - 1) / EASE_BS;
         /* Panel: A_ik ← A_ik · L_kk⁻ᵀ. */
 #pragma omp parallel for schedule(dynamic, 1)
         for (int64_t b = 0; b < nt; b++) {
             int64_t i0 = t0 + b * EASE_BS, ib = n - i0 < EASE_BS ? n - i0 : EASE_BS;
-            cblas_strsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)ib, (int)kb, 1.0f, Akk,
-                        (int)n, A + (size_t)i0 * n + k0, (int)n);
+            tide_la_strsm(NULL, 'R', 'L', 1, ib, kb, 1.0f, Akk, n, A + (size_t)i0 * n + k0, n);
         }
         /* Trailing update of the lower blocks: A_ij −= A_ik · A_jkᵀ, j <= i. */
 #pragma omp parallel for schedule(dynamic, 1)
@@ -79,10 +77,9 @@ static lapack_int chol_blocked(float *A, int64_t n) {
             const float *Aik = A + (size_t)i0 * n + k0, *Ajk = A + (size_t)j0 * n + k0;
             float *Aij = A + (size_t)i0 * n + j0;
             if (bi == bj)
-                cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)ib, (int)kb, -1.0f, Aik, (int)n, 1.0f, Aij, (int)n);
+                tide_la_ssyrk(NULL, 'L', 0, ib, kb, -1.0f, Aik, n, 1.0f, Aij, n);
             else
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ib, (int)jb, (int)kb, -1.0f, Aik, (int)n, Ajk,
-                            (int)n, 1.0f, Aij, (int)n);
+                tide_la_sgemm(NULL, 0, 1, ib, jb, kb, -1.0f, Aik, n, Ajk, n, 1.0f, Aij, n);
         }
     }
     return 0;
@@ -111,10 +108,8 @@ static tide_status inverse_blocked(float *A, int64_t n) {
             /* Y = E_J; L·Y = E_J touches only rows >= j0; then Lᵀ·X = Y over all rows. */
             memset(Y, 0, (size_t)n * (size_t)jb * sizeof *Y);
             for (int64_t c = 0; c < jb; c++) Y[(size_t)(j0 + c) * jb + c] = 1.0f;
-            cblas_strsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)(n - j0), (int)jb, 1.0f,
-                        A + (size_t)j0 * n + j0, (int)n, Y + (size_t)j0 * jb, (int)jb);
-            cblas_strsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)jb, 1.0f, A, (int)n,
-                        Y, (int)jb);
+            tide_la_strsm(NULL, 'L', 'L', 0, n - j0, jb, 1.0f, A + (size_t)j0 * n + j0, n, Y + (size_t)j0 * jb, jb);
+            tide_la_strsm(NULL, 'L', 'L', 1, n, jb, 1.0f, A, n, Y, jb);
             for (int64_t r = 0; r < j0; r++) memcpy(A + (size_t)r * n + j0, Y + (size_t)r * jb, (size_t)jb * sizeof *Y);
             memcpy(diag + (size_t)j0 * EASE_BS, Y + (size_t)j0 * jb, (size_t)jb * (size_t)jb * sizeof *Y);
         }
@@ -165,7 +160,7 @@ tide_status tide_ease_fit(const tide_dataset *ds, const float *uw, double lambda
     free(iw);
     /* Block operations single-threaded inside OpenMP (see the top of the file). */
     if (openblas_set_num_threads) openblas_set_num_threads(1);
-    lapack_int info = chol_blocked(G, n);
+    int info = chol_blocked(G, n);
     if (info != 0) {
         free(G);
         return tide_error(TIDE_ERR_INTERNAL, "EASE: Cholesky factorisation failed (LAPACK info %d); raise --lambda", (int)info);

@@ -1,6 +1,7 @@
 /* cli.c — option parsing, help text, exit codes, log and progress rendering for the programs. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "tide/backend.h"
 #include "tide/timeparse.h"
 
 #include <errno.h>
@@ -206,6 +207,9 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
         if (name && strcmp(name, "version") == 0) {
             printf("%s %s\n", spec->program, tide_version());
             if (openblas_get_corename) printf("OpenBLAS core: %s\n", openblas_get_corename());
+            char kb[256];
+            tide_cpu_kernels_describe(kb, sizeof kb); /* the backend's choice, docs/environment.md */
+            printf("kernels: %s\n", kb);
             return cli_finish(spec, 0);
         }
         if ((name && strcmp(name, "quiet") == 0) || sh == 'q') { c->quiet = 1; continue; }
@@ -257,6 +261,11 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
     c->seed = (uint64_t)seed;
     c->threads = tide_threads_set(tide_threads_resolve(threads));
     tide_log_set(log_cb, NULL, c->quiet ? TIDE_LOG_ERROR : c->verbose ? TIDE_LOG_DEBUG : TIDE_LOG_INFO);
+    if (c->verbose) {
+        char kb[256];
+        tide_cpu_kernels_describe(kb, sizeof kb);
+        tide_log(TIDE_LOG_DEBUG, "kernels: %s", kb);
+    }
     if (!c->quiet && isatty(STDERR_FILENO)) tide_progress_set(progress_cb, NULL);
     return -1;
 }
