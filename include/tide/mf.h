@@ -264,14 +264,6 @@ tide_status tide_mf_dist_allgather_rows(float *M, int64_t n, int k);
 /* Sum of doubles over ranks (in place). */
 tide_status tide_mf_dist_sum(double *v, int n);
 
-/* ---- synthetic data (tests and benchmarks) -------------------------------------------------- */
-
-/* A dataset of `n_users` × `n_items` with about `nnz` interactions: item popularity Zipf with
- * exponent `zipf` (0 = uniform), user activity log-normal-ish, items in each user's row
- * distinct and time-ordered, weights 1, times increasing. Deterministic for `seed`. */
-tide_status tide_mf_synthesize(int64_t n_users, int64_t n_items, int64_t nnz, double zipf,
-                               uint64_t seed, tide_dataset *out);
-
 #ifdef __cplusplus
 }
 #endif

@@ -1,19 +1,23 @@
-/* test-mf-synth.c — the synthetic dataset generator (tide_mf_synthesize): shape, distinct
- * items per user, Zipf skew, determinism. Run with arguments, it doubles as the fixture writer
- * the tide-train-mf CLI tests use:
- *   test-mf-synth --write DIR USERS ITEMS NNZ SEED [ZIPF]   a dataset directory
- *   test-mf-synth --split DIR USERS ITEMS NNZ SEED [ZIPF]   DIR/train + DIR/valid: each user's
+/* test-synth.c — the synthetic data module: the in-memory dataset generator (shape, distinct
+ * items per user, Zipf skew, determinism) and the random models (determinism, layout, checks).
+ * Run with arguments, it doubles as the fixture writer of the tide-train-mf and tide-recommend
+ * CLI tests:
+ *   test-synth --write DIR USERS ITEMS NNZ SEED [ZIPF]   a dataset directory
+ *   test-synth --split DIR USERS ITEMS NNZ SEED [ZIPF]   DIR/train + DIR/valid: each user's
  *                                                           last event held out (leave-last)
- *   test-mf-synth --empty DIR                               1 user, 1 item, no interactions
- *   test-mf-synth --nan DIR                                 a small dataset with a NaN weight */
+ *   test-synth --empty DIR                               1 user, 1 item, no interactions
+ *   test-synth --nan DIR                                 a small dataset with a NaN weight
+ *   test-synth --models DIR [--users N --items M --dim D --seen S --seed X --algos LIST
+ *                 --int --queries Q --new-users U]          tide_synth_models_write */
 #include "harness.h"
 #include "tide/dataset.h"
 #include "tide/fileio.h"
-#include "tide/mf.h"
+#include "tide/npy.h"
+#include "tide/synth.h"
 
 static void test_shape(void) {
     tide_dataset a, b;
-    CHECK_OK(tide_mf_synthesize(300, 200, 6000, 1.0, 7, &a));
+    CHECK_OK(tide_synth_dataset(300, 200, 6000, 1.0, 7, &a));
     CHECK_EQ(a.n_users, 300);
     CHECK_EQ(a.n_items, 200);
     CHECK(a.nnz > 5000 && a.nnz < 7000);
@@ -30,10 +34,10 @@ static void test_shape(void) {
     for (int i = 0; i < 200; i++) { if (deg[i] > mx) mx = deg[i]; tot += deg[i]; }
     CHECK(mx > 5 * tot / 200);
     free(deg);
-    CHECK_OK(tide_mf_synthesize(300, 200, 6000, 1.0, 7, &b));
+    CHECK_OK(tide_synth_dataset(300, 200, 6000, 1.0, 7, &b));
     CHECK_STR(a.checksum, b.checksum);
     tide_dataset_free(&b);
-    CHECK_OK(tide_mf_synthesize(300, 200, 6000, 1.0, 8, &b));
+    CHECK_OK(tide_synth_dataset(300, 200, 6000, 1.0, 8, &b));
     CHECK(strcmp(a.checksum, b.checksum) != 0);
     tide_dataset_free(&b);
     /* Round trip through the dataset directory. */
@@ -43,7 +47,7 @@ static void test_shape(void) {
     CHECK_STR(a.checksum, b.checksum);
     tide_dataset_free(&b);
     tide_dataset_free(&a);
-    CHECK_STATUS(tide_mf_synthesize(0, 10, 10, 1, 1, &a), TIDE_ERR_USAGE);
+    CHECK_STATUS(tide_synth_dataset(0, 10, 10, 1, 1, &a), TIDE_ERR_USAGE);
     free(dir);
 }
 
@@ -85,14 +89,81 @@ static tide_status write_split(const char *dir, tide_dataset *ds) {
     return st;
 }
 
+static void test_models(void) {
+    tide_synth_models_params p;
+    tide_synth_models_params_default(&p);
+    p.users = 30;
+    p.items = 25;
+    p.dim = 4;
+    p.seen = 5;
+    p.new_users = 3;
+    p.ints = 1;
+    const char *tmp = harness_tmpdir("synth");
+    char *a = tide_path_join(tmp, "ma"), *b = tide_path_join(tmp, "mb");
+    CHECK_OK(tide_synth_models_write(&p, a));
+    CHECK_OK(tide_synth_models_write(&p, b));
+    const char *files[] = {"data/items.npy", "item_vectors.npy", "als/user_factors.npy", "ease/item_matrix.npy",
+                           "itemknn/neighbors.npy", "pop/popularity.npy"};
+    for (int f = 0; f < 6; f++) {
+        char *pa = tide_path_join(a, files[f]), *pb = tide_path_join(b, files[f]);
+        size_t na = 0, nb = 0;
+        char *da = NULL, *db = NULL;
+        CHECK_OK(tide_read_file(pa, &da, &na));
+        CHECK_OK(tide_read_file(pb, &db, &nb));
+        CHECK(da && db && na == nb && memcmp(da, db, na) == 0);
+        free(da); free(db); free(pa); free(pb);
+    }
+    tide_dataset ds;
+    char *dd = tide_path_join(a, "data");
+    CHECK_OK(tide_dataset_load(dd, &ds));
+    CHECK_EQ(ds.n_users, 30);
+    CHECK_EQ(ds.nnz, 5 * (30 - 3)); /* users 4, 13 and 22 have no events */
+    CHECK_EQ(ds.indptr[5] - ds.indptr[4], 0);
+    tide_dataset_free(&ds);
+    tide_npy uf;
+    char *ufp = tide_path_join(a, "als/user_factors.npy");
+    CHECK_OK(tide_npy_load(ufp, &uf));
+    CHECK_EQ(uf.shape[0], 27); /* the last 3 users are left to fold-in */
+    tide_npy_free(&uf);
+    p.algos = "als,nope";
+    CHECK(tide_synth_models_params_check(&p) != NULL);
+    CHECK_STATUS(tide_synth_models_write(&p, a), TIDE_ERR_USAGE);
+    p.algos = "als";
+    p.seen = 25;
+    CHECK(tide_synth_models_params_check(&p) != NULL);
+    free(a); free(b); free(dd); free(ufp);
+}
+
+static const char *opt(int argc, char **argv, const char *name, const char *dflt) {
+    for (int i = 3; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0) return argv[i + 1];
+    return dflt;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "--models") == 0) {
+        tide_synth_models_params p;
+        tide_synth_models_params_default(&p);
+        p.users = atoll(opt(argc, argv, "--users", "200"));
+        p.items = atoll(opt(argc, argv, "--items", "300"));
+        p.dim = atoll(opt(argc, argv, "--dim", "8"));
+        p.seen = atoll(opt(argc, argv, "--seen", "10"));
+        p.queries = atoll(opt(argc, argv, "--queries", "5"));
+        p.new_users = atoll(opt(argc, argv, "--new-users", "0"));
+        p.seed = strtoull(opt(argc, argv, "--seed", "1"), NULL, 10);
+        p.algos = opt(argc, argv, "--algos", p.algos);
+        for (int i = 3; i < argc; i++) p.ints |= strcmp(argv[i], "--int") == 0;
+        tide_status st = tide_synth_models_write(&p, argv[2]);
+        if (st) fprintf(stderr, "test-synth: %s\n", tide_error_message());
+        return st ? 1 : 0;
+    }
     if (argc >= 7 && (strcmp(argv[1], "--write") == 0 || strcmp(argv[1], "--split") == 0)) {
         tide_dataset ds;
-        tide_status st = tide_mf_synthesize(atoll(argv[3]), atoll(argv[4]), atoll(argv[5]),
+        tide_status st = tide_synth_dataset(atoll(argv[3]), atoll(argv[4]), atoll(argv[5]),
                                             argc > 7 ? atof(argv[7]) : 1.0, strtoull(argv[6], NULL, 10), &ds);
         if (!st) st = argv[1][2] == 'w' ? tide_dataset_save(argv[2], &ds) : write_split(argv[2], &ds);
         tide_dataset_free(&ds);
-        if (st) fprintf(stderr, "test-mf-synth: %s\n", tide_error_message());
+        if (st) fprintf(stderr, "test-synth: %s\n", tide_error_message());
         return st ? 1 : 0;
     }
     if (argc == 3 && (strcmp(argv[1], "--empty") == 0 || strcmp(argv[1], "--nan") == 0)) {
@@ -106,7 +177,7 @@ int main(int argc, char **argv) {
             st = tide_dataset_save(argv[2], &ds);
             ds.user_ids = ds.item_ids = NULL; ds.indptr = NULL;
         } else {
-            st = tide_mf_synthesize(50, 20, 400, 1.0, 1, &ds);
+            st = tide_synth_dataset(50, 20, 400, 1.0, 1, &ds);
             if (!st) {
                 ds.weights[7] = NAN;
                 /* the item-major copy carries the weight too: find interaction 7's slot */
@@ -118,9 +189,10 @@ int main(int argc, char **argv) {
             }
         }
         tide_dataset_free(&ds);
-        if (st) fprintf(stderr, "test-mf-synth: %s\n", tide_error_message());
+        if (st) fprintf(stderr, "test-synth: %s\n", tide_error_message());
         return st ? 1 : 0;
     }
     RUN(test_shape);
+    RUN(test_models);
     return harness_done();
 }
