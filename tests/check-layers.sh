@@ -12,8 +12,8 @@ cd "$SRC"
 declare -A LAYER=(
     [core]=0
     [io]=1 [text]=1 [backend]=1
-    [data]=2 [ingest]=2 [split]=2 [lm]=2
-    [metrics]=3 [recs]=3
+    [data]=2 [lm]=2
+    [ingest]=3 [split]=3 [synth]=3 [embed]=3 [metrics]=3 [recs]=3
     [retrieval]=4
     [mf]=5 [interest]=5
     [models]=6
@@ -24,17 +24,17 @@ declare -A OWNER=(
     [npy.h]=io [reader.h]=io [timeparse.h]=io
     [tokenizer.h]=text [tfidf.h]=text
     [backend.h]=backend
-    [dataset.h]=data [decay.h]=data [kcore.h]=data [synth.h]=data
-    [ingest.h]=ingest [split.h]=split
-    [lm.h]=lm [embed.h]=lm
+    [dataset.h]=data [decay.h]=data [idlist.h]=data [shard.h]=data
+    [ingest.h]=ingest [kcore.h]=ingest [split.h]=split [synth.h]=synth
+    [lm.h]=lm [embed.h]=embed
     [metrics.h]=metrics [eval.h]=metrics [recs.h]=recs
-    [retrieval.h]=retrieval [scorer.h]=retrieval [shard.h]=retrieval
+    [retrieval.h]=retrieval [scorer.h]=retrieval
     [mf.h]=mf [interest.h]=interest
 )
 # Same-layer edges that are part of the design: the recommendations reader resolves ids
-# against the evaluation truth and metrics reads runs through it; ingest and split write data's
-# dataset format; the interest family builds on mf's factors.
-ALLOWED=" metrics>recs recs>metrics ingest>data split>data data>ingest data>split interest>mf "
+# against the evaluation truth and metrics reads runs through it; the interest family builds on
+# mf's factors.
+ALLOWED=" metrics>recs recs>metrics interest>mf "
 # The registry (models) implements scorer.h's tide_scorer_open; headers of families are read
 # by it by design (it sits above them).
 

@@ -246,7 +246,7 @@ static void test_ease(void) {
  * a multithreaded LAPACK made B depend on the thread count). */
 static void test_ease_blocked(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(3000, 600, 30000, 0.5, 17, &ds));
+    CHECK_OK(tide_synth_dataset(3000, 600, 30000, 0.5, 17, &ds));
     int n = 600;
     double lambda = 20.0;
     float *uw, *B[3];
