@@ -242,6 +242,44 @@ static void test_ease(void) {
     tide_dataset_free(&ds);
 }
 
+/* EASE past one block of the blocked Cholesky and inverse (600 items: blocks of 256, 256, 88)
+ * against the double-precision reference, and the same bytes for 1, 2 and 3 threads (issue 15:
+ * a multithreaded LAPACK made B depend on the thread count). */
+static void test_ease_blocked(void) {
+    tide_dataset ds;
+    CHECK_OK(tide_synth_dataset(3000, 600, 30000, 0.5, 17, &ds));
+    int n = 600;
+    double lambda = 20.0;
+    float *uw, *B[3];
+    tide_mf_decay nod = {0, TIDE_ASOF_LATEST, 0};
+    CHECK_OK(tide_mf_weights(&ds, &nod, &uw, NULL));
+    for (int t = 0; t < 3; t++) {
+        tide_threads_set(t + 1);
+        CHECK_OK(tide_ease_fit(&ds, uw, lambda, 0, &B[t]));
+    }
+    tide_threads_set(2);
+    CHECK(memcmp(B[0], B[1], sizeof(float) * n * n) == 0);
+    CHECK(memcmp(B[0], B[2], sizeof(float) * n * n) == 0);
+    double *G = calloc((size_t)n * n, sizeof *G), *P = malloc((size_t)n * n * sizeof *P);
+    for (int64_t u = 0; u < ds.n_users; u++)
+        for (int64_t a = ds.indptr[u]; a < ds.indptr[u + 1]; a++)
+            for (int64_t b = ds.indptr[u]; b < ds.indptr[u + 1]; b++) G[ds.items[a] * n + ds.items[b]] += uw[a] * uw[b];
+    for (int i = 0; i < n; i++) G[i * n + i] += lambda;
+    invert(G, n, P);
+    double md = 0, mb = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double want = i == j ? 0 : -P[i * n + j] / P[j * n + j];
+            md = fmax(md, fabs(want - B[0][i * n + j]));
+            mb = fmax(mb, fabs(want));
+        }
+    CHECK(mb > 0.01);
+    CHECK(md < 1e-5 * (1 + mb));
+    for (int t = 0; t < 3; t++) free(B[t]);
+    free(G); free(P); free(uw);
+    tide_dataset_free(&ds);
+}
+
 static void test_itemknn(void) {
     tide_dataset ds;
     CHECK_OK(tide_synth_dataset(70, 30, 500, 0.7, 17, &ds));
@@ -448,6 +486,7 @@ int main(void) {
     RUN(test_cg_vs_cholesky);
     RUN(test_fold_in);
     RUN(test_ease);
+    RUN(test_ease_blocked);
     RUN(test_itemknn);
     RUN(test_pop_and_decay);
     RUN(test_pop_context);
