@@ -18,6 +18,7 @@ done
 
 pkgs=(build-essential cmake pkg-config git jq
       libopenblas-dev liblapacke-dev zlib1g-dev libcjson-dev libutf8proc-dev
+      libmicrohttpd-dev
       libopenmpi-dev openmpi-bin python3 python3-venv time)
 
 missing=()
