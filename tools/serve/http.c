@@ -303,10 +303,10 @@ static enum MHD_Result h_user(app *a, struct MHD_Connection *c, const char *uid,
     tide_serve_history h;
     if (tide_serve_store_history(&a->store, slot, &h)) return send_error(c, *status = 500, tide_error_message());
     int bad = 0;
-    int lim = int_arg(c, "limit", 20, 1, 1000, &bad);
+    int lim = int_arg(c, "limit", 20, 1, 100000, &bad);
     if (bad) {
         tide_serve_history_free(&h);
-        return send_error(c, *status = 400, "limit must be in [1, 1000]");
+        return send_error(c, *status = 400, "limit must be in [1, 100000]");
     }
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "user", uid);

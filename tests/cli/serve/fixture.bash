@@ -43,7 +43,7 @@ ingest() {
 # start_server LOGFILE ARGS... : sets SERVER_PID and URL; waits (<= 20 s) for the listening line.
 start_server() {
     local errf="$1"; shift
-    "$TIDE_BIN/tide-serve" --listen 127.0.0.1:0 "$@" 2>"$errf" &
+    "$TIDE_BIN/tide-serve" --listen 127.0.0.1:0 "$@" 2>"$errf" <"${SERVER_STDIN:-/dev/null}" &
     SERVER_PID=$!
     local i
     for i in $(seq 1 200); do
@@ -73,3 +73,6 @@ stop_server() {
 # get PATH [curl args]: body to $T/body, status in HTTP
 get() { local p="$1"; shift; HTTP=$(curl -s -m 10 -o "$T/body" -w '%{http_code}' "$@" "$URL$p"); }
 post() { local p="$1" d="$2"; shift 2; HTTP=$(curl -s -m 10 -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$d" "$@" "$URL$p"); }
+
+# A failed assertion must not leave a server behind (ctest would wait on its open stdout).
+trap '[ -n "${SERVER_PID:-}" ] && kill -KILL "$SERVER_PID" 2>/dev/null; true' EXIT
