@@ -17,14 +17,18 @@
 #include "tide/reader.h"
 #include "tide/timeparse.h"
 
-/* Nesting depth of a JSON text, strings skipped; > limit stops early. */
-static int json_depth(const char *s, size_t n, int limit) {
+/* Nesting depth of a JSON text, strings skipped; > limit stops early. Sets *nul when a string
+ * holds the escape \u0000: cJSON would cut the string there, silently turning "u1\u0000x"
+ * into "u1". */
+static int json_depth(const char *s, size_t n, int limit, int *nul) {
     int d = 0, maxd = 0, in_str = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (in_str) {
-            if (c == '\\') i++;
-            else if (c == '"') in_str = 0;
+            if (c == '\\') {
+                if (i + 5 < n && s[i + 1] == 'u' && !memcmp(s + i + 2, "0000", 4)) *nul = 1;
+                i++;
+            } else if (c == '"') in_str = 0;
             continue;
         }
         if (c == '"') in_str = 1;
@@ -150,8 +154,10 @@ static tide_status parse_one(const cJSON *o, int idx, tide_serve_event *e, char 
 tide_status tide_serve_parse_events(const char *body, size_t len, tide_serve_events *out) {
     memset(out, 0, sizeof *out);
     if (len == 0) return tide_error(TIDE_ERR_DATA, "empty body: expected an event object or an array of them");
-    if (json_depth(body, len, TIDE_SERVE_MAX_DEPTH) > TIDE_SERVE_MAX_DEPTH)
+    int nul = 0;
+    if (json_depth(body, len, TIDE_SERVE_MAX_DEPTH, &nul) > TIDE_SERVE_MAX_DEPTH)
         return tide_error(TIDE_ERR_DATA, "JSON nested deeper than %d levels", TIDE_SERVE_MAX_DEPTH);
+    if (nul) return tide_error(TIDE_ERR_DATA, "a string holds \\u0000 (NUL is not allowed in ids or texts)");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
     if (!root) {

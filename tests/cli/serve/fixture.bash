@@ -75,4 +75,4 @@ get() { local p="$1"; shift; HTTP=$(curl -s -m 10 -o "$T/body" -w '%{http_code}'
 post() { local p="$1" d="$2"; shift 2; HTTP=$(curl -s -m 10 -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$d" "$@" "$URL$p"); }
 
 # A failed assertion must not leave a server behind (ctest would wait on its open stdout).
-trap '[ -n "${SERVER_PID:-}" ] && kill -KILL "$SERVER_PID" 2>/dev/null; true' EXIT
+trap 'if [ -n "${SERVER_PID:-}" ]; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi' EXIT
