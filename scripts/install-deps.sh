@@ -19,7 +19,12 @@ done
 pkgs=(build-essential cmake pkg-config git jq
       libopenblas-dev liblapacke-dev zlib1g-dev libcjson-dev libutf8proc-dev
       libmicrohttpd-dev
+      chromium
       libopenmpi-dev openmpi-bin python3 python3-venv time)
+
+# chromium (81 MB download, 290 MB installed, about a minute) drives tide-serve's page in the
+# tests/cli/serve/page.sh browser test; TIDE_NO_BROWSER=1 leaves it out (the test then skips).
+if [ "${TIDE_NO_BROWSER:-0}" = 1 ]; then pkgs=("${pkgs[@]/chromium}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do
