@@ -24,7 +24,9 @@ pkgs=(build-essential cmake pkg-config git jq
 
 # chromium (81 MB download, 290 MB installed, about a minute) drives tide-serve's page in the
 # tests/cli/serve/page.sh browser test; TIDE_NO_BROWSER=1 leaves it out (the test then skips).
-if [ "${TIDE_NO_BROWSER:-0}" = 1 ]; then pkgs=("${pkgs[@]/chromium}"); fi
+if [ "${TIDE_NO_BROWSER:-0}" = 1 ]; then
+    keep=(); for p in "${pkgs[@]}"; do [ "$p" = chromium ] || keep+=("$p"); done; pkgs=("${keep[@]}")
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
