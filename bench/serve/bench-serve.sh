@@ -20,7 +20,7 @@ else
     [ -d gen ] || "$BIN/bench-recommend" gen --out gen --users "$NU" --items "$NI" --dim "$DIM" --seen 20 --algos als --queries 1
     DATA=gen/data MODEL=gen/als
 fi
-head -c 2000000 "$DATA/users.txt" | head -n 100000 > users.txt
+awk "NR <= 100000" "$DATA/users.txt" > users.txt
 cp "$DATA/items.txt" items.txt
 start() {
     rm -rf lg
