@@ -19,6 +19,7 @@
 #include "tide/core.h"
 #include "tide/dataset.h"
 #include "tide/retrieval.h"
+#include "tide/scorer.h"
 #include "tide/strmap.h"
 
 #ifdef __cplusplus
@@ -200,7 +201,7 @@ void tide_serve_history_free(tide_serve_history *h);
 /* ---- scoring ----------------------------------------------------------------------------- */
 
 typedef struct tide_serve_scorer {
-    const tide_retrieval_model *model;
+    const tide_scorer *model;     /* tide_scorer_open of --model */
     tide_dataset *ds;
     const float *item_vectors;    /* MMR, similar items, search; NULL = item factors if any */
     int64_t vec_dim;
@@ -220,12 +221,20 @@ typedef struct tide_serve_recs {
     uint8_t by;                   /* TIDE_RETRIEVAL_BY_* */
 } tide_serve_recs;
 
-/* Top-k for one user's history through tide_retrieval_run (the batch code): the history is a
- * one-user dataset view, the model a view whose user row is this user's (factor models), the
- * popularity fallback the store's counts, the time decay's "latest" the store's latest event.
+/* Top-k for one user's history through tide_retrieval_run (the batch code) with a
+ * tide_user_source view: the merged history, the user's model row (its batch index), as_of =
+ * the store's latest event (the batch run's "latest" over the re-ingested data), the popularity
+ * fallback = the store's counts (batch + online, the batch run's counts of its dataset).
  * `only` (sorted unique, may be NULL) narrows the candidates further; keep_seen overrides. */
 tide_status tide_serve_score(const tide_serve_scorer *sc, tide_serve_store *st, const tide_serve_history *h, int k,
                              double diversity, const int32_t *only, int64_t n_only, int keep_seen, tide_serve_recs *out);
+
+/* Why: the score each of the user's last `last` events alone gives each of items[0..n) through
+ * the model's scorer (a view of that one event, not a trained user): EASE w·B[i, j], item-kNN
+ * w·sim(i, j), ALS a one-event fold-in. best_event[q] = the history index (or -1), best[q] its
+ * score. */
+tide_status tide_serve_contributions(const tide_serve_scorer *sc, tide_serve_store *st, const tide_serve_history *h,
+                                     int last, const int32_t *items, int n, int64_t *best_event, float *best);
 
 /* Items most similar to item `item` by cosine of the item vectors (or factors). */
 tide_status tide_serve_similar(const tide_serve_scorer *sc, int32_t item, int k, tide_serve_recs *out);

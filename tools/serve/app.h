@@ -26,7 +26,7 @@ typedef struct app_metrics {
 
 typedef struct app {
     tide_dataset ds;
-    tide_retrieval_model model;
+    tide_scorer *model;             /* tide_scorer_open(--model) */
     tide_npy ivec;
     tide_serve_store store;
     tide_serve_scorer scorer;

@@ -111,42 +111,36 @@ static void item_labels(app *a, int32_t it, char *out, size_t cap) {
     if (t) snprintf(out, cap, "%s", t);
 }
 
-/* Why item j: the history event contributing most (EASE: w·B[i,j]; item-kNN: w·sim(i,j);
- * otherwise cosine of the item vectors or factors over the last 50 events). */
-static void explain(app *a, const tide_serve_history *h, int32_t j, cJSON *o) {
-    const tide_retrieval_model *m = &a->model;
+/* Why item j: the history event it is most like. With item vectors (--item-vectors, or the
+ * model's factors) the most similar of the last 200 events by cosine; otherwise the event whose
+ * score alone (through the model's scorer: EASE w·B[i, j], item-kNN w·sim(i, j)) is largest
+ * among the last 50 (tide_serve_contributions, computed once per request in h_recs). */
+static void explain(app *a, const tide_serve_history *h, int32_t j, int64_t contrib_event, float contrib, cJSON *o) {
     int64_t best = -1;
     double bestv = 0;
-    int64_t from = h->n > 200 ? h->n - 200 : 0;
-    const float *Y = a->scorer.item_vectors ? a->scorer.item_vectors : m->item_factors;
-    int64_t d = a->scorer.item_vectors ? a->scorer.vec_dim : m->dim;
-    const char *how = "similar";
-    for (int64_t e = h->n - 1; e >= from; e--) {
-        int32_t i = h->items[e];
-        double v = 0;
-        if (m->kind == TIDE_RETRIEVAL_EASE) {
-            v = h->weights[e] * m->item_matrix[(size_t)i * (size_t)m->n_items + (size_t)j];
-            how = "co-occurs with";
-        } else if (m->kind == TIDE_RETRIEVAL_ITEMKNN) {
-            for (int64_t q = m->nb_indptr[i]; q < m->nb_indptr[i + 1]; q++)
-                if (m->nb_items[q] == j) v = h->weights[e] * m->nb_sims[q];
-            how = "neighbour of";
-        } else if (Y) {
-            const float *x = Y + (size_t)i * (size_t)d, *y = Y + (size_t)j * (size_t)d;
+    const float *Y = a->scorer.item_vectors ? a->scorer.item_vectors : a->model->info.item_vectors;
+    int64_t d = a->scorer.item_vectors ? a->scorer.vec_dim : a->model->info.item_dim;
+    const char *how = "similar to";
+    if (Y) {
+        int64_t from = h->n > 200 ? h->n - 200 : 0;
+        for (int64_t e = h->n - 1; e >= from; e--) {
+            const float *x = Y + (size_t)h->items[e] * (size_t)d, *y = Y + (size_t)j * (size_t)d;
             double dot = 0, nx = 0, ny = 0;
             for (int64_t k = 0; k < d; k++) {
                 dot += (double)x[k] * y[k];
                 nx += (double)x[k] * x[k];
                 ny += (double)y[k] * y[k];
             }
-            v = nx > 0 && ny > 0 ? dot / sqrt(nx * ny) : 0;
-        } else {
-            break;
+            double v = nx > 0 && ny > 0 ? dot / sqrt(nx * ny) : 0;
+            if (v > bestv) {
+                bestv = v;
+                best = e;
+            }
         }
-        if (v > bestv) {
-            bestv = v;
-            best = e;
-        }
+    } else {
+        best = contrib_event;
+        bestv = contrib;
+        how = "because of";
     }
     cJSON *x = cJSON_AddObjectToObject(o, "because");
     if (best >= 0) {
@@ -155,8 +149,7 @@ static void explain(app *a, const tide_serve_history *h, int32_t j, cJSON *o) {
         cJSON_AddNumberToObject(x, "time", (double)h->times[best]);
         cJSON_AddNumberToObject(x, "strength", bestv);
         cJSON_AddBoolToObject(x, "recent", best >= h->n - a->recent);
-        int f = a->ds.n_text_fields > 0 ? 0 : -1;
-        const char *title = f >= 0 ? a->ds.item_text[(size_t)h->items[best] * (size_t)a->ds.n_text_fields] : NULL;
+        const char *title = a->ds.n_text_fields > 0 && a->ds.item_text ? a->ds.item_text[(size_t)h->items[best] * (size_t)a->ds.n_text_fields] : NULL;
         if (title) cJSON_AddStringToObject(x, "title", title);
     } else {
         cJSON_AddStringToObject(x, "relation", h->n ? "model" : "popular");
@@ -248,13 +241,19 @@ static enum MHD_Result h_recs(app *a, struct MHD_Connection *c, const char *uid,
     cJSON_AddStringToObject(j, "user", uid);
     cJSON_AddStringToObject(j, "scored_by", r->by == TIDE_RETRIEVAL_BY_MODEL ? "model" : r->by == TIDE_RETRIEVAL_BY_FOLD_IN ? "fold-in" : "popularity");
     cJSON_AddNumberToObject(j, "history", (double)h.n);
+    int64_t cev[1024];
+    float cval[1024];
+    for (int q = 0; q < r->n; q++) cev[q] = -1, cval[q] = 0;
+    if (ex && !a->scorer.item_vectors && !a->model->info.item_vectors &&
+        tide_serve_contributions(&a->scorer, &a->store, &h, 50, r->items, r->n, cev, cval))
+        tide_log(TIDE_LOG_WARN, "explain: %s", tide_error_message());
     cJSON *arr = cJSON_AddArrayToObject(j, "items");
     for (int q = 0; q < r->n; q++) {
         cJSON *o = ex ? item_json(a, r->items[q]) : cJSON_CreateObject();
         if (!ex) cJSON_AddStringToObject(o, "item", a->ds.item_ids[r->items[q]]);
         cJSON_AddNumberToObject(o, "rank", q + 1);
         cJSON_AddNumberToObject(o, "score", r->scores[q]);
-        if (ex) explain(a, &h, r->items[q], o);
+        if (ex) explain(a, &h, r->items[q], cev[q], cval[q], o);
         cJSON_AddItemToArray(arr, o);
     }
     free(r);
@@ -578,7 +577,7 @@ static enum MHD_Result h_health(app *a, struct MHD_Connection *c, int *status) {
     cJSON_AddNumberToObject(j, "items", (double)a->ds.n_items);
     cJSON_AddNumberToObject(j, "events_applied", (double)a->store.events_applied);
     tide_serve_store_unlock(&a->store);
-    cJSON_AddStringToObject(j, "model", a->model.algorithm);
+    cJSON_AddStringToObject(j, "model", a->model->info.algorithm);
     cJSON_AddNumberToObject(j, "uptime_s", tide_now() - a->started);
     return send_json(c, *status = atomic_load(&a->log_failed) ? 503 : 200, j);
 }

@@ -361,8 +361,8 @@ int main(int argc, char **argv) {
     tide_threads_set(1);
     if (o_token && (st = read_token(o_token, &a->token))) goto done;
     if ((st = tide_dataset_load(o_data, &a->ds))) goto done;
-    if ((st = tide_retrieval_model_load(o_model, &a->model))) goto done;
-    if ((st = tide_retrieval_check_dataset(&a->model, &a->ds, o_data, o_allow_new))) goto done;
+    if ((st = tide_scorer_open(o_model, &a->model))) goto done;
+    if ((st = tide_scorer_check_dataset(a->model, &a->ds, o_data, o_allow_new))) goto done;
     if (o_item_vectors) {
         if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &a->ivec))) goto done;
         if (a->ivec.shape[0] != a->ds.n_items) {
@@ -371,8 +371,8 @@ int main(int argc, char **argv) {
             goto done;
         }
     }
-    if (o_diversity > 0 && !o_item_vectors && a->model.kind != TIDE_RETRIEVAL_FACTORS) {
-        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", a->model.algorithm);
+    if (o_diversity > 0 && !o_item_vectors && !a->model->info.item_vectors) {
+        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", a->model->info.algorithm);
         goto done;
     }
     if (o_lm) {
@@ -389,7 +389,7 @@ int main(int argc, char **argv) {
         goto done;
     }
     if ((st = tide_serve_store_init(&a->store, &a->ds, &so))) goto done;
-    a->scorer.model = &a->model;
+    a->scorer.model = a->model;
     a->scorer.ds = &a->ds;
     a->scorer.item_vectors = a->ivec.data;
     a->scorer.vec_dim = a->ivec.data ? a->ivec.shape[1] : 0;
@@ -419,7 +419,7 @@ int main(int argc, char **argv) {
         int bound = di ? (int)di->port : port;
         /* The line tests and scripts wait for (with the port actually bound when 0 was asked). */
         fprintf(stderr, "tide-serve: listening on http://%s:%d (%lld users, %lld items, model %s)\n", host, bound,
-                (long long)a->store.n_slots, (long long)a->ds.n_items, a->model.algorithm);
+                (long long)a->store.n_slots, (long long)a->ds.n_items, a->model->info.algorithm);
         fflush(stderr);
     }
     if (o_events_from) {
