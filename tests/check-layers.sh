@@ -17,6 +17,7 @@ declare -A LAYER=(
     [retrieval]=4
     [mf]=5 [interest]=5
     [models]=6
+    [serve]=7
 )
 # Which module owns each public header.
 declare -A OWNER=(
@@ -30,6 +31,7 @@ declare -A OWNER=(
     [metrics.h]=metrics [eval.h]=metrics [recs.h]=recs
     [retrieval.h]=retrieval [scorer.h]=retrieval
     [mf.h]=mf [interest.h]=interest
+    [serve.h]=serve
 )
 # Same-layer edges that are part of the design: the recommendations reader resolves ids
 # against the evaluation truth and metrics reads runs through it; the interest family builds on
