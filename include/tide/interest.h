@@ -217,6 +217,69 @@ tide_status tide_interest_user_alloc(const tide_interest_items *it, const tide_i
                                      tide_interest_user *s);
 void tide_interest_user_free(tide_interest_user *s);
 
+/* ---- all users' states (the interest dir's per-user arrays), contiguous, row = user ---- */
+
+typedef struct tide_interest_states {
+    int64_t n_users;
+    int als_k, lm_dim;
+    float *long_cf, *short_cf;              /* [n, als_k] */
+    float *short_lm, *long_lm, *words_lm;   /* [n, lm_dim] */
+    float *centroids;                       /* [n, K, lm_dim] (K = TIDE_INTEREST_MAX_K) */
+    int32_t *n_clusters;                    /* [n] */
+    float *strength;                        /* [n, K] */
+    int64_t *last_active;                   /* [n, K] */
+    int32_t *cluster_size;                  /* [n, K] */
+    int32_t *top_items;                     /* [n, K, 3] */
+    int32_t *cats;                          /* [n, K, 2] */
+    float *drift, *drift_cf;                /* [n] */
+    int64_t *last_time, *n_events;          /* [n] */
+    int64_t *n_text;                        /* [n] text events in the history */
+} tide_interest_states;
+
+tide_status tide_interest_states_alloc(tide_interest_states *S, int64_t n_users, int als_k, int lm_dim);
+void tide_interest_states_free(tide_interest_states *S);
+/* Copy one user's state into / out of row u. */
+void tide_interest_states_put(tide_interest_states *S, int64_t u, const tide_interest_user *s, int64_t n_text);
+void tide_interest_states_get(const tide_interest_states *S, int64_t u, tide_interest_user *s);
+
+/* The states of dataset users [lo, hi) (no recommendations). */
+tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
+                                        const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                        int64_t lo, int64_t hi, tide_interest_states *S);
+
+/* Online: advance one user's history view by one event / one text event (arrays appended by
+ * the caller's storage: the view's pointers must stay valid) and recompute the state. The state
+ * is a pure function of the history, so the result equals a batch run on the longer history. */
+tide_status tide_interest_user_advance(const tide_interest_items *it, const tide_interest_params *p,
+                                       tide_interest_history *h, int64_t n_new_events, int64_t n_new_text,
+                                       int64_t as_of, tide_interest_user *state);
+
+/* ---- the interest dir (docs/tide-capture-interest.md) ---- */
+
+typedef struct tide_interest_dir_info {
+    const char *dataset_path;
+    const char *dataset_checksum;
+    int64_t as_of;                  /* INT64_MIN = user */
+    const char *as_of_text;
+    const char *item_vectors_path;
+    const cJSON *tune_report;       /* may be NULL */
+    const cJSON *extra;             /* merged into the manifest (command line...), may be NULL */
+} tide_interest_dir_info;
+
+/* Write DIR atomically: manifest.json (settings with the combiner's weights, dataset checksum,
+ * as-of, tuning report), the per-user state arrays and the item side the scoring needs. */
+tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *it, const tide_interest_params *p,
+                                   const tide_interest_states *S, const tide_interest_dir_info *info);
+/* Load an interest dir: settings, item side (into `it`, owned) and states. `manifest` (may be
+ * NULL) receives the parsed manifest (caller frees). Shapes are checked: TIDE_ERR_DATA. */
+tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tide_interest_params *p,
+                                   tide_interest_states *S, cJSON **manifest);
+
+/* One JSON line per user: interests now (label, strength, last active, representative items),
+ * drift. Labels from the clusters' categories (or their top items' titles). */
+tide_status tide_interest_summary_write(const char *path, const tide_interest_items *it, const tide_interest_states *S,
+                                        const tide_dataset *ds);
+
 /* ---- evaluation and tuning (tide-capture-interest --tune) ---- */
 
 /* NDCG@k of one ranking against a truth set (binary gains; IDCG over min(|truth|, k)), the way

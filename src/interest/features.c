@@ -209,7 +209,11 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
                                    const tide_interest_history *h, float *feats, float *work,
                                    tide_interest_user *state) {
     int64_t N = it->n_items, n = h->n;
-    memset(feats, 0, (size_t)TIDE_IC_N * (size_t)N * sizeof *feats);
+    /* feats NULL: the state only (no component is scored) */
+    tide_interest_params pq = *p;
+    if (!feats) pq.enabled = 0;
+    else memset(feats, 0, (size_t)TIDE_IC_N * (size_t)N * sizeof *feats);
+    p = &pq;
     float *w = tide_malloc((size_t)(4 * n + 1) * sizeof *w);
     int *assign = tide_malloc((size_t)(n + 1) * sizeof *assign);
     if (!w || !assign) { free(w); free(assign); return TIDE_ERR_NOMEM; }

@@ -21,7 +21,7 @@
 
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
 static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
-static int o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters;
+static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters;
 static double o_lambda;
 
 static const cli_opt opts[] = {
@@ -43,7 +43,8 @@ static const cli_opt opts[] = {
     {"k", 'k', CLI_INT, &o_k, "N", "Recommendations per user with --recs (default 10)"},
     {"summary", 0, CLI_STRING, &o_summary, "FILE", "Per-user interests as JSON lines"},
     {"report", 0, CLI_STRING, &o_report, "FILE", "The tuning report as JSON (also in the manifest)"},
-    {"update", 0, CLI_STRING, &o_update, "PREV", "Advance an earlier interest dir with --data (touched users only)"},
+    {"update", 0, CLI_STRING, &o_update, "PREV", "Advance an earlier interest dir to --data (the grown dataset): touched users only, no refit"},
+    {"recompute-all", 0, CLI_FLAG, &o_recompute_all, NULL, "With --update: recompute every user (the reference an update must equal)"},
     {0},
 };
 
@@ -112,8 +113,10 @@ int main(int argc, char **argv) {
     cJSON *report = NULL, *settings_json = NULL;
     int32_t *li = NULL, *lc = NULL;
     float *ls = NULL;
-    tide_interest_user *states = NULL;
-    int64_t n_states = 0;
+    tide_interest_states S, prev;
+    memset(&S, 0, sizeof S);
+    memset(&prev, 0, sizeof prev);
+    cJSON *prev_man = NULL;
     recs_out ro = {0};
 
     if (!o_data) return cli_usage_error(&spec, "--data is required");
@@ -124,7 +127,8 @@ int main(int argc, char **argv) {
     if (o_k < 1) return cli_usage_error(&spec, "--k must be >= 1");
     if (o_clusters && (o_clusters < 1 || o_clusters > TIDE_INTEREST_MAX_K)) return cli_usage_error(&spec, "--clusters must be in 1..8");
     if (o_lambda < 0) return cli_usage_error(&spec, "--lambda must be > 0");
-    if (o_update) return cli_usage_error(&spec, "--update: not implemented in this version");
+    if (o_update && (o_tune || o_settings)) return cli_usage_error(&spec, "--update takes its settings from PREV (no --tune/--settings)");
+    if (o_update && !o_out) return cli_usage_error(&spec, "--update needs --out");
 
     tide_interest_params p = tide_interest_params_default();
     p.seed = common.seed;
@@ -187,7 +191,25 @@ int main(int argc, char **argv) {
     } else p.enabled &= ~(1u << TIDE_IC_WORDS);
     if (!p.enabled) { code = cli_usage_error(&spec, "no component left to run (LM components need --item-vectors)"); goto out; }
 
-    if ((st = tide_interest_items_build(&ds, &p, &io, &it))) goto fail;
+    if (o_update) {
+        if ((st = tide_interest_dir_load(o_update, &it, &p, &prev, &prev_man))) goto fail;
+        p.seed = common.seed;
+        if (it.n_items != ds.n_items) {
+            st = tide_error(TIDE_ERR_DATA, "%s has %lld items, but %s was captured over %lld (another dataset?)", o_data,
+                            (long long)ds.n_items, o_update, (long long)it.n_items);
+            goto fail;
+        }
+        if (ds.n_users < prev.n_users) {
+            st = tide_error(TIDE_ERR_DATA, "%s has %lld users, fewer than the %lld of %s (users are only ever appended)", o_data,
+                            (long long)ds.n_users, (long long)prev.n_users, o_update);
+            goto fail;
+        }
+        if ((it.lm_dim != 0) != (o_item_vectors != NULL) || (it.lm_dim && it.lm_dim != io.lm_dim)) {
+            st = tide_error(TIDE_ERR_DATA, "%s: LM dimension %d, --item-vectors %d (give the vectors the run used)", o_update,
+                            it.lm_dim, io.lm_dim);
+            goto fail;
+        }
+    } else if ((st = tide_interest_items_build(&ds, &p, &io, &it))) goto fail;
     const float *text_vecs = tv.data;
 
     if (o_tune) {
@@ -253,13 +275,84 @@ int main(int argc, char **argv) {
         ro.open = 0;
         if ((st = tide_atomic_commit(&ro.f))) goto fail;
     }
-    (void)states; (void)n_states;
+    if (o_out || o_summary) {
+        if ((st = tide_interest_states_alloc(&S, U, it.als_k, it.lm_dim))) goto fail;
+        int64_t touched = 0;
+        /* --update: users whose history (events, text events, last time) is unchanged keep
+         * their state; the rest, and users new since PREV, are recomputed. A moved reference
+         * time (as-of latest on grown data) touches everyone. */
+        int64_t prev_asof = INT64_MIN;
+        if (o_update) {
+            const cJSON *ao = cJSON_GetObjectItemCaseSensitive(prev_man, "as_of");
+            const cJSON *t = ao ? cJSON_GetObjectItemCaseSensitive(ao, "time") : NULL;
+            prev_asof = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : INT64_MIN;
+        }
+        for (int64_t lo = 0; lo < U;) {
+            int64_t hi = lo;
+            int same = 0;
+            if (o_update && prev_asof == as_of && !o_recompute_all) {
+                /* a run of unchanged users: copy rows */
+                while (hi < U && hi < prev.n_users) {
+                    int64_t u = hi, n = ds.indptr[u + 1] - ds.indptr[u];
+                    int64_t nt = ds.text_indptr ? ds.text_indptr[u + 1] - ds.text_indptr[u] : 0;
+                    int64_t lt = n ? ds.times[ds.indptr[u + 1] - 1] : INT64_MIN;
+                    if (as_of != INT64_MIN) {   /* events after a fixed as-of are not in the state */
+                        while (n && ds.times[ds.indptr[u] + n - 1] > as_of) n--;
+                        lt = n ? ds.times[ds.indptr[u] + n - 1] : INT64_MIN;
+                        while (nt && ds.text_times[ds.text_indptr[u] + nt - 1] > as_of) nt--;
+                    }
+                    if (n != prev.n_events[u] || nt != prev.n_text[u] || lt != prev.last_time[u]) break;
+                    hi++;
+                }
+                same = hi > lo;
+            }
+            if (same) {
+                tide_interest_user tmp;
+                if ((st = tide_interest_user_alloc(&it, &p, &tmp))) goto fail;
+                for (int64_t u = lo; u < hi; u++) {
+                    tide_interest_states_get(&prev, u, &tmp);
+                    tide_interest_states_put(&S, u, &tmp, prev.n_text[u]);
+                }
+                tide_interest_user_free(&tmp);
+                lo = hi;
+                continue;
+            }
+            hi = lo + 1;
+            if (!o_update || prev_asof != as_of || o_recompute_all) hi = lo + B < U ? lo + B : U;
+            if ((st = tide_interest_capture_block(&it, &p, &ds, text_vecs, as_of, lo, hi, &S))) goto fail;
+            touched += hi - lo;
+            lo = hi;
+        }
+        if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
+        if (o_out) {
+            cJSON *extra = cJSON_CreateObject();
+            cJSON *cmd = cJSON_AddArrayToObject(extra, "command");
+            for (int a = 0; a < argc; a++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[a]));
+            cJSON *prod = cJSON_AddObjectToObject(extra, "producer");
+            cJSON_AddStringToObject(prod, "program", "tide-capture-interest");
+            cJSON_AddStringToObject(prod, "version", tide_version());
+            if (o_update) {
+                cJSON_AddStringToObject(extra, "updated_from", o_update);
+                cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            }
+            const cJSON *tuning = report;
+            if (!tuning && prev_man) tuning = cJSON_GetObjectItemCaseSensitive(prev_man, "tuning");
+            tide_interest_dir_info info = {o_data, ds.checksum, as_of, o_as_of, o_item_vectors, tuning, extra};
+            st = tide_interest_dir_save(o_out, &it, &p, &S, &info);
+            cJSON_Delete(extra);
+            if (st) goto fail;
+        }
+        if (o_summary && (st = tide_interest_summary_write(o_summary, &it, &S, &ds))) goto fail;
+    }
     goto out;
 fail:
     code = cli_fail(&spec, st);
 out:
     if (ro.open) tide_atomic_abort(&ro.f);
     free(li); free(ls); free(lc);
+    tide_interest_states_free(&S);
+    tide_interest_states_free(&prev);
+    cJSON_Delete(prev_man);
     cJSON_Delete(report);
     cJSON_Delete(settings_json);
     tide_interest_items_free(&it);
