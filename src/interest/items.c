@@ -161,6 +161,12 @@ static tide_status fit_tfidf(const tide_dataset *ds, const tide_interest_params 
     for (int64_t e = 0; e < ds->n_text; e++)
         if (ds->text_items[e] >= 0 && ds->text_items[e] < n && ds->texts[e]) APPEND(ds->text_items[e], ds->texts[e]);
 #undef APPEND
+    int64_t with_text = 0;
+    for (int64_t i = 0; i < n; i++) with_text += len[i] > 0;
+    if (with_text == 0) {   /* documented: no item text at all = no TF-IDF component */
+        tide_log(TIDE_LOG_WARN, "interest: no item has text; the TF-IDF component is off");
+        goto done;
+    }
     tide_tfidf_params tp = tide_tfidf_params_default();
     tp.dim = p->tfidf_dim;
     tp.seed = p->seed;
