@@ -35,7 +35,7 @@ typedef enum {
     TIDE_IC_ALS,        /* long-term CF: ALS user vector folded in from the whole history */
     TIDE_IC_TFIDF,      /* cosine of the item to the short-term profile in TF-IDF space */
     TIDE_IC_LM,         /* ... in the language model's space */
-    TIDE_IC_CLUSTER,    /* best match to one of the user's interest clusters (LM space) */
+    TIDE_IC_CLUSTER,    /* best match to one of the user's interest clusters (LM, else TF-IDF space) */
     TIDE_IC_WORDS,      /* cosine to the user's own words (text events, LM space) */
     TIDE_IC_POP,        /* popularity around the user's time (contextual popularity) */
     TIDE_IC_N
@@ -98,6 +98,9 @@ typedef struct tide_interest_items {
     /* content spaces, rows L2-normalised (zero rows: items without text); owned copies. */
     float *tfidf; int tfidf_dim;
     float *lm; int lm_dim;
+    /* the interest space (clusters, short/long-term profile, drift): the LM space when item
+     * vectors were given, else TF-IDF; borrowed from lm or tfidf */
+    const float *sp; int sp_dim;
     /* contextual popularity over the training events (owned). */
     tide_pop_context *pop;
     int64_t *pop_indptr, *pop_times; float *pop_weights;

@@ -40,6 +40,8 @@ tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *i
     cJSON *dims = cJSON_AddObjectToObject(man, "dims");
     cJSON_AddNumberToObject(dims, "als_factors", it->als_k);
     cJSON_AddNumberToObject(dims, "lm", it->lm_dim);
+    cJSON_AddNumberToObject(dims, "space", it->sp_dim);
+    cJSON_AddStringToObject(man, "space", it->sp == it->lm && it->lm ? "lm" : it->sp ? "tfidf" : "none");
     cJSON_AddNumberToObject(dims, "tfidf", it->tfidf_dim);
     cJSON_AddNumberToObject(dims, "max_clusters", K);
     if (info && info->item_vectors_path) cJSON_AddStringToObject(man, "item_vectors", info->item_vectors_path);
@@ -189,8 +191,9 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
         goto fail;
     }
     int64_t U = jnum(m, "dataset", "users", -1), N = jnum(m, "dataset", "items", -1);
-    int k = (int)jnum(m, "dims", "als_factors", 0), d = (int)jnum(m, "dims", "lm", 0), dt = (int)jnum(m, "dims", "tfidf", 0);
-    if (U < 0 || N < 0 || k < 0 || d < 0 || dt < 0 || jnum(m, "dims", "max_clusters", -1) != K) {
+    int k = (int)jnum(m, "dims", "als_factors", 0), dl = (int)jnum(m, "dims", "lm", 0), dt = (int)jnum(m, "dims", "tfidf", 0);
+    int d = (int)jnum(m, "dims", "space", 0);
+    if (U < 0 || N < 0 || k < 0 || d < 0 || dl < 0 || dt < 0 || jnum(m, "dims", "max_clusters", -1) != K) {
         st = tide_error(TIDE_ERR_DATA, "%s: bad \"dataset\" counts or \"dims\"", path);
         goto fail;
     }
@@ -256,10 +259,13 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
         LOAD("tfidf_items", TIDE_DTYPE_F32, 2, N, dt, 0, 1, it->tfidf);
         if (it->tfidf) it->tfidf_dim = dt;
     }
-    if (d) {
-        LOAD("lm_items", TIDE_DTYPE_F32, 2, N, d, 0, 1, it->lm);
-        if (it->lm) it->lm_dim = d;
+    if (dl) {
+        LOAD("lm_items", TIDE_DTYPE_F32, 2, N, dl, 0, 1, it->lm);
+        if (it->lm) it->lm_dim = dl;
     }
+    if (it->lm) { it->sp = it->lm; it->sp_dim = it->lm_dim; }
+    else if (it->tfidf) { it->sp = it->tfidf; it->sp_dim = it->tfidf_dim; }
+    if (it->sp_dim != d) { st = tide_error(TIDE_ERR_DATA, "%s: \"dims\" space %d does not match the item vectors", path, d); goto fail; }
     LOAD("pop_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, 1, it->pop_indptr);
     if (it->pop_indptr) {
         LOAD("pop_times", TIDE_DTYPE_I64, 1, it->pop_indptr[N], 0, 0, 0, it->pop_times);

@@ -54,7 +54,7 @@ void tide_interest_history_of(const tide_dataset *ds, const float *text_vectors,
 size_t tide_interest_work_floats(const tide_interest_items *it, const tide_interest_params *p) {
     size_t d = (size_t)(it->lm_dim > it->tfidf_dim ? it->lm_dim : it->tfidf_dim);
     if ((size_t)it->als_k > d) d = (size_t)it->als_k;
-    return (size_t)it->n_items + 4 * d + (size_t)(TIDE_INTEREST_MAX_K + 2) * (size_t)(it->lm_dim + 1) + 64;
+    return (size_t)it->n_items + 4 * d + (size_t)(TIDE_INTEREST_MAX_K + 2) * (size_t)(it->sp_dim + 1) + 64;
 }
 
 /* profile = Σ w_k v[items_k], L2-normalised; returns its norm before normalising. */
@@ -77,7 +77,7 @@ static void scores_from_profile(const float *V, int64_t n_items, int d, const fl
  * mass and whose mean best cosine beats k-1's by >= 0.03. */
 static void clusters(const tide_interest_items *it, const tide_interest_params *p, const tide_interest_history *h,
                      const float *w, float *cent, tide_interest_cluster *cl, int *n_cl, int *assign, float *best) {
-    int d = it->lm_dim;
+    int d = it->sp_dim;
     int64_t n = h->n;
     *n_cl = 0;
     double mass = 0;
@@ -94,13 +94,13 @@ static void clusters(const tide_interest_items *it, const tide_interest_params *
     double prev_fit = -2;
     for (int K = 1; K <= maxk; K++) {
         /* seeding */
-        memcpy(trial, it->lm + (size_t)h->items[heavy] * d, (size_t)d * sizeof *trial);
+        memcpy(trial, it->sp + (size_t)h->items[heavy] * d, (size_t)d * sizeof *trial);
         for (int c = 1; c < K; c++) {
             int64_t far = -1;
             double farv = DBL_MAX;
             for (int64_t k = 0; k < n; k++) {
                 if (w[k] <= W_EPS) continue;
-                const float *v = it->lm + (size_t)h->items[k] * d;
+                const float *v = it->sp + (size_t)h->items[k] * d;
                 double b = -2;
                 for (int q = 0; q < c; q++) {
                     double s = cblas_sdot(d, v, 1, trial + q * d, 1);
@@ -109,14 +109,14 @@ static void clusters(const tide_interest_items *it, const tide_interest_params *
                 if (b < farv) { farv = b; far = k; }
             }
             if (far < 0) far = heavy;
-            memcpy(trial + c * d, it->lm + (size_t)h->items[far] * d, (size_t)d * sizeof *trial);
+            memcpy(trial + c * d, it->sp + (size_t)h->items[far] * d, (size_t)d * sizeof *trial);
         }
         double fit = 0;
         double cm[TIDE_INTEREST_MAX_K];
         for (int iter = 0; iter < 8; iter++) {
             fit = 0;
             for (int64_t k = 0; k < n; k++) {
-                const float *v = it->lm + (size_t)h->items[k] * d;
+                const float *v = it->sp + (size_t)h->items[k] * d;
                 int bc = 0;
                 double b = -2;
                 for (int q = 0; q < K; q++) {
@@ -130,7 +130,7 @@ static void clusters(const tide_interest_items *it, const tide_interest_params *
             memset(trial, 0, (size_t)K * d * sizeof *trial);
             for (int q = 0; q < K; q++) cm[q] = 0;
             for (int64_t k = 0; k < n; k++) {
-                cblas_saxpy(d, w[k], it->lm + (size_t)h->items[k] * d, 1, trial + assign[k] * d, 1);
+                cblas_saxpy(d, w[k], it->sp + (size_t)h->items[k] * d, 1, trial + assign[k] * d, 1);
                 cm[assign[k]] += w[k];
             }
             for (int q = 0; q < K; q++) {
@@ -155,7 +155,7 @@ static void clusters(const tide_interest_items *it, const tide_interest_params *
         }
         /* membership: recompute assignments against the kept centres (for n_items/last active/top) */
         for (int64_t k = 0; k < n; k++) {
-            const float *v = it->lm + (size_t)h->items[k] * d;
+            const float *v = it->sp + (size_t)h->items[k] * d;
             int bc = 0;
             double b = -2;
             for (int q = 0; q < K; q++) {
@@ -173,13 +173,13 @@ static void clusters(const tide_interest_items *it, const tide_interest_params *
  * decayed mass. */
 static void cluster_labels(const tide_interest_items *it, const tide_interest_history *h, const float *w,
                            const float *cent, int K, tide_interest_cluster *cl) {
-    int d = it->lm_dim;
+    int d = it->sp_dim;
     double catm[TIDE_INTEREST_MAX_K][64];
     memset(catm, 0, sizeof catm);
     for (int q = 0; q < K; q++)
         for (int r = 0; r < 3; r++) cl[q].top_items[r] = -1;
     for (int64_t k = h->n - 1; k >= 0; k--) {
-        const float *v = it->lm + (size_t)h->items[k] * d;
+        const float *v = it->sp + (size_t)h->items[k] * d;
         int bc = 0;
         double b = -2;
         for (int q = 0; q < K; q++) {
@@ -214,6 +214,17 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
     if (!feats) pq.enabled = 0;
     else memset(feats, 0, (size_t)TIDE_IC_N * (size_t)N * sizeof *feats);
     p = &pq;
+    if (state) {   /* a state is rebuilt from scratch: nothing of the previous user may remain */
+        size_t k = (size_t)it->als_k, d = (size_t)it->sp_dim;
+        if (state->long_cf) memset(state->long_cf, 0, k * sizeof(float));
+        if (state->short_cf) memset(state->short_cf, 0, k * sizeof(float));
+        if (state->short_lm) memset(state->short_lm, 0, d * sizeof(float));
+        if (state->long_lm) memset(state->long_lm, 0, d * sizeof(float));
+        if (state->words_lm) memset(state->words_lm, 0, d * sizeof(float));
+        if (state->centroids) memset(state->centroids, 0, TIDE_INTEREST_MAX_K * d * sizeof(float));
+        state->n_clusters = 0;
+        memset(state->clusters, 0, sizeof state->clusters);
+    }
     float *w = tide_malloc((size_t)(4 * n + 1) * sizeof *w);
     int *assign = tide_malloc((size_t)(n + 1) * sizeof *assign);
     if (!w || !assign) { free(w); free(assign); return TIDE_ERR_NOMEM; }
@@ -257,10 +268,11 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
             if (profile(it->tfidf, it->tfidf_dim, h->items, wc, n, prof) > 0)
                 scores_from_profile(it->tfidf, N, it->tfidf_dim, prof, feats + (size_t)TIDE_IC_TFIDF * N);
         }
-        if (it->lm) {
-            double s = profile(it->lm, it->lm_dim, h->items, wc, n, prof);
-            if (ON(p, TIDE_IC_LM) && s > 0) scores_from_profile(it->lm, N, it->lm_dim, prof, feats + (size_t)TIDE_IC_LM * N);
-            if (state && state->short_lm) memcpy(state->short_lm, prof, (size_t)it->lm_dim * sizeof *prof);
+        if (it->lm && ON(p, TIDE_IC_LM) && profile(it->lm, it->lm_dim, h->items, wc, n, prof) > 0)
+            scores_from_profile(it->lm, N, it->lm_dim, prof, feats + (size_t)TIDE_IC_LM * N);
+        if (it->sp) {
+            profile(it->sp, it->sp_dim, h->items, wc, n, prof);
+            if (state && state->short_lm) memcpy(state->short_lm, prof, (size_t)it->sp_dim * sizeof *prof);
             if (ON(p, TIDE_IC_CLUSTER) || state) {
                 tide_interest_history_weights(&p->cluster, h->times, n, h->t_ref, wk);
                 int K = 0;
@@ -275,7 +287,7 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
                     for (int q = 0; q < K; q++) {
                         /* a weaker interest counts less: cosine scaled by (strength / strongest)^0.25 */
                         float sc = (float)pow(cl[q].strength / smax, 0.25);
-                        scores_from_profile(it->lm, N, it->lm_dim, cent + (size_t)q * it->lm_dim, work);
+                        scores_from_profile(it->sp, N, it->sp_dim, cent + (size_t)q * it->sp_dim, work);
                         for (int64_t j = 0; j < N; j++)
                             if (sc * work[j] > row[j]) row[j] = sc * work[j];
                     }
@@ -283,7 +295,7 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
                 if (state) {
                     state->n_clusters = K;
                     memcpy(state->clusters, cl, (size_t)K * sizeof *cl);
-                    if (state->centroids) memcpy(state->centroids, cent, (size_t)K * it->lm_dim * sizeof *cent);
+                    if (state->centroids) memcpy(state->centroids, cent, (size_t)K * it->sp_dim * sizeof *cent);
                 }
             }
         }
@@ -305,7 +317,7 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
             }
         }
     }
-    if (it->lm && h->n_text > 0 && (ON(p, TIDE_IC_WORDS) || (state && state->words_lm))) {
+    if (it->lm && it->sp == it->lm && h->n_text > 0 && (ON(p, TIDE_IC_WORDS) || (state && state->words_lm))) {
         float *tw = tide_malloc((size_t)h->n_text * sizeof *tw);
         if (!tw) { free(w); free(assign); return TIDE_ERR_NOMEM; }
         tide_interest_decay dw = {0, p->words_half_life};
@@ -330,10 +342,10 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
         state->n_events = n;
         state->last_time = n ? h->times[n - 1] : INT64_MIN;
         state->drift = state->drift_cf = 0;
-        if (it->lm && state->long_lm && state->short_lm) {
+        if (it->sp && state->long_lm && state->short_lm) {
             for (int64_t k = 0; k < n; k++) wk[k] = 1.0f;
-            profile(it->lm, it->lm_dim, h->items, wk, n, state->long_lm);
-            state->drift = n ? 1.0f - cblas_sdot(it->lm_dim, state->long_lm, 1, state->short_lm, 1) : 0;
+            profile(it->sp, it->sp_dim, h->items, wk, n, state->long_lm);
+            state->drift = n ? 1.0f - cblas_sdot(it->sp_dim, state->long_lm, 1, state->short_lm, 1) : 0;
         }
         if (it->als_items && state->long_cf && state->short_cf && n) {
             double a = cblas_snrm2(it->als_k, state->long_cf, 1), b = cblas_snrm2(it->als_k, state->short_cf, 1);

@@ -243,7 +243,8 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
         if (!it->als_gram) { st = TIDE_ERR_NOMEM; goto fail; }
         if ((st = tide_als_gram(it->als_items, ds->n_items, ap.factors, ap.regularization, it->als_gram))) goto fail;
     }
-    if (ON(p, TIDE_IC_TFIDF) && (st = fit_tfidf(ds, p, it))) goto fail;
+    int want_lm = o && o->lm_vectors && o->lm_dim > 0;
+    if ((ON(p, TIDE_IC_TFIDF) || (!want_lm && ON(p, TIDE_IC_CLUSTER))) && (st = fit_tfidf(ds, p, it))) goto fail;
     if (o && o->lm_vectors && o->lm_dim > 0) {
         it->lm_dim = o->lm_dim;
         it->lm = tide_malloc((size_t)ds->n_items * (size_t)o->lm_dim * sizeof *it->lm + 1);
@@ -265,6 +266,8 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
             goto fail;
         }
     }
+    if (it->lm) { it->sp = it->lm; it->sp_dim = it->lm_dim; }
+    else if (it->tfidf) { it->sp = it->tfidf; it->sp_dim = it->tfidf_dim; }
     if ((st = fit_categories(ds, it))) goto fail;
     it->item_text = ds->item_text;
     it->n_text_fields = ds->n_text_fields;

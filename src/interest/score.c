@@ -14,7 +14,7 @@ static int cmp_i32(const void *a, const void *b) {
 tide_status tide_interest_user_alloc(const tide_interest_items *it, const tide_interest_params *p,
                                      tide_interest_user *s) {
     memset(s, 0, sizeof *s);
-    int k = it->als_k, d = it->lm_dim;
+    int k = it->als_k, d = it->sp_dim;
     if (k) {
         s->long_cf = tide_calloc((size_t)k, sizeof(float));
         s->short_cf = tide_calloc((size_t)k, sizeof(float));

@@ -380,7 +380,7 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
         if (o->no_time) p->content.half_life = 0;
     }
     /* 4. clusters: decay of their mass and K */
-    if (ON(p, TIDE_IC_CLUSTER) && it->lm) {
+    if (ON(p, TIDE_IC_CLUSTER) && it->sp) {
         static const double kt[] = {0, 10, 30};
         static const int ks[] = {1, 2, 4, 8};
         best = -1;
@@ -434,7 +434,8 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
             goto done;
     }
     /* components that cannot run (no LM vectors, no text vectors) are switched off */
-    if (!it->lm) p->enabled &= ~((1u << TIDE_IC_LM) | (1u << TIDE_IC_CLUSTER) | (1u << TIDE_IC_WORDS));
+    if (!it->lm) p->enabled &= ~((1u << TIDE_IC_LM) | (1u << TIDE_IC_WORDS));
+    if (!it->sp) p->enabled &= ~(1u << TIDE_IC_CLUSTER);
     if (!o->text_vectors) p->enabled &= ~(1u << TIDE_IC_WORDS);
 
     /* 7. the combiner */

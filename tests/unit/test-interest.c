@@ -223,6 +223,21 @@ static void test_online_equals_batch_and_dir(void) {
         tide_interest_states_get(&S, u, &ref);
         CHECK(states_equal(&on, &ref, it.als_k, it.lm_dim, 1e-6));
     }
+    /* a user without events after one with: nothing of the earlier state remains (a state
+     * struct is reused per thread) */
+    {
+        tide_interest_history h0 = {0};
+        float *work = malloc(tide_interest_work_floats(&it, &p) * sizeof *work);
+        CHECK(on.n_clusters > 0);
+        CHECK_OK(tide_interest_features(&it, &p, &h0, NULL, work, &on));
+        CHECK_EQ(on.n_clusters, 0);
+        CHECK_EQ(on.n_events, 0);
+        double s = 0;
+        for (int c = 0; c < it.lm_dim; c++) s += fabs(on.short_lm[c]) + fabs(on.centroids[c]);
+        for (int c = 0; c < it.als_k; c++) s += fabs(on.long_cf[c]);
+        CHECK(s == 0);
+        free(work);
+    }
     /* batch scoring = single-user scoring (same function, any thread count) */
     int32_t items[2 * 5], cnt[2];
     float sc[2 * 5];

@@ -178,7 +178,7 @@ int main(int argc, char **argv) {
         }
         io.lm_vectors = iv.data;
         io.lm_dim = (int)iv.shape[1];
-    } else p.enabled &= ~((1u << TIDE_IC_LM) | (1u << TIDE_IC_CLUSTER) | (1u << TIDE_IC_WORDS));
+    } else p.enabled &= ~((1u << TIDE_IC_LM) | (1u << TIDE_IC_WORDS));
     if (o_text_vectors) {
         if (!o_item_vectors) { code = cli_usage_error(&spec, "--text-vectors needs --item-vectors (the same LM space)"); goto out; }
         if ((st = tide_npy_load_expect(o_text_vectors, TIDE_DTYPE_F32, 2, &tv))) goto fail;
@@ -276,7 +276,7 @@ int main(int argc, char **argv) {
         if ((st = tide_atomic_commit(&ro.f))) goto fail;
     }
     if (o_out || o_summary) {
-        if ((st = tide_interest_states_alloc(&S, U, it.als_k, it.lm_dim))) goto fail;
+        if ((st = tide_interest_states_alloc(&S, U, it.als_k, it.sp_dim))) goto fail;
         int64_t touched = 0;
         /* --update: users whose history (events, text events, last time) is unchanged keep
          * their state; the rest, and users new since PREV, are recomputed. A moved reference
@@ -294,7 +294,7 @@ int main(int argc, char **argv) {
                 /* a run of unchanged users: copy rows */
                 while (hi < U && hi < prev.n_users) {
                     int64_t u = hi, n = ds.indptr[u + 1] - ds.indptr[u];
-                    int64_t nt = ds.text_indptr ? ds.text_indptr[u + 1] - ds.text_indptr[u] : 0;
+                    int64_t nt = text_vecs && ds.text_indptr ? ds.text_indptr[u + 1] - ds.text_indptr[u] : 0;   /* text counts only with its vectors */
                     int64_t lt = n ? ds.times[ds.indptr[u + 1] - 1] : INT64_MIN;
                     if (as_of != INT64_MIN) {   /* events after a fixed as-of are not in the state */
                         while (n && ds.times[ds.indptr[u] + n - 1] > as_of) n--;
