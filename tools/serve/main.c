@@ -17,6 +17,7 @@
 #include "app.h"
 #include "cli.h"
 #include "tide/fileio.h"
+#include "tide/shard.h"
 
 static const char *o_data, *o_model, *o_interest, *o_item_vectors, *o_lm, *o_listen = "127.0.0.1:8080", *o_log;
 static const char *o_sync = "batch", *o_token, *o_events_from, *o_shard, *o_event_weight, *o_exclude, *o_candidates;
@@ -339,13 +340,10 @@ int main(int argc, char **argv) {
     }
     tide_serve_store_opts so;
     memset(&so, 0, sizeof so);
-    so.shard_n = 1;
-    if (o_shard) {
-        char extra;
-        if (sscanf(o_shard, "%d/%d%c", &so.shard_i, &so.shard_n, &extra) != 2 || so.shard_n < 1 || so.shard_i < 0 ||
-            so.shard_i >= so.shard_n)
-            return cli_usage_error(&spec, "--shard expects I/N with 0 <= I < N, got '%s'", o_shard);
-    }
+    tide_shard shard; /* one --shard grammar for every program (tide/shard.h) */
+    if (tide_shard_parse(o_shard, &shard)) return cli_usage_error(&spec, "%s", tide_error_message());
+    so.shard_i = shard.index;
+    so.shard_n = shard.count;
     if (parse_event_weights(&so)) return cli_usage_error(&spec, "--event-weight expects E=W,... with W >= 0");
     if (!(o_diversity >= 0 && o_diversity <= 1)) return cli_usage_error(&spec, "--diversity must be in [0, 1]");
     if (o_max_body_kb < 1 || o_max_body_kb > 65536) return cli_usage_error(&spec, "--max-body-kb must be in [1, 65536]");
