@@ -7,13 +7,14 @@
 #include "harness.h"
 #include "tide/interest.h"
 #include "tide/npy.h"
+#include "tide/synth.h"
 
 static tide_dataset ds;
 static float *lmv;   /* random item vectors [60, 16] */
 static const int D = 16;
 
 static void setup(void) {
-    if (tide_mf_synthesize(120, 60, 1500, 0.8, 3, &ds) != TIDE_OK) { fprintf(stderr, "synthesize failed\n"); exit(1); }
+    if (tide_synth_dataset(120, 60, 1500, 0.8, 3, &ds) != TIDE_OK) { fprintf(stderr, "synthesize failed\n"); exit(1); }
     if (!ds.item_indptr && tide_dataset_build_item_major(&ds) != TIDE_OK) exit(1);
     lmv = malloc(60 * D * sizeof *lmv);
     uint64_t x = 12345;
