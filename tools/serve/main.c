@@ -19,6 +19,7 @@
 #include "tide/fileio.h"
 #include "tide/idlist.h"
 #include "tide/shard.h"
+#include <cjson/cJSON.h>
 
 static const char *o_data, *o_model, *o_interest, *o_item_vectors, *o_lm, *o_listen = "127.0.0.1:8080", *o_log;
 static const char *o_sync = "batch", *o_token, *o_events_from, *o_shard, *o_event_weight, *o_exclude, *o_candidates;
@@ -30,7 +31,7 @@ static double o_diversity;
 static const cli_opt opts[] = {
     {"data", 0, CLI_STRING, &o_data, "DIR", "Batch dataset dir (tide-ingest): ids, histories, catalog"},
     {"model", 0, CLI_STRING, &o_model, "DIR", "Model dir from tide-train-mf (als, bpr, ease, itemknn, pop)"},
-    {"interest", 0, CLI_STRING, &o_interest, "DIR", "Dynamic-interest state dir (not yet available: refused)"},
+    {"interest", 0, CLI_STRING, &o_interest, "DIR", "Dynamic-interest dir (tide-capture-interest): /interests from its model"},
     {"item-vectors", 0, CLI_STRING, &o_item_vectors, "FILE", "Item vectors .npy [items, d]: similar items, search, MMR"},
     {"lm", 0, CLI_STRING, &o_lm, "DIR", "Sentence-transformers folder: embeds search queries (needs --item-vectors)"},
     {"listen", 0, CLI_STRING, &o_listen, "HOST:PORT", "Address to bind (default 127.0.0.1:8080; port 0 = any free)"},
@@ -294,9 +295,6 @@ int main(int argc, char **argv) {
     memset(&fd, 0, sizeof fd);
     int feeding = 0;
     if (!o_data || !o_model) return cli_usage_error(&spec, "--data DIR and --model DIR are required");
-    if (o_interest)
-        return cli_usage_error(&spec, "--interest: the dynamic-interest model is not in this build yet "
-                                      "(interests are computed from history; see docs/tide-serve.md)");
     if (o_lm && !o_item_vectors) return cli_usage_error(&spec, "--lm needs --item-vectors (the items the queries are matched to)");
     tide_sync_mode sync;
     if (tide_sync_mode_parse(o_sync, &sync)) return cli_usage_error(&spec, "--sync must be always, batch or none, got '%s'", o_sync);
@@ -357,6 +355,21 @@ int main(int argc, char **argv) {
                             tide_lm_get_config(a->lm)->dim, o_item_vectors, (long long)a->ivec.shape[1]);
             goto done;
         }
+    }
+    if (o_interest) {
+        cJSON *im = NULL;
+        if ((st = tide_interest_dir_load(o_interest, &a->interest_items, &a->interest_params, &a->interest_states, &im)))
+            goto done;
+        cJSON_Delete(im);
+        a->have_interest = 1;
+        if (a->interest_items.n_items != a->ds.n_items) {
+            st = tide_error(TIDE_ERR_DATA, "%s: %lld items but --data has %lld", o_interest,
+                            (long long)a->interest_items.n_items, (long long)a->ds.n_items);
+            goto done;
+        }
+        /* The item side's labels read the catalog text of the dataset served. */
+        a->interest_items.item_text = a->ds.item_text;
+        a->interest_items.n_text_fields = a->ds.n_text_fields;
     }
     a->interest_field = tide_serve_interest_field(&a->ds, o_interest_field);
     if (o_interest_field && a->interest_field < 0) {
