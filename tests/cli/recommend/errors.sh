@@ -26,14 +26,7 @@ assert_exit 0
 run tide-recommend --data fx/data --model fz/als --k 3 --allow-new-data
 assert_exit 3
 assert_stderr_has "45 items, but the model"
-# K larger than the candidate set.
-run tide-recommend --data fx/data --model fx/als --k 46
-assert_exit 2
-assert_stderr_has "k = 46 is larger than the candidate set (45 items)"
-printf 'i1\ni2\n' > cand.txt
-run tide-recommend --data fx/data --model fx/als --k 3 --candidates cand.txt
-assert_exit 2
-assert_stderr_has "larger than the candidate set (2 items in the allow-list)"
+# K larger than the candidate set is not an error (tests/cli/recommend/k-over-candidates.sh).
 printf 'i1\nnot-an-item\n' > cand2.txt
 run tide-recommend --data fx/data --model fx/als --k 1 --candidates cand2.txt
 assert_exit 3
