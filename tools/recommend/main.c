@@ -11,6 +11,7 @@
 #include "tide/backend.h"
 #include "tide/dataset.h"
 #include "tide/fileio.h"
+#include "tide/idlist.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
 #include "query.h"
@@ -61,163 +62,33 @@ static const cli_spec spec = {
     .max_positional = 0,
 };
 
-typedef struct lines {
-    char *buf;
-    char **line;
-    int64_t *lineno;
-    int64_t n;
-} lines;
-
-/* Split a text file into non-blank lines (CR stripped), remembering line numbers. */
-static tide_status read_lines(const char *path, lines *L) {
-    memset(L, 0, sizeof *L);
-    size_t size = 0;
-    tide_status st = tide_read_file(path, &L->buf, &size);
-    if (st) return st;
-    int64_t cap = 1;
-    for (size_t i = 0; i < size; i++) cap += L->buf[i] == '\n';
-    L->line = calloc((size_t)cap, sizeof *L->line);
-    L->lineno = calloc((size_t)cap, sizeof *L->lineno);
-    if (!L->line || !L->lineno) return tide_error(TIDE_ERR_NOMEM, "out of memory");
-    char *p = L->buf, *end = L->buf + size;
-    int64_t no = 0;
-    while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *e = nl ? nl : end;
-        no++;
-        *e = 0;
-        if (e > p && e[-1] == '\r') e[-1] = 0;
-        if (*p) {
-            L->line[L->n] = p;
-            L->lineno[L->n++] = no;
-        }
-        p = e + 1;
-    }
-    return TIDE_OK;
-}
-
-static void lines_free(lines *L) {
-    free(L->buf);
-    free(L->line);
-    free(L->lineno);
-}
-
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 static tide_status load_users(const char *path, tide_dataset *ds, int64_t **out, int64_t *n) {
-    lines L;
-    tide_status st = read_lines(path, &L);
-    int64_t *u = NULL;
-    uint8_t *seen = NULL;
-    if (st) goto done;
-    u = tide_malloc((size_t)L.n * sizeof *u + 1);
-    seen = tide_calloc((size_t)ds->n_users + 1, 1);
-    if (!u || !seen) {
-        st = TIDE_ERR_NOMEM;
-        goto done;
-    }
-    for (int64_t i = 0; i < L.n; i++) {
-        int64_t x = tide_dataset_user_index(ds, L.line[i]);
-        if (x < 0) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: unknown user id '%s' (not in --data)", path, (long long)L.lineno[i], L.line[i]);
-            goto done;
-        }
-        if (seen[x]) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: user id '%s' listed twice", path, (long long)L.lineno[i], L.line[i]);
-            goto done;
-        }
-        seen[x] = 1;
-        u[i] = x;
-    }
-    *out = u;
-    *n = L.n;
-    u = NULL;
-done:
-    free(u);
-    free(seen);
-    lines_free(&L);
+    tide_idlist L;
+    tide_status st = tide_idlist_read(path, &L);
+    if (st) return st;
+    st = tide_idlist_users(&L, ds, out, n);
+    tide_idlist_free(&L);
     return st;
 }
 
 static tide_status load_candidates(const char *path, tide_dataset *ds, int32_t **out, int64_t *n) {
-    lines L;
-    tide_status st = read_lines(path, &L);
-    int32_t *c = NULL;
-    if (st) goto done;
-    c = tide_malloc((size_t)L.n * sizeof *c + 1);
-    if (!c) {
-        st = TIDE_ERR_NOMEM;
-        goto done;
-    }
-    for (int64_t i = 0; i < L.n; i++) {
-        int64_t x = tide_dataset_item_index(ds, L.line[i]);
-        if (x < 0) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: unknown item id '%s' (not in --data)", path, (long long)L.lineno[i], L.line[i]);
-            goto done;
-        }
-        c[i] = (int32_t)x;
-    }
-    qsort(c, (size_t)L.n, sizeof *c, cmp_i32);
-    int64_t w = 0;
-    for (int64_t i = 0; i < L.n; i++)
-        if (i == 0 || c[i] != c[i - 1]) c[w++] = c[i];
-    if (w == 0) {
-        st = tide_error(TIDE_ERR_DATA, "%s: the allow-list is empty", path);
-        goto done;
-    }
-    *out = c;
-    *n = w;
-    c = NULL;
-done:
-    free(c);
-    lines_free(&L);
+    tide_idlist L;
+    tide_status st = tide_idlist_read(path, &L);
+    if (st) return st;
+    st = tide_idlist_items(&L, ds, out, n);
+    tide_idlist_free(&L);
     return st;
 }
 
-/* `user<TAB>item` pairs; pairs naming ids the dataset does not know are no-ops (such an item can
- * never be recommended) and are only counted. */
 static tide_status load_exclude(const char *path, tide_dataset *ds, int64_t **pu, int32_t **pi, int64_t *n) {
-    lines L;
-    tide_status st = read_lines(path, &L);
-    int64_t *u = NULL;
-    int32_t *it = NULL;
-    int64_t w = 0, unknown = 0;
-    if (st) goto done;
-    u = tide_malloc((size_t)L.n * sizeof *u + 1);
-    it = tide_malloc((size_t)L.n * sizeof *it + 1);
-    if (!u || !it) {
-        st = TIDE_ERR_NOMEM;
-        goto done;
-    }
-    for (int64_t i = 0; i < L.n; i++) {
-        char *s = L.line[i];
-        char *tab = strchr(s, '\t');
-        if (!tab || strchr(tab + 1, '\t') || tab == s || !tab[1]) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: expected `user<TAB>item`", path, (long long)L.lineno[i]);
-            goto done;
-        }
-        *tab = 0;
-        int64_t x = tide_dataset_user_index(ds, s), y = tide_dataset_item_index(ds, tab + 1);
-        if (x < 0 || y < 0) {
-            unknown++;
-            continue;
-        }
-        u[w] = x;
-        it[w++] = (int32_t)y;
-    }
-    if (unknown) tide_log(TIDE_LOG_WARN, "%s: %lld pairs name users or items not in --data (ignored)", path, (long long)unknown);
-    *pu = u;
-    *pi = it;
-    *n = w;
-    u = NULL;
-    it = NULL;
-done:
-    free(u);
-    free(it);
-    lines_free(&L);
+    tide_idlist L;
+    int64_t unknown = 0;
+    tide_status st = tide_idlist_read(path, &L);
+    if (st) return st;
+    st = tide_idlist_pairs(&L, ds, pu, pi, n, &unknown);
+    tide_idlist_free(&L);
+    if (!st && unknown)
+        tide_log(TIDE_LOG_WARN, "%s: %lld pairs name users or items not in --data (ignored)", path, (long long)unknown);
     return st;
 }
 

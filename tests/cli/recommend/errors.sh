@@ -83,3 +83,11 @@ run tide-recommend --data fx/data --model fx/als --k 3 --out nodir/x.tsv
 assert_exit 1
 cmp keep.tsv before.tsv || fail "output changed"
 assert_no_tmp .
+# A NUL byte in an id list is bad data (it would cut "u1\0x" to the id "u1"), for each list.
+printf 'u1\000x\n' > nul.txt
+for opt in --users --candidates --exclude; do
+    run tide-recommend --data fx/data --model fx/als --k 1 $opt nul.txt --out keep.tsv
+    assert_exit 3
+    assert_stderr_has "nul.txt:1: NUL byte in the line"
+done
+cmp keep.tsv before.tsv || fail "failed run touched the output"
