@@ -2,10 +2,14 @@
  * algorithm, every hyper-parameter, the dataset's checksum and the training log, plus the
  * model's arrays as .npy; written atomically, readable by numpy and by tide-recommend. */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tide/fileio.h"
+#include "tide/manifest.h"
 #include "tide/npy.h"
 #include "mf-internal.h"
 
@@ -152,13 +156,13 @@ fail:
 }
 
 /* Copy an array of the expected dtype and shape out of a model directory. */
-static tide_status load_copy(const char *dir, const char *name, tide_dtype dt, int64_t rows, int64_t cols, void **out) {
-    char file[128];
-    snprintf(file, sizeof file, "%s.npy", name);
-    char *p = tide_path_join(dir, file);
-    if (!p) return TIDE_ERR_NOMEM;
+static tide_status load_copy(const char *mp, const cJSON *man, const char *dir, const char *name, tide_dtype dt,
+                             int64_t rows, int64_t cols, void **out) {
+    char *p = NULL;
+    tide_status st = tide_manifest_array_path(mp, dir, man, name, &p);
+    if (st) return st;
     tide_npy a;
-    tide_status st = tide_npy_load_expect(p, dt, cols > 0 ? 2 : 1, &a);
+    st = tide_npy_load_expect(p, dt, cols > 0 ? 2 : 1, &a);
     if (st) {
         free(p);
         return st;
@@ -202,12 +206,19 @@ tide_status tide_mf_model_load(const char *dir, tide_mf_model *m) {
         goto done;
     }
     m->params = tide_mf_params_default(m->algo);
-    m->n_users = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ds, "users"));
-    m->n_items = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ds, "items"));
-    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(ds, "checksum");
-    if (cJSON_IsString(cs)) snprintf(m->dataset_checksum, sizeof m->dataset_checksum, "%s", cs->valuestring);
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(pr, "factors");
-    m->factors = cJSON_IsNumber(f) ? (int)f->valuedouble : 0;
+    m->n_users = -1;
+    m->n_items = 0;
+    int64_t factors = 0;
+    const char *cs = NULL;
+    if ((st = tide_manifest_int(mp, ds, "dataset", "users", 0, INT64_MAX / 2, &m->n_users, NULL)) ||
+        (st = tide_manifest_int(mp, ds, "dataset", "items", 1, INT32_MAX, &m->n_items, NULL)) ||
+        (st = tide_manifest_string(mp, ds, "dataset", "checksum", &cs, NULL)) ||
+        (st = tide_manifest_object(mp, man, NULL, "params", 0, &pr, NULL)) ||
+        (st = tide_manifest_int(mp, pr, "params", "factors", 1, 1 << 20, &factors, NULL)) ||
+        (st = tide_manifest_check_arrays(mp, dir, man)))
+        goto done;
+    if (cs) snprintf(m->dataset_checksum, sizeof m->dataset_checksum, "%s", cs);
+    m->factors = (int)factors;
     m->params.factors = m->factors;
     if (m->n_users < 0 || m->n_items < 1) {
         st = tide_error(TIDE_ERR_DATA, "%s: bad dataset counts", mp);
@@ -217,18 +228,18 @@ tide_status tide_mf_model_load(const char *dir, tide_mf_model *m) {
     case TIDE_MF_ALS:
     case TIDE_MF_BPR:
         if (m->factors < 1) { st = tide_error(TIDE_ERR_DATA, "%s: params.factors missing", mp); goto done; }
-        if ((st = load_copy(dir, "user_factors", TIDE_DTYPE_F32, m->n_users, m->factors, (void **)&m->user_factors)) ||
-            (st = load_copy(dir, "item_factors", TIDE_DTYPE_F32, m->n_items, m->factors, (void **)&m->item_factors)))
+        if ((st = load_copy(mp, man, dir, "user_factors", TIDE_DTYPE_F32, m->n_users, m->factors, (void **)&m->user_factors)) ||
+            (st = load_copy(mp, man, dir, "item_factors", TIDE_DTYPE_F32, m->n_items, m->factors, (void **)&m->item_factors)))
             goto done;
         if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(man, "arrays"), "item_bias") &&
-            (st = load_copy(dir, "item_bias", TIDE_DTYPE_F32, m->n_items, 0, (void **)&m->item_bias)))
+            (st = load_copy(mp, man, dir, "item_bias", TIDE_DTYPE_F32, m->n_items, 0, (void **)&m->item_bias)))
             goto done;
         break;
     case TIDE_MF_EASE:
-        st = load_copy(dir, "item_matrix", TIDE_DTYPE_F32, m->n_items, m->n_items, (void **)&m->item_matrix);
+        st = load_copy(mp, man, dir, "item_matrix", TIDE_DTYPE_F32, m->n_items, m->n_items, (void **)&m->item_matrix);
         break;
     case TIDE_MF_ITEMKNN:
-        if ((st = load_copy(dir, "neighbors_indptr", TIDE_DTYPE_I64, m->n_items + 1, 0, (void **)&m->nb_indptr))) goto done;
+        if ((st = load_copy(mp, man, dir, "neighbors_indptr", TIDE_DTYPE_I64, m->n_items + 1, 0, (void **)&m->nb_indptr))) goto done;
         {
             int64_t nn = m->nb_indptr[m->n_items];
             for (int64_t i = 0; i < m->n_items; i++)
@@ -236,8 +247,8 @@ tide_status tide_mf_model_load(const char *dir, tide_mf_model *m) {
                     st = tide_error(TIDE_ERR_DATA, "%s/neighbors_indptr.npy: not monotone", dir);
                     goto done;
                 }
-            if ((st = load_copy(dir, "neighbors", TIDE_DTYPE_I32, nn, 0, (void **)&m->nb_items)) ||
-                (st = load_copy(dir, "similarities", TIDE_DTYPE_F32, nn, 0, (void **)&m->nb_sims)))
+            if ((st = load_copy(mp, man, dir, "neighbors", TIDE_DTYPE_I32, nn, 0, (void **)&m->nb_items)) ||
+                (st = load_copy(mp, man, dir, "similarities", TIDE_DTYPE_F32, nn, 0, (void **)&m->nb_sims)))
                 goto done;
             for (int64_t q = 0; q < nn; q++)
                 if (m->nb_items[q] < 0 || m->nb_items[q] >= m->n_items) {
@@ -247,16 +258,16 @@ tide_status tide_mf_model_load(const char *dir, tide_mf_model *m) {
         }
         break;
     case TIDE_MF_POP:
-        if ((st = load_copy(dir, "popularity", TIDE_DTYPE_F32, m->n_items, 0, (void **)&m->popularity))) goto done;
+        if ((st = load_copy(mp, man, dir, "popularity", TIDE_DTYPE_F32, m->n_items, 0, (void **)&m->popularity))) goto done;
         if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(man, "arrays"), "event_indptr")) {
-            if ((st = load_copy(dir, "event_indptr", TIDE_DTYPE_I64, m->n_items + 1, 0, (void **)&m->ev_indptr))) goto done;
+            if ((st = load_copy(mp, man, dir, "event_indptr", TIDE_DTYPE_I64, m->n_items + 1, 0, (void **)&m->ev_indptr))) goto done;
             int64_t ne = m->ev_indptr[m->n_items];
             if (m->ev_indptr[0] != 0 || ne < 0) {
                 st = tide_error(TIDE_ERR_DATA, "%s/event_indptr.npy: must start at 0 and end at the event count", dir);
                 goto done;
             }
-            if ((st = load_copy(dir, "event_times", TIDE_DTYPE_I64, ne, 0, (void **)&m->ev_times)) ||
-                (st = load_copy(dir, "event_weights", TIDE_DTYPE_F32, ne, 0, (void **)&m->ev_weights)))
+            if ((st = load_copy(mp, man, dir, "event_times", TIDE_DTYPE_I64, ne, 0, (void **)&m->ev_times)) ||
+                (st = load_copy(mp, man, dir, "event_weights", TIDE_DTYPE_F32, ne, 0, (void **)&m->ev_weights)))
                 goto done;
         }
         break;
@@ -264,23 +275,30 @@ tide_status tide_mf_model_load(const char *dir, tide_mf_model *m) {
     if (st) goto done;
     /* The params the scoring rules follow (the rest are a record). */
     if (cJSON_IsObject(pr)) {
-        const cJSON *v;
-        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "half-life"))) m->params.decay.half_life = v->valuedouble;
-        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "alpha"))) m->params.alpha = v->valuedouble;
-        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "regularization"))) m->params.regularization = v->valuedouble;
-        m->params.fold_in = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "fold-in"));
-        m->params.decay_fit = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "decay-fit"));
-        m->params.decay_preference = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "decay-preference"));
-        v = cJSON_GetObjectItemCaseSensitive(pr, "as-of");
-        if (cJSON_IsString(v)) {
-            if (strcmp(v->valuestring, "user") == 0) m->params.decay.as_of_mode = TIDE_ASOF_USER;
-            else if (strcmp(v->valuestring, "latest") != 0) {
+        const char *asof = NULL, *kernel = NULL;
+        if ((st = tide_manifest_number(mp, pr, "params", "half-life", 0, HUGE_VAL, &m->params.decay.half_life, NULL)) ||
+            (st = tide_manifest_number(mp, pr, "params", "alpha", -HUGE_VAL, HUGE_VAL, &m->params.alpha, NULL)) ||
+            (st = tide_manifest_number(mp, pr, "params", "regularization", -HUGE_VAL, HUGE_VAL, &m->params.regularization, NULL)) ||
+            (st = tide_manifest_bool(mp, pr, "params", "fold-in", &m->params.fold_in, NULL)) ||
+            (st = tide_manifest_bool(mp, pr, "params", "decay-fit", &m->params.decay_fit, NULL)) ||
+            (st = tide_manifest_bool(mp, pr, "params", "decay-preference", &m->params.decay_preference, NULL)) ||
+            (st = tide_manifest_string(mp, pr, "params", "as-of", &asof, NULL)) ||
+            (st = tide_manifest_string(mp, pr, "params", "decay-kernel", &kernel, NULL)))
+            goto done;
+        if (asof) {
+            char *end = NULL;
+            if (strcmp(asof, "user") == 0) m->params.decay.as_of_mode = TIDE_ASOF_USER;
+            else if (strcmp(asof, "latest") != 0) {
                 m->params.decay.as_of_mode = TIDE_ASOF_TIME;
-                m->params.decay.as_of = strtoll(v->valuestring, NULL, 10);
+                errno = 0;
+                m->params.decay.as_of = strtoll(asof, &end, 10);
+                if (!*asof || *end || errno) {
+                    st = tide_error(TIDE_ERR_DATA, "%s: params \"as-of\" must be \"latest\", \"user\" or epoch seconds", mp);
+                    goto done;
+                }
             }
         }
-        v = cJSON_GetObjectItemCaseSensitive(pr, "decay-kernel");
-        if (cJSON_IsString(v) && tide_decay_kernel_parse(v->valuestring, &m->params.kernel) != 0) {
+        if (kernel && tide_decay_kernel_parse(kernel, &m->params.kernel) != 0) {
             st = tide_error(TIDE_ERR_DATA, "%s: params \"decay-kernel\" must be \"two-sided\" or \"past\"", mp);
             goto done;
         }

@@ -14,26 +14,26 @@
 #include <string.h>
 
 #include "tide/fileio.h"
+#include "tide/manifest.h"
 
-/* Load DIR/NAME into a[slot] and check dtype and ndim. */
-static tide_status load_array(const char *dir, const char *name, tide_dtype dt, int ndim, tide_npy *a) {
-    char *path = tide_path_join(dir, name);
-    if (!path) return tide_error(TIDE_ERR_NOMEM, "out of memory");
-    tide_status st = TIDE_OK;
+/* Load the array `name` into *a and check dtype and ndim: the file the manifest's "arrays" names
+ * for it (contained in the directory: tide_manifest_array_path), or NAME.npy. */
+static tide_status load_array(const char *mpath, const cJSON *man, const char *dir, const char *name, tide_dtype dt,
+                              int ndim, tide_npy *a) {
+    char *path = NULL;
+    tide_status st = tide_manifest_array_path(mpath, dir, man, name, &path);
+    if (st) return st;
     if (!tide_path_exists(path)) st = tide_error(TIDE_ERR_DATA, "%s: missing (the model's algorithm needs it)", path);
     else st = tide_npy_load_expect(path, dt, ndim, a);
     free(path);
     return st;
 }
 
-static double num_param(const cJSON *params, const char *name, double dflt, int *found) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
-    if (cJSON_IsNumber(v)) {
-        if (found) *found = 1;
-        return v->valuedouble;
-    }
-    if (found) *found = 0;
-    return dflt;
+/* A number in params: absent gives dflt (*found = 0); any other type is bad data. */
+static tide_status num_param(const char *mpath, const cJSON *params, const char *name, double dflt, double *out,
+                             int *found) {
+    *out = dflt;
+    return tide_manifest_number(mpath, params, "params", name, -HUGE_VAL, HUGE_VAL, out, found);
 }
 
 /* params "half-life" (seconds) and "as-of" ("latest", "user" or epoch seconds), as
@@ -84,9 +84,9 @@ static tide_status load_pop_context(const char *dir, const char *mpath, const cJ
     const cJSON *kn = cJSON_GetObjectItemCaseSensitive(params, "decay-kernel");
     if (kn && !(cJSON_IsString(kn) && tide_decay_kernel_parse(kn->valuestring, &m->params.kernel) == 0))
         return tide_error(TIDE_ERR_DATA, "%s: params \"decay-kernel\" must be \"two-sided\" or \"past\"", mpath);
-    if ((st = load_array(dir, "event_indptr.npy", TIDE_DTYPE_I64, 1, &a[1])) ||
-        (st = load_array(dir, "event_times.npy", TIDE_DTYPE_I64, 1, &a[2])) ||
-        (st = load_array(dir, "event_weights.npy", TIDE_DTYPE_F32, 1, &a[3])))
+    if ((st = load_array(mpath, m->manifest, dir, "event_indptr", TIDE_DTYPE_I64, 1, &a[1])) ||
+        (st = load_array(mpath, m->manifest, dir, "event_times", TIDE_DTYPE_I64, 1, &a[2])) ||
+        (st = load_array(mpath, m->manifest, dir, "event_weights", TIDE_DTYPE_F32, 1, &a[3])))
         return st;
     const int64_t *ip = a[1].data;
     if (a[1].shape[0] != m->n_items + 1 || ip[m->n_items] != a[2].shape[0] || a[2].shape[0] != a[3].shape[0])
@@ -133,7 +133,7 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
         goto done;
     }
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(m->manifest, "format_version");
-    if (!cJSON_IsNumber(ver) || ver->valueint != 1) {
+    if (!cJSON_IsNumber(ver) || ver->valuedouble != 1) {
         st = tide_error(TIDE_ERR_DATA, "%s: unsupported format_version (expected 1)", mpath);
         goto done;
     }
@@ -146,18 +146,26 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(m->manifest, "dataset");
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(ds, "checksum");
     const cJSON *dp = cJSON_GetObjectItemCaseSensitive(ds, "path");
-    const cJSON *du = cJSON_GetObjectItemCaseSensitive(ds, "users");
-    const cJSON *di = cJSON_GetObjectItemCaseSensitive(ds, "items");
-    if (!cJSON_IsString(ck) || !cJSON_IsNumber(du) || !cJSON_IsNumber(di) || du->valuedouble < 0 || di->valuedouble < 1) {
+    int has_du = 0, has_di = 0;
+    if ((st = tide_manifest_object(mpath, m->manifest, NULL, "dataset", 0, &ds, NULL)) ||
+        (st = tide_manifest_int(mpath, ds, "dataset", "users", 0, INT64_MAX / 2, &m->dataset_users, &has_du)) ||
+        (st = tide_manifest_int(mpath, ds, "dataset", "items", 1, INT32_MAX, &m->dataset_items, &has_di)))
+        goto done;
+    if (dp && !cJSON_IsString(dp)) {
+        st = tide_error(TIDE_ERR_DATA, "%s: \"dataset.path\" must be a string", mpath);
+        goto done;
+    }
+    if (!cJSON_IsString(ck) || !has_du || !has_di) {
         st = tide_error(TIDE_ERR_DATA, "%s: \"dataset\" must give checksum, users and items", mpath);
         goto done;
     }
     snprintf(m->dataset_checksum, sizeof m->dataset_checksum, "%s", ck->valuestring);
     snprintf(m->dataset_path, sizeof m->dataset_path, "%s", cJSON_IsString(dp) ? dp->valuestring : "");
-    m->dataset_users = (int64_t)du->valuedouble;
-    m->dataset_items = (int64_t)di->valuedouble;
     m->n_items = m->dataset_items;
-    const cJSON *params = cJSON_GetObjectItemCaseSensitive(m->manifest, "params");
+    const cJSON *params = NULL;
+    if ((st = tide_manifest_object(mpath, m->manifest, NULL, "params", 0, &params, NULL)) ||
+        (st = tide_manifest_check_arrays(mpath, dir, m->manifest)))
+        goto done;
     tide_mf_algo algo;
     m->params = tide_mf_params_default(tide_mf_algo_parse(kind, &algo) == TIDE_OK ? algo : TIDE_MF_ALS);
     if ((st = load_decay(mpath, params, &m->params.decay))) goto done;
@@ -165,8 +173,8 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
     tide_npy *a = m->arrays;
     if (strcmp(kind, "als") == 0 || strcmp(kind, "bpr") == 0) {
         m->kind = TIDE_RETRIEVAL_FACTORS;
-        if ((st = load_array(dir, "user_factors.npy", TIDE_DTYPE_F32, 2, &a[0]))) goto done;
-        if ((st = load_array(dir, "item_factors.npy", TIDE_DTYPE_F32, 2, &a[1]))) goto done;
+        if ((st = load_array(mpath, m->manifest, dir, "user_factors", TIDE_DTYPE_F32, 2, &a[0]))) goto done;
+        if ((st = load_array(mpath, m->manifest, dir, "item_factors", TIDE_DTYPE_F32, 2, &a[1]))) goto done;
         if (a[0].shape[1] != a[1].shape[1]) {
             st = tide_error(TIDE_ERR_DATA, "%s: user_factors.npy has %lld factors but item_factors.npy has %lld",
                             dir, (long long)a[0].shape[1], (long long)a[1].shape[1]);
@@ -187,11 +195,12 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
         m->item_factors = a[1].data;
         if ((st = check_finite(dir, "user_factors.npy", m->user_factors, a[0].count))) goto done;
         if ((st = check_finite(dir, "item_factors.npy", m->item_factors, a[1].count))) goto done;
-        char *bias = tide_path_join(dir, "item_bias.npy");
-        int has_bias = bias && tide_path_exists(bias);
+        char *bias = NULL;
+        if ((st = tide_manifest_array_path(mpath, dir, m->manifest, "item_bias", &bias))) goto done;
+        int has_bias = tide_path_exists(bias);
         free(bias);
         if (has_bias) {
-            if ((st = load_array(dir, "item_bias.npy", TIDE_DTYPE_F32, 1, &a[2]))) goto done;
+            if ((st = load_array(mpath, m->manifest, dir, "item_bias", TIDE_DTYPE_F32, 1, &a[2]))) goto done;
             if (a[2].shape[0] != m->n_items) {
                 st = tide_error(TIDE_ERR_DATA, "%s/item_bias.npy: %lld entries for %lld items", dir, (long long)a[2].shape[0], (long long)m->n_items);
                 goto done;
@@ -201,8 +210,9 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
         }
         if (strcmp(kind, "als") == 0) {
             int fa = 0, fr = 0;
-            m->params.alpha = num_param(params, "alpha", 0, &fa);
-            m->params.regularization = num_param(params, "regularization", 0, &fr);
+            if ((st = num_param(mpath, params, "alpha", 0, &m->params.alpha, &fa)) ||
+                (st = num_param(mpath, params, "regularization", 0, &m->params.regularization, &fr)))
+                goto done;
             /* Fold-in needs the training objective's constants; without them it would be a guess. */
             m->can_fold_in = fa && fr && m->params.alpha >= 0 && m->params.regularization >= 0;
             const cJSON *fi = cJSON_GetObjectItemCaseSensitive(params, "fold-in");
@@ -225,7 +235,7 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
         }
     } else if (strcmp(kind, "ease") == 0) {
         m->kind = TIDE_RETRIEVAL_EASE;
-        if ((st = load_array(dir, "item_matrix.npy", TIDE_DTYPE_F32, 2, &a[0]))) goto done;
+        if ((st = load_array(mpath, m->manifest, dir, "item_matrix", TIDE_DTYPE_F32, 2, &a[0]))) goto done;
         if (a[0].shape[0] != m->n_items || a[0].shape[1] != m->n_items) {
             st = tide_error(TIDE_ERR_DATA, "%s/item_matrix.npy: shape [%lld, %lld], expected [%lld, %lld] (the dataset's items)", dir,
                             (long long)a[0].shape[0], (long long)a[0].shape[1], (long long)m->n_items, (long long)m->n_items);
@@ -234,9 +244,9 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
         m->item_matrix = a[0].data;
     } else if (strcmp(kind, "itemknn") == 0) {
         m->kind = TIDE_RETRIEVAL_ITEMKNN;
-        if ((st = load_array(dir, "neighbors_indptr.npy", TIDE_DTYPE_I64, 1, &a[0]))) goto done;
-        if ((st = load_array(dir, "neighbors.npy", TIDE_DTYPE_I32, 1, &a[1]))) goto done;
-        if ((st = load_array(dir, "similarities.npy", TIDE_DTYPE_F32, 1, &a[2]))) goto done;
+        if ((st = load_array(mpath, m->manifest, dir, "neighbors_indptr", TIDE_DTYPE_I64, 1, &a[0]))) goto done;
+        if ((st = load_array(mpath, m->manifest, dir, "neighbors", TIDE_DTYPE_I32, 1, &a[1]))) goto done;
+        if ((st = load_array(mpath, m->manifest, dir, "similarities", TIDE_DTYPE_F32, 1, &a[2]))) goto done;
         if (a[0].shape[0] != m->n_items + 1) {
             st = tide_error(TIDE_ERR_DATA, "%s/neighbors_indptr.npy: %lld entries, expected items+1 = %lld", dir,
                             (long long)a[0].shape[0], (long long)m->n_items + 1);
@@ -270,7 +280,7 @@ tide_status tide_retrieval_model_load(const char *dir, tide_retrieval_model *m) 
         if ((st = check_finite(dir, "similarities.npy", m->nb_sims, a[2].count))) goto done;
     } else if (strcmp(kind, "pop") == 0) {
         m->kind = TIDE_RETRIEVAL_POP;
-        if ((st = load_array(dir, "popularity.npy", TIDE_DTYPE_F32, 1, &a[0]))) goto done;
+        if ((st = load_array(mpath, m->manifest, dir, "popularity", TIDE_DTYPE_F32, 1, &a[0]))) goto done;
         if (a[0].shape[0] != m->n_items) {
             st = tide_error(TIDE_ERR_DATA, "%s/popularity.npy: %lld entries for %lld items", dir, (long long)a[0].shape[0], (long long)m->n_items);
             goto done;
