@@ -36,6 +36,15 @@ tide_status tide_manifest_check_arrays(const char *mpath, const char *dir, const
  * does not list it. *path is malloc'ed. */
 tide_status tide_manifest_array_path(const char *mpath, const char *dir, const cJSON *man, const char *name, char **path);
 
+/* Record "files": {name: {"bytes": N, "crc32": "xxxxxxxx"}} (as tide-embed's manifests do) for
+ * every regular file directly in `dir` except manifest.json and temporaries (".NAME.tmp.*"),
+ * replacing any "files" key already there. Called by writers just before the manifest itself is
+ * written, so `tide verify` can tell a flipped byte in any array from a sound one. */
+tide_status tide_manifest_add_files(cJSON *man, const char *dir);
+
+/* Whether a directory entry name is a tide temporary (".NAME.tmp.XXXXXX", core/atomic.c). */
+int tide_manifest_is_temp_name(const char *name);
+
 /* Typed getters: `obj` may be NULL (then the key is absent). Absent: TIDE_OK, *present = 0 (when
  * present is not NULL) and *out untouched. Present with the wrong type or outside [lo, hi]:
  * TIDE_ERR_DATA "mpath: "where.key" must be ...". `where` is the enclosing object's name for

@@ -387,6 +387,10 @@ tide_status tide_dataset_save(const char *dir, tide_dataset *ds) {
     TRY(write_texts(p, ds));
     {
         cJSON *m = build_manifest(ds);
+        if (m && (st = tide_manifest_add_files(m, d.tmp_path))) { /* per-file checksums for tide verify */
+            cJSON_Delete(m);
+            goto fail;
+        }
         char *s = m ? cJSON_Print(m) : NULL;
         cJSON_Delete(m);
         if (!s) { st = tide_error(TIDE_ERR_NOMEM, "out of memory writing the manifest"); goto fail; }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "tide/fileio.h"
@@ -179,4 +180,80 @@ tide_status tide_manifest_object(const char *mpath, const cJSON *obj, const char
                           want_array ? "array" : "object");
     *out = v;
     return TIDE_OK;
+}
+
+int tide_manifest_is_temp_name(const char *name) { return name[0] == '.' && strstr(name, ".tmp.") != NULL; }
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+tide_status tide_manifest_add_files(cJSON *man, const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return tide_error(TIDE_ERR_IO, "%s: cannot list: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    tide_status st = TIDE_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "manifest.json") == 0) continue; /* ., .., temporaries */
+        char *full = tide_path_join(dir, e->d_name);
+        struct stat sb;
+        int regular = full && stat(full, &sb) == 0 && S_ISREG(sb.st_mode);
+        free(full);
+        if (!regular) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) {
+                st = tide_error(TIDE_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            names = nn;
+        }
+        if (!(names[n] = strdup(e->d_name))) {
+            st = tide_error(TIDE_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        n++;
+    }
+    if (n) qsort(names, n, sizeof *names, cmp_str); /* a stable order in the manifest */
+    {
+        uint32_t *crc = calloc(n + 1, sizeof *crc);
+        uint64_t *bytes = calloc(n + 1, sizeof *bytes);
+        tide_status *fst = calloc(n + 1, sizeof *fst);
+        if (!crc || !bytes || !fst) {
+            free(crc);
+            free(bytes);
+            free(fst);
+            st = tide_error(TIDE_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        /* Files are independent: checksum them side by side (they are in the page cache). */
+#pragma omp parallel for schedule(dynamic, 1)
+        for (size_t i = 0; i < n; i++) {
+            char *full = tide_path_join(dir, names[i]);
+            fst[i] = full ? tide_file_crc32(full, &crc[i], &bytes[i]) : TIDE_ERR_NOMEM;
+            free(full);
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(man, "files");
+        cJSON *files = cJSON_AddObjectToObject(man, "files");
+        for (size_t i = 0; i < n && !st; i++) {
+            if (fst[i]) {
+                st = tide_error(fst[i], "%s/%s: cannot checksum", dir, names[i]);
+                break;
+            }
+            cJSON *f = cJSON_AddObjectToObject(files, names[i]);
+            char hex[16];
+            snprintf(hex, sizeof hex, "%08x", crc[i]);
+            if (!f || !cJSON_AddNumberToObject(f, "bytes", (double)bytes[i]) || !cJSON_AddStringToObject(f, "crc32", hex))
+                st = tide_error(TIDE_ERR_NOMEM, "out of memory");
+        }
+        free(crc);
+        free(bytes);
+        free(fst);
+    }
+done:
+    closedir(d);
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return st;
 }

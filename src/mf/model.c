@@ -134,6 +134,7 @@ tide_status tide_mf_model_save(const char *dir, const tide_mf_model *m, const ch
         break;
     }
 #undef ARRAY
+    if ((st = tide_manifest_add_files(man, d.tmp_path))) goto fail; /* per-file checksums for tide verify */
     if (!(text = cJSON_Print(man))) { st = tide_error(TIDE_ERR_NOMEM, "out of memory"); goto fail; }
     free(path);
     if (!(path = tide_atomic_dir_file(&d, "manifest.json"))) { st = TIDE_ERR_NOMEM; goto fail; }
