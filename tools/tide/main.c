@@ -11,7 +11,7 @@
 
 #include "tide/core.h"
 
-static const char *commands[] = {"ingest", "split", "embed", "train-mf", "capture-interest", "recommend", "eval", NULL};
+static const char *commands[] = {"ingest", "split", "embed", "train-mf", "capture-interest", "recommend", "eval", "verify", NULL};
 
 static void usage(FILE *out) {
     fprintf(out, "tide — dynamic-interest recommendation toolkit\n\nUsage: tide <command> [args...]\n\nCommands:\n");
