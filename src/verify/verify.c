@@ -18,7 +18,7 @@
 #include "tide/fileio.h"
 #include "tide/manifest.h"
 #include "tide/npy.h"
-#include "tide/retrieval.h"
+#include "tide/scorer.h"
 
 typedef struct {
     tide_verify_fn fn;
@@ -204,13 +204,13 @@ static void check_dataset_ref(vctx *v, const char *mpath, const cJSON *man, int6
 
 static void verify_model(vctx *v, const char *dir, const char *mpath, const cJSON *man) {
     check_files(v, mpath, dir, man, 0);
-    tide_retrieval_model m;
-    if (tide_retrieval_model_load(dir, &m)) {
+    tide_scorer *m = NULL;
+    if (tide_scorer_open(dir, &m)) {
         say(v, TIDE_VERIFY_PROBLEM, "%s", tide_error_message());
         return;
     }
-    check_dataset_ref(v, mpath, man, m.dataset_users, m.dataset_items);
-    tide_retrieval_model_free(&m);
+    check_dataset_ref(v, mpath, man, m->info.dataset_users, m->info.dataset_items);
+    tide_scorer_free(m);
 }
 
 static char *with_suffix(const char *path, const char *from, const char *to) {

@@ -1,6 +1,6 @@
 /* fuzz-manifest.c — libFuzzer target for the manifest.json readers: the first byte picks the
- * directory — a dataset (tide_dataset_load) or a model (tide_retrieval_model_load, the loader
- * tide-recommend uses, and tide_mf_model_load) — and the rest replaces its manifest.json. Both
+ * directory — a dataset (tide_dataset_load) or a model (tide_scorer_open, the loader every
+ * program uses) — and the rest replaces its manifest.json. Both
  * directories are real and small (built once: a dataset ingested from a few rows, an ALS model
  * over it), so a manifest that passes the type and path checks reaches the array loaders and the
  * cross-checks. A load either fails with a status or gives counts that match the arrays; any file
@@ -18,7 +18,7 @@
 #include "tide/ingest.h"
 #include "tide/mf.h"
 #include "tide/npy.h"
-#include "tide/retrieval.h"
+#include "tide/scorer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -89,18 +89,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             tide_dataset_free(&ds);
         }
     } else {
-        tide_retrieval_model rm;
-        if (tide_retrieval_model_load(model_dir, &rm) == TIDE_OK) {
-            if (rm.n_items != 3 || (rm.user_factors && rm.n_users != 3)) abort();
+        tide_scorer *sc = NULL;
+        if (tide_scorer_open(model_dir, &sc) == TIDE_OK) {
+            const tide_scorer_info *in = &sc->info;
+            if (in->n_items != 3 || in->dataset_users != 3) abort();
             /* the file behind escape.npy (outside the directory) may never be loaded */
-            for (int64_t k = 0; rm.user_factors && k < rm.n_users * rm.dim; k++)
-                if (rm.user_factors[k] == 777) abort();
-            for (int64_t k = 0; rm.item_factors && k < rm.n_items * rm.dim; k++)
-                if (rm.item_factors[k] == 777) abort();
-            tide_retrieval_model_free(&rm);
+            for (int64_t k = 0; in->item_vectors && k < in->n_items * in->item_dim; k++)
+                if (in->item_vectors[k] == 777) abort();
+            tide_scorer_free(sc);
         }
-        tide_mf_model mm;
-        if (tide_mf_model_load(model_dir, &mm) == TIDE_OK) tide_mf_model_free(&mm);
     }
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "tide/dataset.h"
 #include "tide/mf.h"
+#include "tide/synth.h"
 
 static tide_mf_params als_params(int k, tide_als_solver solver) {
     tide_mf_params p = tide_mf_params_default(TIDE_MF_ALS);
@@ -67,7 +68,7 @@ static double brute_loss(const tide_dataset *ds, const tide_mf_params *p, const 
 
 static void test_als_objective(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(120, 60, 1500, 0.8, 3, &ds));
+    CHECK_OK(tide_synth_dataset(120, 60, 1500, 0.8, 3, &ds));
     for (int s = 0; s < 2; s++) {
         tide_mf_params p = als_params(8, s ? TIDE_ALS_CHOLESKY : TIDE_ALS_CG);
         float *U = malloc(120 * 8 * sizeof *U), *V = malloc(60 * 8 * sizeof *V);
@@ -84,7 +85,7 @@ static void test_als_objective(void) {
 static void test_cg_vs_cholesky(void) {
     /* With enough CG steps, a user step from the same start solves the same linear systems. */
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(100, 50, 1200, 0.8, 5, &ds));
+    CHECK_OK(tide_synth_dataset(100, 50, 1200, 0.8, 5, &ds));
     int k = 6;
     tide_mf_params pc = als_params(k, TIDE_ALS_CHOLESKY), pg = als_params(k, TIDE_ALS_CG);
     pg.cg_steps = 40;
@@ -112,7 +113,7 @@ static void test_cg_vs_cholesky(void) {
 
 static void test_fold_in(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(80, 40, 900, 0.8, 11, &ds));
+    CHECK_OK(tide_synth_dataset(80, 40, 900, 0.8, 11, &ds));
     int k = 5;
     tide_mf_params p = als_params(k, TIDE_ALS_CHOLESKY);
     float *U = malloc(80 * k * sizeof *U), *V = malloc(40 * k * sizeof *V), f[5];
@@ -209,7 +210,7 @@ static void invert(double *A, int n, double *X) {
 
 static void test_ease(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(60, 25, 400, 0.7, 13, &ds));
+    CHECK_OK(tide_synth_dataset(60, 25, 400, 0.7, 13, &ds));
     int n = 25;
     double lambda = 3.0;
     float *uw, *B;
@@ -242,7 +243,7 @@ static void test_ease(void) {
 
 static void test_itemknn(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(70, 30, 500, 0.7, 17, &ds));
+    CHECK_OK(tide_synth_dataset(70, 30, 500, 0.7, 17, &ds));
     for (int sim = 0; sim < 2; sim++) {
         tide_mf_params p = tide_mf_params_default(TIDE_MF_ITEMKNN);
         p.neighbors = 5;
@@ -343,7 +344,7 @@ static void test_pop_and_decay(void) {
 
 static void test_bpr(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(200, 80, 3000, 1.0, 19, &ds));
+    CHECK_OK(tide_synth_dataset(200, 80, 3000, 1.0, 19, &ds));
     tide_mf_params p = tide_mf_params_default(TIDE_MF_BPR);
     p.factors = 8;
     p.learning_rate = 0.05;

@@ -1,7 +1,8 @@
 /* tide-recommend — top-K recommendations for every user (or a list of users) from a model dir,
- * or content retrieval of query vectors against item vectors. Parses options and the small
- * input lists (users, exclusions, allow-list), then hands everything to tide_retrieval_run and
- * writes the batches it returns, atomically. All scoring logic lives in src/retrieval/. */
+ * or content retrieval of query vectors against item vectors. Parses options, reads the small
+ * input lists (tide/idlist.h) and the shard (tide/shard.h), then hands everything to
+ * tide_retrieval_run and writes the batches it returns, atomically. The model comes as a scorer
+ * (tide/scorer.h: one loader for every model family); all scoring logic lives in the library. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,14 @@
 #include "cli.h"
 #include "tide/backend.h"
 #include "tide/dataset.h"
+#include "tide/embed.h"
 #include "tide/fileio.h"
 #include "tide/idlist.h"
+#include "tide/mf.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
+#include "tide/scorer.h"
+#include "tide/shard.h"
 #include "query.h"
 
 static const char *o_data, *o_model, *o_out = "-", *o_format = "tsv", *o_users, *o_exclude, *o_candidates;
@@ -62,36 +67,6 @@ static const cli_spec spec = {
     .max_positional = 0,
 };
 
-static tide_status load_users(const char *path, tide_dataset *ds, int64_t **out, int64_t *n) {
-    tide_idlist L;
-    tide_status st = tide_idlist_read(path, &L);
-    if (st) return st;
-    st = tide_idlist_users(&L, ds, out, n);
-    tide_idlist_free(&L);
-    return st;
-}
-
-static tide_status load_candidates(const char *path, tide_dataset *ds, int32_t **out, int64_t *n) {
-    tide_idlist L;
-    tide_status st = tide_idlist_read(path, &L);
-    if (st) return st;
-    st = tide_idlist_items(&L, ds, out, n);
-    tide_idlist_free(&L);
-    return st;
-}
-
-static tide_status load_exclude(const char *path, tide_dataset *ds, int64_t **pu, int32_t **pi, int64_t *n) {
-    tide_idlist L;
-    int64_t unknown = 0;
-    tide_status st = tide_idlist_read(path, &L);
-    if (st) return st;
-    st = tide_idlist_pairs(&L, ds, pu, pi, n, &unknown);
-    tide_idlist_free(&L);
-    if (!st && unknown)
-        tide_log(TIDE_LOG_WARN, "%s: %lld pairs name users or items not in --data (ignored)", path, (long long)unknown);
-    return st;
-}
-
 typedef struct out_ctx {
     tide_atomic_file *f;
     tide_recs_format fmt;
@@ -116,8 +91,7 @@ int main(int argc, char **argv) {
     tide_status st = TIDE_OK;
     tide_dataset ds;
     memset(&ds, 0, sizeof ds);
-    tide_retrieval_model model;
-    memset(&model, 0, sizeof model);
+    tide_scorer *model = NULL;
     tide_npy ivec, qvec;
     memset(&ivec, 0, sizeof ivec);
     memset(&qvec, 0, sizeof qvec);
@@ -145,12 +119,8 @@ int main(int argc, char **argv) {
     if (!query_mode && !o_data) return cli_usage_error(&spec, "--data DIR is required with --model");
     if (query_mode && !o_item_vectors) return cli_usage_error(&spec, "--query-vectors needs --item-vectors");
     if (query_mode && (o_users || o_exclude)) return cli_usage_error(&spec, "--users and --exclude apply to users of a dataset, not to queries");
-    int shard_i = 0, shard_n = 1;
-    if (o_shard) {
-        char extra;
-        if (sscanf(o_shard, "%d/%d%c", &shard_i, &shard_n, &extra) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
-            return cli_usage_error(&spec, "--shard expects I/N with 0 <= I < N, got '%s'", o_shard);
-    }
+    tide_shard shard;
+    if (tide_shard_parse(o_shard, &shard)) return cli_usage_error(&spec, "%s", tide_error_message());
     tide_retrieval_params p;
     tide_retrieval_params_default(&p);
     p.k = o_k;
@@ -169,14 +139,14 @@ int main(int argc, char **argv) {
         have_data = 1;
     }
     if (query_mode) {
-        if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
+        if ((st = tide_embed_matrix_load(o_item_vectors, &ivec))) goto done;
         if (text_mode) {
             query_spec qs = {o_lm, o_query.items, o_query.n, o_query_file, o_item_vectors, dev};
             float *q = NULL;
             if ((st = query_embed(&qs, ivec.shape[1], &q, &qvec.shape[0]))) goto done;
             qvec.data = qvec.owned = q; /* freed by tide_npy_free */
             qvec.shape[1] = ivec.shape[1];
-        } else if ((st = tide_npy_load_expect(o_query_vectors, TIDE_DTYPE_F32, 2, &qvec))) {
+        } else if ((st = tide_embed_matrix_load(o_query_vectors, &qvec))) {
             goto done;
         } else if (qvec.shape[1] != ivec.shape[1]) {
             st = tide_error(TIDE_ERR_DATA, "%s: query vectors have %lld dimensions but %s has %lld", o_query_vectors,
@@ -188,7 +158,7 @@ int main(int argc, char **argv) {
                             (long long)ds.n_items);
             goto done;
         }
-        tide_retrieval_model_from_vectors(&model, qvec.data, qvec.shape[0], ivec.data, ivec.shape[0], ivec.shape[1]);
+        if ((st = tide_mf_scorer_vectors(qvec.data, qvec.shape[0], ivec.data, ivec.shape[0], ivec.shape[1], &model))) goto done;
         n_users = qvec.shape[0];
         users = tide_malloc((size_t)n_users * sizeof *users + 1);
         if (!users) {
@@ -197,10 +167,10 @@ int main(int argc, char **argv) {
         }
         for (int64_t i = 0; i < n_users; i++) users[i] = i;
     } else {
-        if ((st = tide_retrieval_model_load(o_model, &model))) goto done;
-        if ((st = tide_retrieval_check_dataset(&model, &ds, o_data, o_allow_new))) goto done;
+        if ((st = tide_scorer_open(o_model, &model))) goto done;
+        if ((st = tide_scorer_check_dataset(model, &ds, o_data, o_allow_new))) goto done;
         if (o_item_vectors) {
-            if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
+            if ((st = tide_embed_matrix_load(o_item_vectors, &ivec))) goto done;
             if (ivec.shape[0] != ds.n_items) {
                 st = tide_error(TIDE_ERR_DATA, "%s: %lld rows but --data has %lld items", o_item_vectors, (long long)ivec.shape[0],
                                 (long long)ds.n_items);
@@ -208,7 +178,7 @@ int main(int argc, char **argv) {
             }
         }
         if (o_users) {
-            if ((st = load_users(o_users, &ds, &users, &n_users))) goto done;
+            if ((st = tide_idlist_users(o_users, &ds, &users, &n_users))) goto done;
         } else {
             n_users = ds.n_users;
             users = tide_malloc((size_t)n_users * sizeof *users + 1);
@@ -218,7 +188,10 @@ int main(int argc, char **argv) {
             }
             for (int64_t i = 0; i < n_users; i++) users[i] = i;
         }
-        if (o_exclude && (st = load_exclude(o_exclude, &ds, &pu, &pi, &n_pairs))) goto done;
+        int64_t unknown = 0;
+        if (o_exclude && (st = tide_idlist_pairs(o_exclude, &ds, &pu, &pi, &n_pairs, &unknown))) goto done;
+        if (unknown)
+            tide_log(TIDE_LOG_WARN, "%s: %lld pairs name users or items not in --data (ignored)", o_exclude, (long long)unknown);
         if (!o_keep_seen || n_pairs)
             if ((st = tide_retrieval_exclusions_build(&ds, o_keep_seen, pu, pi, n_pairs, &excl_ptr, &excl_items))) goto done;
     }
@@ -227,17 +200,17 @@ int main(int argc, char **argv) {
             st = tide_error(TIDE_ERR_USAGE, "--candidates names item ids: it needs --data");
             goto done;
         }
-        if ((st = load_candidates(o_candidates, &ds, &cand, &n_cand))) goto done;
+        if ((st = tide_idlist_items(o_candidates, &ds, &cand, &n_cand))) goto done;
     }
-    if (o_diversity > 0 && !o_item_vectors && model.kind != TIDE_RETRIEVAL_FACTORS) {
-        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", model.algorithm);
+    if (o_diversity > 0 && !o_item_vectors && !model->info.item_vectors) {
+        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", model->info.algorithm);
         goto done;
     }
 
     /* k larger than the candidate set (the allow-list, or a small catalogue) is a property of the
      * data, not a usage mistake: every user gets the whole set, ranked (fewer than k lines),
      * exactly as a user with few eligible items gets a shorter list. */
-    int64_t n_set = cand ? n_cand : model.n_items;
+    int64_t n_set = cand ? n_cand : model->info.n_items;
     if ((int64_t)p.k > n_set && n_set > 0) {
         tide_log(TIDE_LOG_WARN, "--k %d is larger than the %lld candidate items%s: lists have at most %lld items", p.k,
                  (long long)n_set, cand ? " of --candidates" : " of the model", (long long)n_set);
@@ -246,14 +219,12 @@ int main(int argc, char **argv) {
 
     /* Shards are contiguous runs of whole user blocks, so each block is scored exactly as in the
      * unsharded run and the shards' outputs concatenate to its bytes. */
-    int64_t nblk = (n_users + p.user_block - 1) / p.user_block;
-    int64_t lo = (int64_t)shard_i * nblk / shard_n * p.user_block, hi = (int64_t)(shard_i + 1) * nblk / shard_n * p.user_block;
-    if (hi > n_users) hi = n_users;
-    if (lo > hi) lo = hi;
+    int64_t lo, hi;
+    tide_shard_range(shard, n_users, p.user_block, &lo, &hi);
 
     tide_retrieval_job job;
     memset(&job, 0, sizeof job);
-    job.model = &model;
+    job.scorer = model;
     job.data = query_mode ? NULL : &ds;
     job.users = users + lo;
     job.n_users = hi - lo;
@@ -290,7 +261,7 @@ done:
     free(cand);
     free(excl_ptr);
     free(excl_items);
-    tide_retrieval_model_free(&model);
+    tide_scorer_free(model);
     tide_npy_free(&ivec);
     tide_npy_free(&qvec);
     if (have_data) tide_dataset_free(&ds);

@@ -6,7 +6,7 @@ run tide-recommend --data fx/data --model fx/als --k 3 --out keep.tsv
 assert_exit 0
 cp keep.tsv before.tsv
 # Factor dimensions that disagree.
-"$GEN" gen --out other --int --users 60 --items 45 --dim 5 --seen 6 --seed 7 --algos als || fail gen
+"$GEN" --models other --int --users 60 --items 45 --dim 5 --seen 6 --seed 7 --algos als || fail gen
 cp -r fx/als baddim && cp other/als/item_factors.npy baddim/
 run tide-recommend --data fx/data --model baddim --k 3 --out keep.tsv
 assert_exit 3
@@ -14,7 +14,7 @@ assert_stderr_has "user_factors.npy has 4 factors but item_factors.npy has 5"
 cmp keep.tsv before.tsv || fail "failed run touched the output"
 assert_no_tmp .
 # A model trained on a different dataset (other seed → other checksum, same shape).
-"$GEN" gen --out fy --int --users 60 --items 45 --dim 4 --seen 6 --seed 8 --algos als || fail gen
+"$GEN" --models fy --int --users 60 --items 45 --dim 4 --seen 6 --seed 8 --algos als || fail gen
 run tide-recommend --data fx/data --model fy/als --k 3 --out keep.tsv
 assert_exit 3
 assert_stderr_has "differs from the one the model was trained on"
@@ -22,7 +22,7 @@ cmp keep.tsv before.tsv || fail "failed run touched the output"
 run tide-recommend --data fx/data --model fy/als --k 3 --allow-new-data
 assert_exit 0
 # A different item count is never accepted.
-"$GEN" gen --out fz --int --users 60 --items 46 --dim 4 --seen 6 --seed 7 --algos als || fail gen
+"$GEN" --models fz --int --users 60 --items 46 --dim 4 --seen 6 --seed 7 --algos als || fail gen
 run tide-recommend --data fx/data --model fz/als --k 3 --allow-new-data
 assert_exit 3
 assert_stderr_has "45 items, but the model"
