@@ -1,6 +1,7 @@
 /* fuzz-manifest.c — libFuzzer target for the manifest.json readers: the first byte picks the
- * directory — a dataset (tide_dataset_load) or a model (tide_scorer_open, the loader every
- * program uses) — and the rest replaces its manifest.json. Both
+ * directory — a dataset (tide_dataset_load), a model (tide_scorer_open, the loader every
+ * program uses) or tide-embed vectors (tide_embed_vectors_load: OUT.json beside OUT.npy) — and
+ * the rest replaces its manifest. Both
  * directories are real and small (built once: a dataset ingested from a few rows, an ALS model
  * over it), so a manifest that passes the type and path checks reaches the array loaders and the
  * cross-checks. A load either fails with a status or gives counts that match the arrays; any file
@@ -14,6 +15,7 @@
 
 #include "tide/core.h"
 #include "tide/dataset.h"
+#include "tide/embed.h"
 #include "tide/fileio.h"
 #include "tide/ingest.h"
 #include "tide/mf.h"
@@ -22,7 +24,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char root[64], ds_dir[96], model_dir[96], ds_man[128], model_man[128];
+static char root[64], ds_dir[96], model_dir[96], ds_man[128], model_man[128], vec_npy[128], vec_man[128];
 
 static void write_file(const char *path, const void *d, size_t n) {
     FILE *f = fopen(path, "wb");
@@ -75,13 +77,28 @@ static void setup(void) {
     float bad[3 * 2] = {777, 777, 777, 777, 777, 777}; /* recognisable if ever loaded */
     if (tide_npy_save_2d(outside, TIDE_DTYPE_F32, 3, 2, bad)) abort();
     if (symlink(outside, link)) abort();
+    /* vectors: vec.npy (3 x 2 f32) whose vec.json is the fuzz input */
+    snprintf(vec_npy, sizeof vec_npy, "%s/vec.npy", root);
+    snprintf(vec_man, sizeof vec_man, "%s/vec.json", root);
+    float vec[3 * 2] = {0.5f, 1, 1.5f, 2, 2.5f, 3};
+    if (tide_npy_save_2d(vec_npy, TIDE_DTYPE_F32, 3, 2, vec)) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     if (!root[0]) setup();
-    int which = data[0] & 1;
-    write_file(which ? model_man : ds_man, data + 1, size - 1);
+    int which = data[0] % 3;
+    write_file(which == 0 ? ds_man : which == 1 ? model_man : vec_man, data + 1, size - 1);
+    if (which == 2) {
+        tide_embed_vectors v;
+        if (tide_embed_vectors_load(vec_npy, &v) == TIDE_OK) {
+            if (v.rows != 3 || v.dim != 2) abort();
+            tide_embed_vectors_free(&v);
+        }
+        tide_npy a;
+        if (tide_embed_matrix_load(vec_npy, &a) == TIDE_OK) tide_npy_free(&a);
+        return 0;
+    }
     if (which == 0) {
         tide_dataset ds;
         if (tide_dataset_load(ds_dir, &ds) == TIDE_OK) {
