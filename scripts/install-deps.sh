@@ -18,7 +18,8 @@ done
 
 pkgs=(build-essential cmake pkg-config git jq
       libopenblas-dev liblapacke-dev zlib1g-dev libcjson-dev libutf8proc-dev
-      libopenmpi-dev openmpi-bin python3 python3-venv time)
+      libopenmpi-dev openmpi-bin python3 python3-venv time
+      clang libclang-rt-dev)  # the libFuzzer build (scripts/fuzz.sh)
 
 missing=()
 for p in "${pkgs[@]}"; do
