@@ -10,11 +10,13 @@
 
 #include "tide/idlist.h"
 
+#include "fuzz-tmp.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *user_ids[] = {"u0", "u1", "u2", "u3", "u4"};
 static char *item_ids[] = {"i0", "i1", "i2", "i3", "i4"};
-static char path[64];
+static char path[256];
 
 static void cleanup(void) { unlink(path); }
 
@@ -26,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ds.user_ids = user_ids;
     ds.item_ids = item_ids;
     if (!path[0]) {
-        snprintf(path, sizeof path, "/tmp/tide-fuzz-idlist-XXXXXX");
+        snprintf(path, sizeof path, "%s/tide-fuzz-idlist-XXXXXX", fuzz_tmp_base());
         int fd = mkstemp(path);
         if (fd < 0) abort();
         close(fd);

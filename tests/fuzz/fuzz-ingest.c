@@ -14,9 +14,11 @@
 #include "tide/ingest.h"
 #include "tide/strmap.h"
 
+#include "fuzz-tmp.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64], path_jsonl[96], path_csv[96];
+static char dir[256], path_jsonl[320], path_csv[320];
 
 static void cleanup(void) {
     unlink(path_jsonl);
@@ -40,7 +42,7 @@ static void check_ids(char **ids, int64_t n) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/tide-fuzz-ingest-XXXXXX");
+        snprintf(dir, sizeof dir, "%s/tide-fuzz-ingest-XXXXXX", fuzz_tmp_base());
         if (!mkdtemp(dir)) abort();
         snprintf(path_jsonl, sizeof path_jsonl, "%s/in.jsonl", dir);
         snprintf(path_csv, sizeof path_csv, "%s/in.csv", dir);

@@ -22,9 +22,11 @@
 #include "tide/npy.h"
 #include "tide/scorer.h"
 
+#include "fuzz-tmp.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char root[64], ds_dir[96], model_dir[96], ds_man[128], model_man[128], vec_npy[128], vec_man[128];
+static char root[256], ds_dir[320], model_dir[320], ds_man[384], model_man[384], vec_npy[384], vec_man[384];
 
 static void write_file(const char *path, const void *d, size_t n) {
     FILE *f = fopen(path, "wb");
@@ -34,11 +36,11 @@ static void write_file(const char *path, const void *d, size_t n) {
 static void cleanup(void) { tide_rmtree(root); }
 
 static void setup(void) {
-    snprintf(root, sizeof root, "/tmp/tide-fuzz-manifest-XXXXXX");
+    snprintf(root, sizeof root, "%s/tide-fuzz-manifest-XXXXXX", fuzz_tmp_base());
     if (!mkdtemp(root)) abort();
     atexit(cleanup);
     tide_threads_set(1);
-    char csv[128];
+    char csv[384];
     snprintf(csv, sizeof csv, "%s/in.csv", root);
     const char *rows = "u,i,t\na,x,1\na,y,2\nb,x,3\nc,z,4\nc,y,5\n";
     write_file(csv, rows, strlen(rows));
@@ -71,7 +73,7 @@ static void setup(void) {
     snprintf(ds_man, sizeof ds_man, "%s/manifest.json", ds_dir);
     snprintf(model_man, sizeof model_man, "%s/manifest.json", model_dir);
     /* The planted escape: a symlink in the model dir to a file outside it with a valid array. */
-    char outside[128], link[160];
+    char outside[384], link[400];
     snprintf(outside, sizeof outside, "%s/outside.npy", root);
     snprintf(link, sizeof link, "%s/escape.npy", model_dir);
     float bad[3 * 2] = {777, 777, 777, 777, 777, 777}; /* recognisable if ever loaded */

@@ -21,9 +21,11 @@
 #define TIDE_SOURCE_DIR_DEFAULT "."
 #endif
 
+#include "fuzz-tmp.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char root[64], vocab[128], model[128], config[160];
+static char root[256], vocab[384], model[384], config[420];
 static tide_tokenizer *fixture_tok;
 
 static void write_file(const char *path, const void *d, size_t n) {
@@ -38,7 +40,7 @@ static void setup(void) {
     if (!src || !*src) src = TIDE_SOURCE_DIR_DEFAULT;
     char fx[512];
     snprintf(fx, sizeof fx, "%s/tests/fixtures/lm/tiny-bert-cls", src);
-    snprintf(root, sizeof root, "/tmp/tide-fuzz-tok-XXXXXX");
+    snprintf(root, sizeof root, "%s/tide-fuzz-tok-XXXXXX", fuzz_tmp_base());
     if (!mkdtemp(root)) abort();
     atexit(cleanup);
     snprintf(vocab, sizeof vocab, "%s/vocab.txt", root);
@@ -49,7 +51,7 @@ static void setup(void) {
     const char *files[] = {"config.json", "model.safetensors", "modules.json", "sentence_bert_config.json", "vocab.txt",
                            "1_Pooling"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char a[700], b[300];
+        char a[700], b[800];
         snprintf(a, sizeof a, "%s/%s", fx, files[i]);
         snprintf(b, sizeof b, "%s/%s", model, files[i]);
         if (symlink(a, b)) abort();
