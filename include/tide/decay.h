@@ -8,13 +8,15 @@
  * 2^(-|t_u - t|/h), or only in the past.
  *
  * Time arguments on command lines (--half-life, --as-of, tide-split --cutoff ...) are parsed by
- * tide_time_arg_parse / tide_duration_parse below, one grammar for every program
- * (docs/time-arguments.md).
+ * tide_time_arg_parse / tide_duration_parse (tide/timeparse.h) and tide_decay_asof_parse below,
+ * one grammar for every program (docs/time-arguments.md).
  */
 #ifndef TIDE_DECAY_H
 #define TIDE_DECAY_H
 
 #include "tide/core.h"
+#include <stddef.h>
+
 #include "tide/dataset.h"
 
 #ifdef __cplusplus
@@ -39,6 +41,12 @@ double tide_decay_factor(const tide_decay *d, int64_t t, int64_t t_ref);
 int64_t tide_decay_ref(const tide_decay *d, const int64_t *times, int64_t n, int64_t latest);
 /* The latest event time of a dataset (INT64_MIN when it has none). */
 int64_t tide_dataset_latest(const tide_dataset *ds);
+
+/* An as-of argument: "latest", "user" or a time point (tide_time_arg_parse: epoch seconds or
+ * ISO-8601). Sets d's as_of_mode and as_of; returns 0, or -1 with *why set. */
+int tide_decay_asof_parse(const char *s, tide_decay *d, const char **why);
+/* The as-of as tide_decay_asof_parse reads it back ("latest", "user", epoch seconds). */
+const char *tide_decay_asof_name(const tide_decay *d, char *buf, size_t cap);
 
 /* "two-sided" / "past" <-> enum; parse returns -1 for unknown names. */
 const char *tide_decay_kernel_name(tide_decay_kernel k);

@@ -106,7 +106,13 @@ void tide_embed_vectors_free(tide_embed_vectors *v);
  * --item-vectors, --query-vectors): when a tide-embed manifest lies beside it, the vectors must
  * match it exactly as in tide_embed_vectors_load; a plain .npy (from NumPy, another tool) is
  * loaded as it is. */
-tide_status tide_embed_matrix_load(const char *npy, tide_npy *out);
+typedef struct tide_embed_origin {
+    int has_manifest;          /* 0: a plain .npy, nothing below is known */
+    tide_embed_kind kind;
+    char dataset_checksum[32]; /* items / user text: the dataset the rows belong to */
+} tide_embed_origin;
+
+tide_status tide_embed_matrix_load(const char *npy, tide_npy *out, tide_embed_origin *origin /* or NULL */);
 
 #ifdef __cplusplus
 }

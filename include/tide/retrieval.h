@@ -25,6 +25,7 @@
 #include "tide/backend.h"
 #include "tide/core.h"
 #include "tide/dataset.h"
+#include "tide/recs.h"
 #include "tide/scorer.h"
 
 #ifdef __cplusplus
@@ -96,18 +97,9 @@ typedef struct tide_retrieval_stats {
     double seconds;
 } tide_retrieval_stats;
 
-/* One batch of results, in job order: user n of the batch is job->users[first + n]; its list is
- * items[n*k .. n*k + counts[n]) (item indices, best first) with scores alongside; by[n] says how
- * it was scored. Called sequentially, batches in order. */
-typedef struct tide_retrieval_batch {
-    int64_t first, n;
-    int k;
-    const int64_t *users;
-    const int32_t *items;
-    const float *scores;
-    const int32_t *counts;
-    const uint8_t *by;
-} tide_retrieval_batch;
+/* One batch of results, in job order (tide/recs.h's batch): user n of the batch is
+ * job->users[first + n]. Called sequentially, batches in order. */
+typedef tide_recs_batch tide_retrieval_batch;
 typedef tide_status (*tide_retrieval_sink)(void *ctx, const tide_retrieval_batch *b);
 
 /* Run the job. K larger than the candidate set is TIDE_ERR_USAGE. */
@@ -123,15 +115,6 @@ tide_status tide_retrieval_popularity(const tide_dataset *ds, float **out);
 tide_status tide_retrieval_exclusions_build(const tide_dataset *ds, int keep_seen,
                                             const int64_t *pair_users, const int32_t *pair_items,
                                             int64_t n_pairs, int64_t **indptr, int32_t **items);
-
-/* ---- recommendation files (docs/formats.md) ---- */
-typedef enum { TIDE_RECS_TSV = 0, TIDE_RECS_JSONL } tide_recs_format;
-
-/* Format a batch as lines `user item rank score` (score %.9g) or JSON objects, using the id
- * strings (NULL arrays = the dense index as a decimal number). Formats in parallel, writes in
- * order. */
-tide_status tide_recs_write_batch(FILE *fp, tide_recs_format fmt, const tide_retrieval_batch *b,
-                                  char *const *user_ids, char *const *item_ids);
 
 #ifdef __cplusplus
 }

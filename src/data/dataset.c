@@ -570,7 +570,10 @@ tide_status tide_dataset_load(const char *dir, tide_dataset *ds) {
     size_t size;
     if (!mpath) return TIDE_ERR_NOMEM;
     if (!tide_is_dir(dir)) {
-        st = tide_error(TIDE_ERR_DATA, "%s: not a dataset directory", dir);
+        /* A path that is not there is an I/O failure (exit 1), as for every missing input file;
+         * something else in its place is bad data (exit 3). */
+        if (!tide_path_exists(dir)) st = tide_error(TIDE_ERR_IO, "%s: no such dataset directory", dir);
+        else st = tide_error(TIDE_ERR_DATA, "%s: not a dataset directory", dir);
         free(mpath);
         return st;
     }

@@ -2,9 +2,11 @@
  * choice of reference time, so training, validation, batch scoring and online scoring agree to
  * the bit. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tide/decay.h"
+#include "tide/timeparse.h"
 
 double tide_decay_factor(const tide_decay *d, int64_t t, int64_t t_ref) {
     if (!(d->half_life > 0)) return 1.0;
@@ -38,4 +40,30 @@ int tide_decay_kernel_parse(const char *s, tide_decay_kernel *out) {
     else if (strcmp(s, "past") == 0) *out = TIDE_KERNEL_PAST;
     else return -1;
     return 0;
+}
+
+int tide_decay_asof_parse(const char *s, tide_decay *d, const char **why) {
+    *why = NULL;
+    if (s && strcmp(s, "latest") == 0) {
+        d->as_of_mode = TIDE_ASOF_LATEST;
+        d->as_of = 0;
+        return 0;
+    }
+    if (s && strcmp(s, "user") == 0) {
+        d->as_of_mode = TIDE_ASOF_USER;
+        d->as_of = 0;
+        return 0;
+    }
+    int64_t t;
+    if (tide_time_arg_parse(s, 0, &t, why) != 0) return -1;
+    d->as_of_mode = TIDE_ASOF_TIME;
+    d->as_of = t;
+    return 0;
+}
+
+const char *tide_decay_asof_name(const tide_decay *d, char *buf, size_t cap) {
+    if (d->as_of_mode == TIDE_ASOF_USER) return "user";
+    if (d->as_of_mode == TIDE_ASOF_LATEST) return "latest";
+    snprintf(buf, cap, "%lld", (long long)d->as_of);
+    return buf;
 }

@@ -193,8 +193,9 @@ tide_status tide_embed_vectors_load(const char *npy, tide_embed_vectors *v) {
     return tide_embed__vectors_load_checked(npy, v, &mismatch);
 }
 
-tide_status tide_embed_matrix_load(const char *npy, tide_npy *out) {
+tide_status tide_embed_matrix_load(const char *npy, tide_npy *out, tide_embed_origin *origin) {
     memset(out, 0, sizeof *out);
+    if (origin) memset(origin, 0, sizeof *origin);
     char *mpath = tide_embed_sibling(npy, ".json"), *text = NULL;
     if (!mpath) return tide_error(TIDE_ERR_NOMEM, "out of memory");
     size_t n = 0;
@@ -211,6 +212,13 @@ tide_status tide_embed_matrix_load(const char *npy, tide_npy *out) {
     tide_embed_vectors v;
     tide_status st = tide_embed_vectors_load(npy, &v);
     if (st) return st;
+    if (origin) {
+        origin->has_manifest = 1;
+        origin->kind = v.kind;
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(v.manifest, "dataset");
+        const cJSON *ck = cJSON_GetObjectItemCaseSensitive(d, "checksum");
+        if (cJSON_IsString(ck)) snprintf(origin->dataset_checksum, sizeof origin->dataset_checksum, "%s", ck->valuestring);
+    }
     *out = v.vectors; /* the mapping moves to the caller */
     memset(&v.vectors, 0, sizeof v.vectors);
     tide_embed_vectors_free(&v);

@@ -139,6 +139,43 @@ static uint64_t input_size(const char *path) {
     return (uint64_t)sb.st_size;
 }
 
+/* A column that is not a time parses as one all too easily (a rating 1..5 is 1..5 seconds after
+ * 1970): warn when every time is before 1990 or after the present, or when the times take only
+ * a handful of values within seconds of each other. Data that really is like that can ignore it. */
+static void warn_implausible_times(const char *col, const int64_t *t, int64_t n) {
+    if (n <= 0) return;
+    int64_t lo = t[0], hi = t[0];
+    for (int64_t k = 1; k < n; k++) {
+        if (t[k] < lo) lo = t[k];
+        if (t[k] > hi) hi = t[k];
+    }
+    const int64_t y1990 = 631152000, now = (int64_t)time(NULL);
+    char a[32], b[32];
+    struct tm tm;
+    time_t x = (time_t)lo;
+    strftime(a, sizeof a, "%Y-%m-%d %H:%M:%S", gmtime_r(&x, &tm));
+    x = (time_t)hi;
+    strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", gmtime_r(&x, &tm));
+    if (hi < y1990)
+        tide_log(TIDE_LOG_WARN, "--time-col %s: every time is before 1990 (%s .. %s UTC, %lld .. %lld): is it a time column?",
+                 col, a, b, (long long)lo, (long long)hi);
+    else if (lo > now + 86400)
+        tide_log(TIDE_LOG_WARN, "--time-col %s: every time is in the future (%s .. %s UTC): is it a time column, in seconds?",
+                 col, a, b);
+    if (n >= 100 && hi - lo <= 100) {
+        int64_t distinct = 0;
+        uint8_t seen[101] = {0};
+        for (int64_t k = 0; k < n; k++)
+            if (!seen[t[k] - lo]) {
+                seen[t[k] - lo] = 1;
+                distinct++;
+            }
+        if (distinct <= 10)
+            tide_log(TIDE_LOG_WARN, "--time-col %s: %lld events take only %lld distinct times within %lld s: it looks "
+                     "like a small integer range, not a time", col, (long long)n, (long long)distinct, (long long)(hi - lo));
+    }
+}
+
 tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tide_ingest_stats *stats_out) {
     tide_ingest_stats stats;
     ingest_state s;
@@ -404,6 +441,7 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
              "%lld text events",
              (long long)stats.rows_read, (long long)stats.rows_skipped, (long long)nu, (long long)ni,
              (long long)stats.items_with_interactions, (long long)nnz, (long long)s.nt);
+    warn_implausible_times(p->time_col, ds->times, nnz);
     if (stats.text_unknown_user || stats.text_unknown_item || stats.kcore_text_events_removed)
         tide_log(TIDE_LOG_INFO, "text events dropped: %lld of unknown users, %lld about unknown items, %lld by k-core",
                  (long long)stats.text_unknown_user, (long long)stats.text_unknown_item,

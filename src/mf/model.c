@@ -21,12 +21,6 @@ void tide_mf_model_free(tide_mf_model *m) {
     memset(m, 0, sizeof *m);
 }
 
-static const char *asof_str(const tide_mf_decay *d, char *buf, size_t n) {
-    if (d->as_of_mode == TIDE_ASOF_USER) return "user";
-    if (d->as_of_mode == TIDE_ASOF_LATEST) return "latest";
-    snprintf(buf, n, "%lld", (long long)d->as_of);
-    return buf;
-}
 
 cJSON *tide_mf_params_json(const tide_mf_params *p) {
     cJSON *o = cJSON_CreateObject();
@@ -60,7 +54,7 @@ cJSON *tide_mf_params_json(const tide_mf_params *p) {
     if ((p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN || (p->algo == TIDE_MF_ALS && p->fold_in)) &&
         p->decay.half_life > 0)
         cJSON_AddBoolToObject(o, "decay-fit", p->decay_fit);
-    cJSON_AddStringToObject(o, "as-of", asof_str(&p->decay, buf, sizeof buf));
+    cJSON_AddStringToObject(o, "as-of", tide_decay_asof_name(&p->decay, buf, sizeof buf));
     if (p->algo == TIDE_MF_POP && p->decay.half_life > 0 && p->decay.as_of_mode == TIDE_ASOF_USER)
         cJSON_AddStringToObject(o, "decay-kernel", tide_decay_kernel_name(p->kernel));
     if (fa) cJSON_AddNumberToObject(o, "patience", p->patience);
@@ -166,23 +160,8 @@ static tide_status decay_from_json(const char *mpath, const cJSON *params, tide_
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "as-of");
     d->as_of_mode = TIDE_ASOF_LATEST;
     d->as_of = 0;
-    if (!a) return TIDE_OK;
-    const char *s = cJSON_IsString(a) ? a->valuestring : NULL;
-    char *end = NULL;
-    if (s && strcmp(s, "latest") == 0) return TIDE_OK;
-    if (s && strcmp(s, "user") == 0) {
-        d->as_of_mode = TIDE_ASOF_USER;
-        return TIDE_OK;
-    }
-    if (s && *s) {
-        errno = 0;
-        long long t = strtoll(s, &end, 10);
-        if (!*end && errno == 0) {
-            d->as_of_mode = TIDE_ASOF_TIME;
-            d->as_of = t;
-            return TIDE_OK;
-        }
-    }
+    const char *why;
+    if (!a || (cJSON_IsString(a) && tide_decay_asof_parse(a->valuestring, d, &why) == 0)) return TIDE_OK;
     return tide_error(TIDE_ERR_DATA, "%s: params \"as-of\" must be \"latest\", \"user\" or epoch seconds", mpath);
 }
 

@@ -27,8 +27,9 @@ tide_status tide_scorer_open(const char *dir, tide_scorer **out) {
     size_t len = 0;
     cJSON *man = NULL;
     if (!mpath) return tide_error(TIDE_ERR_NOMEM, "out of memory");
-    if (!tide_is_dir(dir)) {
-        st = tide_error(TIDE_ERR_DATA, "%s: not a model directory", dir);
+    if (!tide_is_dir(dir)) { /* missing: I/O (exit 1) like any missing input; else bad data */
+        if (!tide_path_exists(dir)) st = tide_error(TIDE_ERR_IO, "%s: no such model directory", dir);
+        else st = tide_error(TIDE_ERR_DATA, "%s: not a model directory", dir);
         goto done;
     }
     if ((st = tide_read_file(mpath, &text, &len))) {

@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             tide_embed_vectors_free(&v);
         }
         tide_npy a;
-        if (tide_embed_matrix_load(vec_npy, &a) == TIDE_OK) tide_npy_free(&a);
+        if (tide_embed_matrix_load(vec_npy, &a, NULL) == TIDE_OK) tide_npy_free(&a);
         return 0;
     }
     if (which == 0) {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/metrics/recs-scan.h"
+#include "../../src/recs/recs-scan.h"
 #include "tide/eval.h"
 
 #include "fuzz-tmp.h"

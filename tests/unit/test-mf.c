@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "harness.h"
+#include "dataset-builder.h"
 #include "tide/dataset.h"
 #include "tide/mf.h"
 #include "tide/synth.h"
@@ -241,6 +242,44 @@ static void test_ease(void) {
     tide_dataset_free(&ds);
 }
 
+/* EASE past one block of the blocked Cholesky and inverse (600 items: blocks of 256, 256, 88)
+ * against the double-precision reference, and the same bytes for 1, 2 and 3 threads (issue 15:
+ * a multithreaded LAPACK made B depend on the thread count). */
+static void test_ease_blocked(void) {
+    tide_dataset ds;
+    CHECK_OK(tide_synth_dataset(3000, 600, 30000, 0.5, 17, &ds));
+    int n = 600;
+    double lambda = 20.0;
+    float *uw, *B[3];
+    tide_mf_decay nod = {0, TIDE_ASOF_LATEST, 0};
+    CHECK_OK(tide_mf_weights(&ds, &nod, &uw, NULL));
+    for (int t = 0; t < 3; t++) {
+        tide_threads_set(t + 1);
+        CHECK_OK(tide_ease_fit(&ds, uw, lambda, 0, &B[t]));
+    }
+    tide_threads_set(2);
+    CHECK(memcmp(B[0], B[1], sizeof(float) * n * n) == 0);
+    CHECK(memcmp(B[0], B[2], sizeof(float) * n * n) == 0);
+    double *G = calloc((size_t)n * n, sizeof *G), *P = malloc((size_t)n * n * sizeof *P);
+    for (int64_t u = 0; u < ds.n_users; u++)
+        for (int64_t a = ds.indptr[u]; a < ds.indptr[u + 1]; a++)
+            for (int64_t b = ds.indptr[u]; b < ds.indptr[u + 1]; b++) G[ds.items[a] * n + ds.items[b]] += uw[a] * uw[b];
+    for (int i = 0; i < n; i++) G[i * n + i] += lambda;
+    invert(G, n, P);
+    double md = 0, mb = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double want = i == j ? 0 : -P[i * n + j] / P[j * n + j];
+            md = fmax(md, fabs(want - B[0][i * n + j]));
+            mb = fmax(mb, fabs(want));
+        }
+    CHECK(mb > 0.01);
+    CHECK(md < 1e-5 * (1 + mb));
+    for (int t = 0; t < 3; t++) free(B[t]);
+    free(G); free(P); free(uw);
+    tide_dataset_free(&ds);
+}
+
 static void test_itemknn(void) {
     tide_dataset ds;
     CHECK_OK(tide_synth_dataset(70, 30, 500, 0.7, 17, &ds));
@@ -301,17 +340,11 @@ static void test_itemknn(void) {
 }
 
 static void test_pop_and_decay(void) {
-    static char *users[] = {"a", "b"};
-    static char *items[] = {"x", "y", "z"};
-    static int64_t indptr[] = {0, 2, 4};
-    static int32_t it[] = {0, 1, 1, 2};
-    static int64_t times[] = {0, 86400, 43200, 86400};
-    static float w[] = {1, 2, 1, 4};
     tide_dataset ds;
-    memset(&ds, 0, sizeof ds);
-    ds.n_users = 2; ds.n_items = 3; ds.nnz = 4;
-    ds.user_ids = users; ds.item_ids = items;
-    ds.indptr = indptr; ds.items = it; ds.times = times; ds.weights = w;
+    tb_build(&ds, &(tb_spec){.n_users = 2, .n_items = 3,
+                             .user_ids = (const char *[]){"a", "b"}, .item_ids = (const char *[]){"x", "y", "z"},
+                             .len = (int[]){2, 2}, .items = (int32_t[]){0, 1, 1, 2},
+                             .times = (int64_t[]){0, 86400, 43200, 86400}, .weights = (float[]){1, 2, 1, 4}});
     CHECK_OK(tide_dataset_build_item_major(&ds));
     tide_mf_decay d = {86400, TIDE_ASOF_LATEST, 0};
     float *uw, *iw, *pop;
@@ -332,13 +365,11 @@ static void test_pop_and_decay(void) {
     CHECK_NEAR(uw[3], 2.0, 1e-7);
     free(uw);
     CHECK_NEAR(tide_mf_decay_factor(&du, 3 * 86400, 2 * 86400), 1.0, 0); /* future events are not amplified */
-    w[2] = NAN;
+    ds.weights[2] = NAN;
     CHECK_STATUS(tide_mf_weights(&ds, &d, &uw, &iw), TIDE_ERR_DATA);
     CHECK_CONTAINS(tide_error_message(), "user 'b' with item 'y'");
-    w[2] = INFINITY;
+    ds.weights[2] = INFINITY;
     CHECK_STATUS(tide_mf_weights(&ds, &d, &uw, &iw), TIDE_ERR_DATA);
-    w[2] = 1;
-    ds.user_ids = NULL; ds.item_ids = NULL; ds.indptr = NULL; ds.items = NULL; ds.times = NULL; ds.weights = NULL;
     tide_dataset_free(&ds);
 }
 
@@ -395,15 +426,11 @@ static void test_params(void) {
  * 2^(t/h)) to ten years. */
 static void test_pop_context(void) {
     enum { NU = 40, NI = 12, PER = 25, NNZ = NU * PER };
-    static char *users[NU], *items[NI];
-    static char names[NU + NI][8];
     int64_t indptr[NU + 1], times[NNZ];
     int32_t it[NNZ];
     float w[NNZ];
     uint64_t x = 12345;
     const int64_t year = 365 * 86400LL, t0 = 800000000;
-    for (int u = 0; u < NU; u++) { snprintf(names[u], 8, "u%d", u); users[u] = names[u]; }
-    for (int i = 0; i < NI; i++) { snprintf(names[NU + i], 8, "i%d", i); items[i] = names[NU + i]; }
     for (int u = 0; u <= NU; u++) indptr[u] = (int64_t)u * PER;
     for (int e = 0; e < NNZ; e++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -414,10 +441,7 @@ static void test_pop_context(void) {
         w[e] = e % 11 == 0 ? 0.0f : (float)((r >> 4) % 1000) / 500.0f;
     }
     tide_dataset ds;
-    memset(&ds, 0, sizeof ds);
-    ds.n_users = NU; ds.n_items = NI; ds.nnz = NNZ;
-    ds.user_ids = users; ds.item_ids = items;
-    ds.indptr = indptr; ds.items = it; ds.times = times; ds.weights = w;
+    tb_build(&ds, &(tb_spec){.n_users = NU, .n_items = NI, .indptr = indptr, .items = it, .times = times, .weights = w});
     CHECK_OK(tide_dataset_build_item_major(&ds));
     int64_t *eip, *et;
     float *ew;
@@ -453,7 +477,6 @@ static void test_pop_context(void) {
     }
     et[0] = swap;
     free(eip); free(et); free(ew);
-    ds.user_ids = NULL; ds.item_ids = NULL; ds.indptr = NULL; ds.items = NULL; ds.times = NULL; ds.weights = NULL;
     tide_dataset_free(&ds);
 }
 
@@ -463,6 +486,7 @@ int main(void) {
     RUN(test_cg_vs_cholesky);
     RUN(test_fold_in);
     RUN(test_ease);
+    RUN(test_ease_blocked);
     RUN(test_itemknn);
     RUN(test_pop_and_decay);
     RUN(test_pop_context);

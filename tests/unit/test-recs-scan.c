@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "metrics/recs-scan.h"
+#include "recs/recs-scan.h"
 #include "tide/eval.h"
 #include "tide/fileio.h"
 

@@ -13,6 +13,7 @@
 #include "retrieval/retrieval-impl.h"
 #include "tide/fileio.h"
 #include "tide/npy.h"
+#include "tide/decay.h"
 #include "tide/mf.h"
 #include "tide/retrieval.h"
 #include "tide/scorer.h"
@@ -751,6 +752,100 @@ static void test_contextual(void) {
     tide_dataset_free(&f.ds);
 }
 
+/* ---- histories from the caller (tide_user_source: tide-serve's overlays) ------------------- */
+
+typedef struct src_ctx {
+    const tide_dataset *ds;
+    const int64_t *row;   /* key → dataset row */
+    int online;           /* views say "not a trained user" (user = -1) */
+    int64_t latest;
+} src_ctx;
+
+static tide_status src_view(void *p, int64_t key, tide_user_view *v) {
+    const src_ctx *c = p;
+    tide_user_view_from_dataset(c->ds, c->row[key], c->latest, v);
+    if (c->online) v->user = -1;
+    return TIDE_OK;
+}
+
+/* The engine over views a caller supplies gives the bytes of the dataset-fed run: every user at
+ * once (EASE with decay, popularity fallback given precomputed), and one user at a time as
+ * tide-serve calls it — an online user (no model row) with events is folded in (ALS) exactly as
+ * a dataset user past the model's users. */
+static void test_user_source(void) {
+    fixture f;
+    make_data(&f);
+    float *B = calloc((size_t)NI * NI, sizeof *B);
+    for (int i = 0; i < NI; i++)
+        for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-20, 30) * 0.125f;
+    tide_mf_model ease = ease_model(B);
+    ease.params.decay = (tide_mf_decay){43200, TIDE_ASOF_LATEST, 0};
+    int64_t *ip;
+    int32_t *ix;
+    tide_retrieval_job job = seen_job(&ease, &f, &ip, &ix);
+    tide_retrieval_params p = small_blocks(K);
+    collect a, b;
+    run_job(&job, &p, &a);
+    int64_t rows[NU];
+    for (int u = 0; u < NU; u++) rows[u] = u;
+    src_ctx sc = {&f.ds, rows, 0, tide_dataset_latest(&f.ds)};
+    tide_user_source src = {src_view, &sc, NU};
+    float *pop;
+    CHECK_OK(tide_retrieval_popularity(&f.ds, &pop));
+    job.data = NULL;
+    job.source = &src;
+    job.popularity = pop;
+    run_job(&job, &p, &b);
+    CHECK(memcmp(a.items, b.items, sizeof(int32_t) * NU * K) == 0);
+    CHECK(memcmp(a.scores, b.scores, sizeof(float) * NU * K) == 0);
+    CHECK(memcmp(a.by, b.by, NU) == 0);
+    collect_free(&a);
+    collect_free(&b);
+    free(ip);
+    free(ix);
+    /* One user at a time: ALS with users 30.. unknown to the model. */
+    float Y[NI * D], U[NU * D];
+    for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    for (int i = 0; i < NU * D; i++) U[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    tide_mf_model als = als_model(U, 30, Y, 5, 0.5);
+    tide_retrieval_job dj = seen_job(&als, &f, &ip, &ix);
+    collect all;
+    run_job(&dj, &p, &all);
+    sc.online = 1;
+    int checked = 0;
+    for (int u = 30; u < NU; u++) {
+        int64_t key = 0, one_ptr[2] = {0, ip[u + 1] - ip[u]};
+        int64_t r1[1] = {u};
+        src_ctx s1 = {&f.ds, r1, 1, tide_dataset_latest(&f.ds)};
+        tide_user_source one = {src_view, &s1, 1};
+        tide_retrieval_job oj = {0};
+        oj.scorer = dj.scorer;
+        oj.source = &one;
+        oj.users = &key;
+        oj.n_users = 1;
+        oj.excl_indptr = one_ptr;
+        oj.excl_items = ix + ip[u];
+        oj.popularity = pop;
+        tide_retrieval_params p1 = p;
+        collect c1;
+        collect_init(&c1, 1, K);
+        tide_retrieval_stats st;
+        CHECK_OK(tide_retrieval_run(&oj, &p1, sink, &c1, &st));
+        CHECK_EQ(c1.by[0], all.by[u]);
+        CHECK_EQ(c1.counts[0], all.counts[u]);
+        CHECK(memcmp(c1.items, all.items + (size_t)u * K, sizeof(int32_t) * K) == 0);
+        CHECK(memcmp(c1.scores, all.scores + (size_t)u * K, sizeof(float) * K) == 0);
+        checked += all.by[u] == TIDE_BY_FOLD_IN;
+        collect_free(&c1);
+    }
+    CHECK(checked > 0);
+    collect_free(&all);
+    free(pop);
+    free(B);
+    free(ip);
+    free(ix);
+}
+
 /* ---- MMR ---------------------------------------------------------------------------------- */
 
 static void test_mmr(void) {
@@ -951,6 +1046,7 @@ int main(void) {
     RUN(test_decayed_history);
     RUN(test_contextual);
     RUN(test_users_not_in_model);
+    RUN(test_user_source);
     RUN(test_mmr);
     RUN(test_model_load);
     scorers_free();

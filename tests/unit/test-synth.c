@@ -10,6 +10,7 @@
  *   test-synth --models DIR [--users N --items M --dim D --seen S --seed X --algos LIST
  *                 --int --queries Q --new-users U]          tide_synth_models_write */
 #include "harness.h"
+#include "dataset-builder.h"
 #include "tide/dataset.h"
 #include "tide/fileio.h"
 #include "tide/npy.h"
@@ -170,12 +171,9 @@ int main(int argc, char **argv) {
         tide_dataset ds;
         tide_status st;
         if (argv[1][2] == 'e') {
-            static char *u[] = {"u"}, *i[] = {"i"};
-            static int64_t ip[] = {0, 0};
-            memset(&ds, 0, sizeof ds);
-            ds.n_users = 1; ds.n_items = 1; ds.user_ids = u; ds.item_ids = i; ds.indptr = ip;
+            tb_build(&ds, &(tb_spec){.n_users = 1, .n_items = 1, .user_ids = (const char *[]){"u"},
+                                     .item_ids = (const char *[]){"i"}, .len = (int[]){0}});
             st = tide_dataset_save(argv[2], &ds);
-            ds.user_ids = ds.item_ids = NULL; ds.indptr = NULL;
         } else {
             st = tide_synth_dataset(50, 20, 400, 1.0, 1, &ds);
             if (!st) {

@@ -139,14 +139,29 @@ int main(int argc, char **argv) {
         have_data = 1;
     }
     if (query_mode) {
-        if ((st = tide_embed_matrix_load(o_item_vectors, &ivec))) goto done;
+        tide_embed_origin origin;
+        if ((st = tide_embed_matrix_load(o_item_vectors, &ivec, &origin))) goto done;
+        /* Vectors of a dataset's items are answered with that dataset's item ids, never with row
+         * numbers posing as ids: --data must name it. */
+        if (origin.has_manifest && origin.kind == TIDE_EMBED_ITEMS) {
+            if (!have_data) {
+                st = tide_error(TIDE_ERR_USAGE, "%s holds a dataset's item vectors: give that dataset as --data, so the "
+                                "output names item ids", o_item_vectors);
+                goto done;
+            }
+            if (strcmp(origin.dataset_checksum, ds.checksum) != 0) {
+                st = tide_error(TIDE_ERR_DATA, "%s was embedded from another dataset (checksum %s) than --data %s (%s)",
+                                o_item_vectors, origin.dataset_checksum, o_data, ds.checksum);
+                goto done;
+            }
+        }
         if (text_mode) {
             query_spec qs = {o_lm, o_query.items, o_query.n, o_query_file, o_item_vectors, dev};
             float *q = NULL;
             if ((st = query_embed(&qs, ivec.shape[1], &q, &qvec.shape[0]))) goto done;
             qvec.data = qvec.owned = q; /* freed by tide_npy_free */
             qvec.shape[1] = ivec.shape[1];
-        } else if ((st = tide_embed_matrix_load(o_query_vectors, &qvec))) {
+        } else if ((st = tide_embed_matrix_load(o_query_vectors, &qvec, NULL))) {
             goto done;
         } else if (qvec.shape[1] != ivec.shape[1]) {
             st = tide_error(TIDE_ERR_DATA, "%s: query vectors have %lld dimensions but %s has %lld", o_query_vectors,
@@ -170,7 +185,13 @@ int main(int argc, char **argv) {
         if ((st = tide_scorer_open(o_model, &model))) goto done;
         if ((st = tide_scorer_check_dataset(model, &ds, o_data, o_allow_new))) goto done;
         if (o_item_vectors) {
-            if ((st = tide_embed_matrix_load(o_item_vectors, &ivec))) goto done;
+            tide_embed_origin origin;
+            if ((st = tide_embed_matrix_load(o_item_vectors, &ivec, &origin))) goto done;
+            if (origin.has_manifest && origin.kind == TIDE_EMBED_ITEMS && strcmp(origin.dataset_checksum, ds.checksum) != 0) {
+                st = tide_error(TIDE_ERR_DATA, "%s was embedded from another dataset (checksum %s) than --data %s (%s)",
+                                o_item_vectors, origin.dataset_checksum, o_data, ds.checksum);
+                goto done;
+            }
             if (ivec.shape[0] != ds.n_items) {
                 st = tide_error(TIDE_ERR_DATA, "%s: %lld rows but --data has %lld items", o_item_vectors, (long long)ivec.shape[0],
                                 (long long)ds.n_items);

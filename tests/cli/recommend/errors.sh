@@ -53,9 +53,16 @@ assert_exit 3
 assert_stderr_has "unsupported model kind: algorithm 'slim'"
 run tide-recommend --data fx/data --model fx/data --k 3
 assert_exit 3
+# a missing model or dataset directory exits 1 like any missing input file (not 3: nothing bad was read)
 run tide-recommend --data fx/data --model nowhere --k 3
+assert_exit 1
+assert_stderr_has "nowhere: no such model directory"
+run tide-recommend --data nowhere --model fx/als --k 3
+assert_exit 1
+assert_stderr_has "nowhere: no such dataset directory"
+run tide-recommend --data fx/data --model fx/data/manifest.json --k 3
 assert_exit 3
-assert_stderr_has "nowhere: not a model directory"
+assert_stderr_has "not a model directory"
 rm fx/ease/item_matrix.npy
 run tide-recommend --data fx/data --model fx/ease --k 3
 assert_exit 3

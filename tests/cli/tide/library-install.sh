@@ -21,8 +21,9 @@ awk '/^```c$/ {on=1; next} /^```$/ {on=0} on' "$SRC/docs/library.md" > app.c
 # sanitizer builds instrument libtide: the example must link their runtimes too
 extra=()
 lib=$(find "$T/moved" -name libtide.a)
-nm "$lib" 2>/dev/null | grep -q ' U __asan_' && extra+=(-fsanitize=address)
-nm "$lib" 2>/dev/null | grep -q ' U __ubsan_' && extra+=(-fsanitize=undefined)
+nm "$lib" > syms.txt 2>/dev/null || true   # (a file, not a pipe: grep -q would SIGPIPE nm under pipefail)
+if grep -q ' U __asan_' syms.txt; then extra+=(-fsanitize=address); fi
+if grep -q ' U __ubsan_' syms.txt; then extra+=(-fsanitize=undefined); fi
 cc app.c $(pkg-config --cflags --libs tide) "${extra[@]}" -o app 2> cc.err || { cat cc.err >&2; fail "the documented compile line fails"; }
 run tide-datagen --out logs --users 5 --items 24 --events 40 --seed 1
 assert_exit 0

@@ -10,7 +10,8 @@
  * not vouch for are parsed again by the exact code below, so every rejected line is
  * TIDE_ERR_DATA "file:line: reason" whichever path saw it first. */
 #define _GNU_SOURCE
-#include "recs-reader.h"
+#include "tide/recs.h"
+#include "tide/eval.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * to round-trip a float). Formatting (%.9g is the slow part) runs in parallel over contiguous
  * slices of the batch into per-thread buffers, which are then written in order, so the bytes do
  * not depend on the thread count. */
-#include "tide/retrieval.h"
+#include "tide/recs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -58,7 +58,7 @@ static void sb_json_str(sbuf *b, const char *s) {
     sb_put(b, "\"", 1);
 }
 
-static void fmt_user(sbuf *b, const tide_retrieval_batch *bt, int64_t i, tide_recs_format fmt, char *const *user_ids,
+static void fmt_user(sbuf *b, const tide_recs_batch *bt, int64_t i, tide_recs_format fmt, char *const *user_ids,
                      char *const *item_ids) {
     char ubuf[32], ibuf[32], tail[96];
     int64_t u = bt->users[i];
@@ -85,7 +85,7 @@ static void fmt_user(sbuf *b, const tide_retrieval_batch *bt, int64_t i, tide_re
     }
 }
 
-tide_status tide_recs_write_batch(FILE *fp, tide_recs_format fmt, const tide_retrieval_batch *bt, char *const *user_ids,
+tide_status tide_recs_write_batch(FILE *fp, tide_recs_format fmt, const tide_recs_batch *bt, char *const *user_ids,
                                   char *const *item_ids) {
     int nt = 1;
 #ifdef _OPENMP
