@@ -10,8 +10,6 @@
 
 #include "mf-internal.h"
 
-extern void openblas_set_num_threads(int) __attribute__((weak));
-
 size_t tide_mf_available_memory(void) {
     FILE *f = fopen("/proc/meminfo", "r");
     if (f) {
@@ -71,10 +69,10 @@ tide_status tide_ease_fit(const tide_dataset *ds, const float *uw, double lambda
     free(iw);
     /* G is symmetric, so row-major storage is column-major storage of the same matrix: call
      * LAPACK column-major (no transposed copy) on the lower triangle = our upper triangle. */
-    if (openblas_set_num_threads) openblas_set_num_threads(tide_threads_get());
+    tide_blas_threads(tide_threads_get());
     lapack_int info = LAPACKE_spotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, G, (lapack_int)n);
     if (info == 0) info = LAPACKE_spotri(LAPACK_COL_MAJOR, 'L', (lapack_int)n, G, (lapack_int)n);
-    if (openblas_set_num_threads) openblas_set_num_threads(1);
+    tide_blas_threads(1);
     if (info != 0) {
         free(G);
         return tide_error(TIDE_ERR_INTERNAL, "EASE: Cholesky factorisation failed (LAPACK info %d); raise --lambda", (int)info);
