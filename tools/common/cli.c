@@ -1,6 +1,7 @@
 /* cli.c — option parsing, help text, exit codes, log and progress rendering for the programs. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "tide/fileio.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -173,6 +174,7 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
     long long seed = 42;
     memset(c, 0, sizeof *c);
     g_program = spec->program;
+    tide_signals_install(spec->program);
     c->positional = calloc((size_t)argc + 1, sizeof(char *));
     if (!c->positional) return 1;
     if (!g_positional) atexit(free_positional);
