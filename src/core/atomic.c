@@ -215,12 +215,15 @@ void tide_atomic_group_abort(tide_atomic_group *g) {
     group_free(g);
 }
 
-/* "<realpath of dir>/<base>", so a journal can be replayed from any working directory. */
-static char *abs_path(const char *path) {
+/* "<realpath of dir>/<base>", so a journal can be replayed from any working directory. NULL with
+ * *nomem set when an allocation failed, else with errno from realpath. */
+static char *abs_path(const char *path, int *nomem) {
     char *c1 = strdup(path), *c2 = strdup(path), *out = NULL;
-    if (c1 && c2) {
+    if (!c1 || !c2) *nomem = 1;
+    else {
         char *dir = realpath(dirname(c1), NULL);
-        if (dir) out = tide_path_join(dir, basename(c2));
+        if (dir && !(out = tide_path_join(dir, basename(c2)))) *nomem = 1;
+        if (!dir && errno == ENOMEM) *nomem = 1;
         free(dir);
     }
     free(c1);
@@ -244,13 +247,16 @@ static tide_status journal_write(tide_atomic_group *g, char **journal) {
     snprintf(*journal, n, "%s/.%s.commit.%ld", dir, base, (long)getpid());
     snprintf(tmp, n, "%s/.%s.tmp.%ld.journal", dir, base, (long)getpid());
     for (int i = 0; i < g->n; i++) {
-        char *a = abs_path(g->tmp[i]), *b = abs_path(g->path[i]);
+        int nomem = 0;
+        char *a = abs_path(g->tmp[i], &nomem), *b = a ? abs_path(g->path[i], &nomem) : NULL;
         size_t need = (a ? strlen(a) : 0) + (b ? strlen(b) : 0) + 3;
         char *t = (a && b && len + need > cap) ? tide_realloc(text, cap = 2 * (len + need)) : text;
+        if (a && b && !t) nomem = 1;
         if (!a || !b || !t) {
             free(a);
             free(b);
-            st = tide_error(TIDE_ERR_IO, "%s: cannot resolve the output's directory: %s", g->path[i], strerror(errno));
+            st = nomem ? tide_error(TIDE_ERR_NOMEM, "out of memory writing the commit journal")
+                                 : tide_error(TIDE_ERR_IO, "%s: cannot resolve the output's directory: %s", g->path[i], strerror(errno));
             goto out;
         }
         text = t;

@@ -116,7 +116,10 @@ static int parse_value(const cli_spec *spec, const cli_opt *o, const char *v) {
     case CLI_LIST: {
         cli_list *l = o->dest;
         const char **n = realloc(l->items, (size_t)(l->n + 1) * sizeof *n);
-        if (!n) return cli_usage_error(spec, "out of memory");
+        if (!n) {
+            fprintf(stderr, "%s: error: out of memory\n", spec->program);
+            return 1;
+        }
         l->items = n;
         l->items[l->n++] = v;
         return -1;
@@ -176,7 +179,10 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
     g_program = spec->program;
     tide_signals_install(spec->program);
     c->positional = calloc((size_t)argc + 1, sizeof(char *));
-    if (!c->positional) return 1;
+    if (!c->positional) {
+        fprintf(stderr, "%s: error: out of memory\n", spec->program);
+        return 1;
+    }
     if (!g_positional) atexit(free_positional);
     free(g_positional);
     g_positional = c->positional;
@@ -281,6 +287,13 @@ int cli_blas_prepare(const cli_spec *spec, cli_common *c) {
 int cli_fail(const cli_spec *spec, tide_status st) {
     clear_bar();
     const char *m = tide_error_message();
+    size_t ml = m ? strlen(m) : 0;
+    if (st == TIDE_ERR_NOMEM && (!m || !strstr(m, "memory"))) {
+        /* A failed allocation whose caller added context but no reason ("dir: "). */
+        while (ml && (m[ml - 1] == ' ' || m[ml - 1] == ':')) ml--;
+        fprintf(stderr, "%s: error: %.*s%sout of memory\n", spec->program, (int)ml, ml ? m : "", ml ? ": " : "");
+        return tide_status_exit_code(st);
+    }
     fprintf(stderr, "%s: error: %s\n", spec->program, m && *m ? m : tide_status_str(st));
     return tide_status_exit_code(st);
 }

@@ -98,7 +98,7 @@ typedef struct {
 } corpus;
 
 static void corpus_free(corpus *c) {
-    if (c->owned_text)
+    if (c->owned_text && c->text) /* text is NULL when its allocation failed */
         for (int64_t i = 0; i < c->n; i++) free(c->text[i]);
     free(c->text);
     free(c->len);
