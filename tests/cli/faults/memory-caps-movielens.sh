@@ -11,7 +11,7 @@ ingest=("$B/tide-ingest" "$ML/ratings.csv" --user-col userId --item-col movieId 
 "$B/tide-split" --data ml --out sp --method leave-last --test 1 --valid 1 -q || fail "split"
 "$B/tide-train-mf" --data sp/train_valid --algo als --factors 32 --iterations 3 --out als -q || fail "train"
 "$B/tide-recommend" --data sp/train_valid --model als --k 10 --out recs.tsv -q || fail "recommend"
-cut -d, -f3 "$ML/movies.csv" | head -300 > lines.txt
+head -300 "$ML/movies.csv" | cut -d, -f2 > lines.txt
 MINILM="$SRC/models/all-MiniLM-L6-v2"
 for mb in 100 200 300 400 500; do
     mkdir -p "o$mb"

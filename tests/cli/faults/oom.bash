@@ -9,7 +9,7 @@ source "$SRC/tests/cli/faults/common.bash"
 fixture fx
 mkdir -p out
 set -- $(prog_cmd "$OOM_PROG" fx out | sed "s|^tide-|$B/tide-|")
-DENSE=80 MAX=120
+DENSE=60 MAX=90
 if is_asan; then
     DENSE=30 MAX=50
     export ASAN_OPTIONS="detect_leaks=1:exitcode=86"
