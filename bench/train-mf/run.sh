@@ -25,7 +25,7 @@ gf=$(OPENBLAS_CORETYPE=${core:-} "$tmp/sgemm" "$threads")
 "$py" bench/train-mf/bench.py --tide build/bin/tide-train-mf --data "$tmp/ml-latest-small" --threads "$threads" \
     --tmp "$tmp" --sgemm-gflops "$gf" --iterations 10 --repeat "$rep" $extra
 if [ $big -eq 1 ]; then
-    [ -d "$tmp/ml20m-shaped" ] || build/tests/test-mf-synth --split "$tmp/ml20m-shaped" 138000 27000 10000000 20 1.0
+    [ -d "$tmp/ml20m-shaped" ] || build/tests/test-synth --split "$tmp/ml20m-shaped" 138000 27000 10000000 20 1.0
     # EASE is left out here: 27,000 items need a 2.9 GB Gram matrix and ~7 TFLOP of Cholesky.
     "$py" bench/train-mf/bench.py --tide build/bin/tide-train-mf --data "$tmp/ml20m-shaped" --threads "$threads" \
         --tmp "$tmp" --sgemm-gflops "$gf" --iterations 4 --repeat "$rep20" $extra20

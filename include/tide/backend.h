@@ -60,6 +60,49 @@ tide_status tide_backend_topk_rows(tide_backend *be, const tide_buffer *S, size_
 
 tide_status tide_backend_synchronize(tide_backend *be);
 
+/* ---- dense linear algebra on host memory (the model families' solvers) -------------------
+ * The kernels MF's training and fold-in are made of (Gram matrices, Cholesky solves, the blocked
+ * EASE inverse), row-major f32 on host pointers, so a backend can take them over (a CUDA one by
+ * staging blocks on the device) without the model code changing. `be` NULL = the CPU reference
+ * (OpenBLAS/LAPACKE, single-threaded on the calling thread: callers parallelise over rows or
+ * blocks themselves, which keeps results independent of the thread count). uplo: 'U' or 'L'. */
+
+/* C = alpha · op(A)ᵀop(A)-style rank-k update of the uplo triangle of the n × n C:
+ * trans 0: C = alpha·A·Aᵀ + beta·C with A [n, k]; trans 1: C = alpha·Aᵀ·A + beta·C with A [k, n]. */
+void tide_la_ssyrk(tide_backend *be, char uplo, int trans, int64_t n, int64_t k, float alpha, const float *A,
+                   int64_t lda, float beta, float *C, int64_t ldc);
+/* A += alpha · x·xᵀ on the uplo triangle of the n × n A. */
+void tide_la_ssyr(tide_backend *be, char uplo, int64_t n, float alpha, const float *x, float *A, int64_t lda);
+/* C = alpha·op(A)·op(B) + beta·C on host memory (op = transpose when trans_*). */
+void tide_la_sgemm(tide_backend *be, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                   const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+/* Solve op(A)·X = alpha·B (side 'L') or X·op(A) = alpha·B (side 'R') for triangular A (uplo),
+ * X over B [m, n]. */
+void tide_la_strsm(tide_backend *be, char side, char uplo, int trans, int64_t m, int64_t n, float alpha,
+                   const float *A, int64_t lda, float *B, int64_t ldb);
+/* Cholesky factorisation of the n × n symmetric positive definite A in place (uplo triangle).
+ * Returns LAPACK's info: 0, or > 0 when the leading minor of that order is not positive. */
+int tide_la_spotrf(tide_backend *be, char uplo, int64_t n, float *A, int64_t lda);
+/* Solve A·X = B for symmetric positive definite A (uplo triangle used, overwritten by its
+ * factor), B [n, nrhs] overwritten by X. Returns LAPACK's info (0 = solved). */
+int tide_la_sposv(tide_backend *be, char uplo, int64_t n, int64_t nrhs, float *A, int64_t lda, float *B,
+                  int64_t ldb);
+
+/* ---- CPU kernel choice -------------------------------------------------------------------
+ * Which hand-written CPU kernels run, decided once per process from the CPU and the environment
+ * overrides (docs/environment.md): the backend owns this choice; the model families ask. */
+typedef struct tide_cpu_kernels {
+    int avx512;          /* AVX-512 F/BW/DQ/VL present */
+    int amx;             /* AMX-TILE/BF16 + AVX512-BF16 present and the OS grants the tile state */
+    int als_avx512;      /* ALS conjugate-gradient rows on the AVX-512 kernel (k = 32, 64, 128);
+                            off with TIDE_ALS_PORTABLE=1 */
+    int lm_amx;          /* language-model dense layers on AMX tiles; off with TIDE_LM_AMX=0 */
+    const char *blas;    /* the BLAS and the core it chose, e.g. "OpenBLAS (core SkylakeX)" */
+} tide_cpu_kernels;
+const tide_cpu_kernels *tide_cpu_kernels_get(void);
+/* One line for --version and -v: "BLAS ...; ALS CG ...; LM dense ..." */
+void tide_cpu_kernels_describe(char *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

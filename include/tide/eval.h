@@ -11,6 +11,7 @@
 #define TIDE_EVAL_H
 
 #include "tide/core.h"
+#include "tide/recs.h"
 #include "tide/strmap.h"
 
 #ifdef __cplusplus
@@ -88,7 +89,6 @@ const char *tide_eval_params_check(const tide_eval_params *p);
 const char *tide_eval_parse_ks(const char *s, tide_eval_params *p);
 
 /* ---- one run ------------------------------------------------------------------------------ */
-typedef enum { TIDE_RECS_AUTO = 0, TIDE_RECS_TSV, TIDE_RECS_JSONL } tide_recs_format;
 
 typedef struct tide_eval_run {
     char *path;               /* as given ("-" = stdin) */

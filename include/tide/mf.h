@@ -22,6 +22,7 @@
 
 #include "tide/core.h"
 #include "tide/dataset.h"
+#include "tide/decay.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,21 +31,13 @@ extern "C" {
 typedef enum { TIDE_MF_ALS = 0, TIDE_MF_BPR, TIDE_MF_EASE, TIDE_MF_ITEMKNN, TIDE_MF_POP } tide_mf_algo;
 typedef enum { TIDE_ALS_CG = 0, TIDE_ALS_CHOLESKY } tide_als_solver;
 typedef enum { TIDE_KNN_COSINE = 0, TIDE_KNN_BM25 } tide_knn_similarity;
-typedef enum { TIDE_ASOF_LATEST = 0, TIDE_ASOF_TIME, TIDE_ASOF_USER } tide_asof_mode;
-/* Contextual popularity's kernel around the user's time t_u: both sides 2^(-|t_u - t|/h), or
- * only events at or before t_u. */
-typedef enum { TIDE_KERNEL_TWO_SIDED = 0, TIDE_KERNEL_PAST } tide_decay_kernel;
 
 /* "als" ... "pop" <-> enum; parse returns TIDE_ERR_USAGE for unknown names. */
 const char *tide_mf_algo_name(tide_mf_algo a);
 tide_status tide_mf_algo_parse(const char *s, tide_mf_algo *out);
 
-/* Time decay of interaction weights. */
-typedef struct {
-    double half_life;        /* seconds; 0 = no decay */
-    tide_asof_mode as_of_mode;
-    int64_t as_of;           /* seconds, for TIDE_ASOF_TIME */
-} tide_mf_decay;
+/* Time decay of interaction weights (tide/decay.h). */
+typedef tide_decay tide_mf_decay;
 
 /* Every hyper-parameter, by its command-line flag. One struct for all algorithms: each uses
  * the fields that apply to it (tide_mf_params_to_json writes only those). */
@@ -129,13 +122,23 @@ void tide_mf_model_free(tide_mf_model *m);
  * and `extra` (a cJSON object merged into the manifest, may be NULL) are recorded. */
 tide_status tide_mf_model_save(const char *dir, const tide_mf_model *m, const char *dataset_path,
                                const void *extra);
-/* Load a model directory written by _save (arrays copied into memory). */
-tide_status tide_mf_model_load(const char *dir, tide_mf_model *m);
+/* The manifest's "params" object (a cJSON *) over `p` (which holds the algorithm's defaults):
+ * the fields scoring follows (decay, alpha, regularization, fold-in, decay-preference,
+ * decay-fit, decay-kernel), checked; TIDE_ERR_DATA "MPATH: params ..." when one is malformed. */
+tide_status tide_mf_params_from_json(const void *params, tide_mf_params *p, const char *mpath);
 
-/* Scores of every item for user u, given the user's (weighted) history for models that score
- * from history (ease, itemknn). `scores` has n_items entries. */
-void tide_mf_model_score(const tide_mf_model *m, int64_t u, const int32_t *hist_items,
-                         const float *hist_w, int64_t n_hist, float *scores);
+/* ---- scoring (tide/scorer.h) ------------------------------------------------------------------ */
+
+typedef struct tide_scorer tide_scorer;
+/* The scorer of an in-memory model (tide-train-mf --valid); m's arrays are borrowed and must
+ * outlive the scorer. */
+tide_status tide_mf_scorer_from_model(const tide_mf_model *m, tide_scorer **out);
+/* A factor scorer over caller arrays (content retrieval: query vectors × item vectors), borrowed. */
+tide_status tide_mf_scorer_vectors(const float *user_vectors, int64_t n_users, const float *item_vectors,
+                                   int64_t n_items, int64_t dim, tide_scorer **out);
+/* The "tide-model" family's opener, called by tide_scorer_open (src/models/open.c) with the
+ * parsed manifest (a cJSON *, taken over): maps the arrays and checks every shape. */
+tide_status tide_mf_scorer_open(const char *dir, const char *manifest_path, void *manifest, tide_scorer **out);
 
 /* ---- algorithms (one call each; the training driver below calls them) ---------------------- */
 
@@ -223,17 +226,14 @@ tide_status tide_pop_context_init(tide_pop_context *c, int64_t n_items, double h
 void tide_pop_context_free(tide_pop_context *c);
 /* Scores of every item at reference time t (scores [n_items]). Thread-safe. */
 void tide_pop_context_score(const tide_pop_context *c, int64_t t, float *scores);
-/* "two-sided" / "past" <-> enum; parse returns -1 for unknown names. */
-const char *tide_decay_kernel_name(tide_decay_kernel k);
-int tide_decay_kernel_parse(const char *s, tide_decay_kernel *out);
 
 /* ---- validation ----------------------------------------------------------------------------- */
 
-/* NDCG@k and recall@k of the model on `valid` (same id space as `train`), ranking all items
- * with each user's training items excluded, averaged over users with valid events. */
-tide_status tide_mf_validate(const tide_mf_model *m, const tide_dataset *train, const float *train_uw,
-                             const tide_dataset *valid, int k, double *ndcg, double *recall,
-                             int64_t *n_users);
+/* NDCG@k and recall@k of the model on `valid` (same id space as `train`): each valid user's
+ * top-k as tide-recommend ranks it (the engine and the model's scorer, training items excluded,
+ * users not in the model by fold-in or popularity), averaged over users with valid events. */
+tide_status tide_mf_validate(const tide_mf_model *m, const tide_dataset *train, const tide_dataset *valid, int k,
+                             double *ndcg, double *recall, int64_t *n_users);
 
 /* ---- training driver ----------------------------------------------------------------------- */
 
@@ -263,14 +263,6 @@ void tide_mf_dist_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi)
 tide_status tide_mf_dist_allgather_rows(float *M, int64_t n, int k);
 /* Sum of doubles over ranks (in place). */
 tide_status tide_mf_dist_sum(double *v, int n);
-
-/* ---- synthetic data (tests and benchmarks) -------------------------------------------------- */
-
-/* A dataset of `n_users` × `n_items` with about `nnz` interactions: item popularity Zipf with
- * exponent `zipf` (0 = uniform), user activity log-normal-ish, items in each user's row
- * distinct and time-ordered, weights 1, times increasing. Deterministic for `seed`. */
-tide_status tide_mf_synthesize(int64_t n_users, int64_t n_items, int64_t nnz, double zipf,
-                               uint64_t seed, tide_dataset *out);
 
 #ifdef __cplusplus
 }

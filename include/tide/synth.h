@@ -1,4 +1,6 @@
-/* tide/synth.h — a seeded generator of realistic-looking behaviour logs (zstd's datagen idea):
+/* tide/synth.h — tide's synthetic data, one module for tests, samples and benchmarks.
+ *
+ * Behaviour logs: a seeded generator of realistic-looking behaviour logs (zstd's datagen idea):
  * users whose interests drift between topics over time, a catalog with readable titles and
  * categories, view/cart/purchase events, and user-written text (search queries and short
  * reviews). It makes the sample in data/ and the large inputs of the benchmarks. The same seed
@@ -7,6 +9,7 @@
 #define TIDE_SYNTH_H
 
 #include "tide/core.h"
+#include "tide/dataset.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +37,35 @@ int tide_synth_max_topics(void);
  * (item_id,title,category) and text_events.csv (user_id,item_id,timestamp,text) into dir, each
  * atomically. The interactions are in time order per user, users one after another. */
 tide_status tide_synth_write(const tide_synth_params *p, const char *dir);
+
+/* An in-memory dataset of `n_users` × `n_items` with about `nnz` interactions: item popularity
+ * Zipf with exponent `zipf` (0 = uniform), user activity log-normal-ish, items in each user's
+ * row distinct and time-ordered, weights 1, times increasing, ids "u<n>" / "i<n>".
+ * Deterministic for `seed`. */
+tide_status tide_synth_dataset(int64_t n_users, int64_t n_items, int64_t nnz, double zipf,
+                               uint64_t seed, tide_dataset *out);
+
+/* Random models: a dataset DIR/data (`seen` distinct skewed items per user, every 9th user
+ * without events, ids "u<n>"/"i<n>") and, for each algorithm in `algos` (comma-separated: als,
+ * bpr, ease, itemknn, pop), a model directory DIR/<algo> in tide-model format with random
+ * factors, a random EASE matrix, random neighbour lists or interaction counts, plus
+ * DIR/item_vectors.npy and DIR/queries.npy. `ints` draws small integers (exact scores, many
+ * ties: for tests); the last `new_users` users are left out of the factor models (they must be
+ * folded in). The recommend tests' fixture and bench-recommend's input; same bytes for the same
+ * parameters. */
+typedef struct {
+    int64_t users, items, dim;
+    int64_t seen;         /* events per user */
+    int64_t queries;      /* rows of queries.npy */
+    int64_t new_users;
+    int ints;
+    const char *algos;    /* default "als,bpr,ease,itemknn,pop" */
+    uint64_t seed;
+} tide_synth_models_params;
+
+void tide_synth_models_params_default(tide_synth_models_params *p);
+const char *tide_synth_models_params_check(const tide_synth_models_params *p);
+tide_status tide_synth_models_write(const tide_synth_models_params *p, const char *dir);
 
 #ifdef __cplusplus
 }

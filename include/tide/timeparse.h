@@ -37,6 +37,16 @@ const char *tide_time_format_name(tide_time_format f);
  * reason ("not a number", "month out of range", ...). */
 int tide_time_parse(const char *s, size_t len, tide_time_format f, int64_t *t, const char **why);
 
+/* ---- time arguments (docs/time-arguments.md: the one grammar of every program) ---------- */
+
+/* A time point: integer epoch seconds (optionally signed), or ISO-8601 as above (date, optional
+ * time with fraction, optional zone; no zone = UTC). A fraction of a second is dropped, or with
+ * round_up (split cuts) rounds up to the next whole second. Returns 0, or -1 with *why set. */
+int tide_time_arg_parse(const char *s, int round_up, int64_t *t, const char **why);
+/* A duration: a positive number with an optional unit s, m, h, d (86400 s) or w (7 d); no unit
+ * = seconds. Returns 0, or -1 with *why set. */
+int tide_duration_parse(const char *s, double *seconds, const char **why);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12, day 1..31). */
 int64_t tide_days_from_civil(int64_t y, int m, int d);
 

@@ -8,16 +8,14 @@
 #define _GNU_SOURCE
 #include "lm-amx.h"
 #include "lm-math.h"
+#include "tide/backend.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
 #define LM_HAVE_AMX 1
-#include <cpuid.h>
 #include <immintrin.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #endif
 
 static int round32(int x) { return (x + 31) / 32 * 32; }
@@ -106,34 +104,8 @@ tide_status lm_amx_pack(const float *w, const float *bias, int n, int k, lm_amx_
 
 #ifdef LM_HAVE_AMX
 
-#define ARCH_REQ_XCOMP_PERM 0x1023
-#define XFEATURE_XTILEDATA 18
-
-static int detect(void) {
-    /* on by default where the CPU has it (faster at 1 and 2 threads, bench/RESULTS.md);
-     * TIDE_LM_AMX=0 forces the OpenBLAS path */
-    const char *env = getenv("TIDE_LM_AMX");
-    if (env && strcmp(env, "0") == 0) return 0;
-    unsigned a, b, c, d;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    int amx = (d >> 22 & 1) && (d >> 24 & 1);            /* AMX-BF16, AMX-TILE */
-    int avx512 = (b >> 16 & 1) && (b >> 30 & 1);         /* AVX512F, AVX512BW */
-    if (!amx || !avx512 || a < 1) return 0;
-    __get_cpuid_count(7, 1, &a, &b, &c, &d);
-    if (!(a >> 5 & 1)) return 0;                         /* AVX512-BF16 (the activation split) */
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c >> 27 & 1)) return 0; /* OSXSAVE */
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 0xe6u) != 0xe6u) return 0;                 /* the OS saves the AVX-512 state */
-    /* Linux hands out the 8 KiB tile state only on request (per process). */
-    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
-}
-
-int lm_amx_available(void) {
-    static int state = -1;
-    if (state < 0) state = detect();
-    return state;
-}
+/* The backend decides whether AMX runs (CPU, OS permission, TIDE_LM_AMX; tide/backend.h). */
+int lm_amx_available(void) { return tide_cpu_kernels_get()->lm_amx; }
 
 typedef struct {
     uint8_t palette, start_row, reserved[14];

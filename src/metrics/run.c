@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recs-reader.h"
+#include "tide/recs.h"
 #include "tide/metrics.h"
 
 static const char *const metric_names[TIDE_EVAL_N_METRICS] = {

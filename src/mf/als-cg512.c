@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mf-internal.h"
+#include "tide/backend.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -237,11 +238,8 @@ T512F double cg_row_8(const float *YtY, const float *Y, int steps, float alpha, 
 
 int tide_als_cg512_supported(int k) {
     if (k != 32 && k != 64 && k != 128) return 0;
-    const char *off = getenv("TIDE_ALS_PORTABLE"); /* benchmarks/tests compare against the portable path */
-    if (off && *off && *off != '0') return 0;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl");
+    /* The backend's choice: AVX-512 present and TIDE_ALS_PORTABLE unset (tide/backend.h). */
+    return tide_cpu_kernels_get()->als_avx512;
 }
 
 double tide_als_cg512_row(int k, const float *YtY, const float *Y, int steps, float alpha, const int32_t *idx,

@@ -6,8 +6,6 @@
  *   (YᵀY + λI + Σ_i (c_ui − 1) y_i y_iᵀ) x_u = Σ_i c_ui y_i
  * YᵀY + λI is computed once per half-iteration; each row adds only its sparse correction, so a
  * CG step costs O(k² + n_u·k) and the exact solve O(n_u·k² + k³). */
-#include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #endif
 
 #include "mf-internal.h"
+#include "tide/backend.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 /* An AVX2+FMA (x86-64-v3) clone and a portable one, chosen at load time by CPU features: the
@@ -28,7 +27,7 @@
 
 tide_status tide_als_gram(const float *Y, int64_t n, int k, double reg, float *YtY) {
     if (n > 0)
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int)n, 1.0f, Y, k, 0.0f, YtY, k);
+        tide_la_ssyrk(NULL, 'U', 1, k, n, 1.0f, Y, k, 0.0f, YtY, k);
     else
         memset(YtY, 0, (size_t)k * k * sizeof *YtY);
     for (int a = 0; a < k; a++) {
@@ -153,9 +152,9 @@ static int chol_row(const float *YtY, const float *Y, int k, float alpha, const 
             for (int d = 0; d < k; d++) G[(size_t)j * k + d] = sc * y[d];
             tide_vaxpy(1.0f + c1, y, x, k);
         }
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, k, m, 1.0f, G, k, 1.0f, A, k);
+        tide_la_ssyrk(NULL, 'U', 1, k, m, 1.0f, G, k, 1.0f, A, k);
     }
-    return LAPACKE_sposv(LAPACK_ROW_MAJOR, 'U', k, 1, A, k, x, 1);
+    return tide_la_sposv(NULL, 'U', k, 1, A, k, x, 1);
 }
 
 /* Rows at least this long are solved first, longest first, one per task: under Zipf

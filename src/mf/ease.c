@@ -1,14 +1,23 @@
 /* ease.c — EASE (Steck 2019): B = I − P·diag(1/diag(P)) with P = (XᵀX + λI)⁻¹ and a zero
  * diagonal. The Gram matrix is accumulated from the sparse rows (cost Σ_u n_u², each thread
  * owning whole rows of G, so the sum order never depends on the thread count), then inverted
- * in place by Cholesky (LAPACK potrf + potri): one items² float matrix is all the memory. */
-#include <lapacke.h>
+ * in place by a blocked Cholesky (below): one items² float matrix plus a few item × block
+ * panels is all the memory.
+ *
+ * The factorisation and the inverse are blocked here rather than left to a multithreaded
+ * LAPACK, whose partition of the work (and so its rounding) follows the thread count: every
+ * block operation runs single-threaded on a block fixed by the item count alone, and threads
+ * only pick which blocks to do, so B has the same bytes for every --threads (issue 15). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mf-internal.h"
+#include "tide/backend.h"
+
+extern void openblas_set_num_threads(int) __attribute__((weak));
 
 size_t tide_mf_available_memory(void) {
     FILE *f = fopen("/proc/meminfo", "r");
@@ -26,13 +35,95 @@ size_t tide_mf_available_memory(void) {
 
 size_t tide_mf_limit_or_available(size_t max_bytes) { return max_bytes ? max_bytes : tide_mf_available_memory(); }
 
+/* Block edge of the Cholesky and the inverse: large enough for BLAS-3 efficiency, small
+ * enough that the trailing update has work for many threads. */
+#define EASE_BS 256
+
 size_t tide_ease_bytes_needed(int64_t n_items) {
-    /* G (inverted in place into B) plus per-item vectors. */
-    double b = (double)n_items * (double)n_items * 4.0 + (double)n_items * 64.0;
+    /* G (inverted in place into B) plus per-item vectors and the inverse's n × block panels
+     * (one per thread and one for the diagonal blocks). */
+    double b = (double)n_items * (double)n_items * 4.0 + (double)n_items * 64.0 +
+               (double)n_items * EASE_BS * 4.0 * (double)(tide_threads_get() + 1);
     return b > (double)SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)b;
 }
 
 static double gib(size_t b) { return (double)b / (1024.0 * 1024.0 * 1024.0); }
+
+
+/* In place: the lower triangle of the row-major n×n A (symmetric positive definite) becomes L
+ * with A = L·Lᵀ (right-looking, block by block). Returns LAPACK's info (0 = success). */
+static int chol_blocked(float *A, int64_t n) {
+    for (int64_t k0 = 0; k0 < n; k0 += EASE_BS) {
+        int64_t kb = n - k0 < EASE_BS ? n - k0 : EASE_BS;
+        float *Akk = A + (size_t)k0 * n + k0;
+        int info = tide_la_spotrf(NULL, 'L', kb, Akk, n);
+        if (info != 0) return info > 0 ? info + (int)k0 : info;
+        int64_t t0 = k0 + kb, nt = (n - t0 + EASE_BS - 1) / EASE_BS;
+        /* Panel: A_ik ← A_ik · L_kk⁻ᵀ. */
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int64_t b = 0; b < nt; b++) {
+            int64_t i0 = t0 + b * EASE_BS, ib = n - i0 < EASE_BS ? n - i0 : EASE_BS;
+            tide_la_strsm(NULL, 'R', 'L', 1, ib, kb, 1.0f, Akk, n, A + (size_t)i0 * n + k0, n);
+        }
+        /* Trailing update of the lower blocks: A_ij −= A_ik · A_jkᵀ, j <= i. */
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int64_t q = 0; q < nt * (nt + 1) / 2; q++) {
+            int64_t bi = (int64_t)((sqrt(8.0 * (double)q + 1.0) - 1.0) / 2.0);
+            while (bi * (bi + 1) / 2 > q) bi--;
+            while ((bi + 1) * (bi + 2) / 2 <= q) bi++;
+            int64_t bj = q - bi * (bi + 1) / 2;
+            int64_t i0 = t0 + bi * EASE_BS, j0 = t0 + bj * EASE_BS;
+            int64_t ib = n - i0 < EASE_BS ? n - i0 : EASE_BS, jb = n - j0 < EASE_BS ? n - j0 : EASE_BS;
+            const float *Aik = A + (size_t)i0 * n + k0, *Ajk = A + (size_t)j0 * n + k0;
+            float *Aij = A + (size_t)i0 * n + j0;
+            if (bi == bj)
+                tide_la_ssyrk(NULL, 'L', 0, ib, kb, -1.0f, Aik, n, 1.0f, Aij, n);
+            else
+                tide_la_sgemm(NULL, 0, 1, ib, jb, kb, -1.0f, Aik, n, Ajk, n, 1.0f, Aij, n);
+        }
+    }
+    return 0;
+}
+
+/* With L in A's lower triangle (chol_blocked), write P = (L·Lᵀ)⁻¹'s upper triangle over A's
+ * upper triangle, diagonal blocks included. Each column block J of P solves L·Lᵀ·X = E_J (two
+ * triangular solves on a private n × block panel); its rows above the block land in A's free
+ * upper part at once, its diagonal block waits in `diag` until no solve needs L any more. */
+static tide_status inverse_blocked(float *A, int64_t n) {
+    int64_t nb = (n + EASE_BS - 1) / EASE_BS;
+    float *diag = tide_malloc((size_t)n * EASE_BS * sizeof *diag + 1);
+    if (!diag) return TIDE_ERR_NOMEM;
+    int failed = 0;
+#pragma omp parallel
+    {
+        float *Y = tide_malloc((size_t)n * EASE_BS * sizeof *Y + 1);
+        if (!Y) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t b = 0; b < nb; b++) {
+            if (!Y) continue;
+            int64_t j0 = b * EASE_BS, jb = n - j0 < EASE_BS ? n - j0 : EASE_BS;
+            /* Y = E_J; L·Y = E_J touches only rows >= j0; then Lᵀ·X = Y over all rows. */
+            memset(Y, 0, (size_t)n * (size_t)jb * sizeof *Y);
+            for (int64_t c = 0; c < jb; c++) Y[(size_t)(j0 + c) * jb + c] = 1.0f;
+            tide_la_strsm(NULL, 'L', 'L', 0, n - j0, jb, 1.0f, A + (size_t)j0 * n + j0, n, Y + (size_t)j0 * jb, jb);
+            tide_la_strsm(NULL, 'L', 'L', 1, n, jb, 1.0f, A, n, Y, jb);
+            for (int64_t r = 0; r < j0; r++) memcpy(A + (size_t)r * n + j0, Y + (size_t)r * jb, (size_t)jb * sizeof *Y);
+            memcpy(diag + (size_t)j0 * EASE_BS, Y + (size_t)j0 * jb, (size_t)jb * (size_t)jb * sizeof *Y);
+        }
+        free(Y);
+    }
+    if (!failed)
+        for (int64_t b = 0; b < nb; b++) {
+            int64_t j0 = b * EASE_BS, jb = n - j0 < EASE_BS ? n - j0 : EASE_BS;
+            for (int64_t r = 0; r < jb; r++)
+                memcpy(A + (size_t)(j0 + r) * n + j0, diag + (size_t)j0 * EASE_BS + (size_t)r * jb, (size_t)jb * sizeof *A);
+        }
+    free(diag);
+    return failed ? TIDE_ERR_NOMEM : TIDE_OK;
+}
 
 tide_status tide_ease_fit(const tide_dataset *ds, const float *uw, double lambda, size_t max_bytes, float **out) {
     *out = NULL;
@@ -67,15 +158,17 @@ tide_status tide_ease_fit(const tide_dataset *ds, const float *uw, double lambda
         g[i] += (float)lambda;
     }
     free(iw);
-    /* G is symmetric, so row-major storage is column-major storage of the same matrix: call
-     * LAPACK column-major (no transposed copy) on the lower triangle = our upper triangle. */
-    tide_blas_threads(tide_threads_get());
-    lapack_int info = LAPACKE_spotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, G, (lapack_int)n);
-    if (info == 0) info = LAPACKE_spotri(LAPACK_COL_MAJOR, 'L', (lapack_int)n, G, (lapack_int)n);
-    tide_blas_threads(1);
+    /* Block operations single-threaded inside OpenMP (see the top of the file). */
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
+    int info = chol_blocked(G, n);
     if (info != 0) {
         free(G);
         return tide_error(TIDE_ERR_INTERNAL, "EASE: Cholesky factorisation failed (LAPACK info %d); raise --lambda", (int)info);
+    }
+    tide_status ist = inverse_blocked(G, n);
+    if (ist) {
+        free(G);
+        return ist;
     }
     /* P's upper triangle (row-major) is valid; mirror it, then B_ij = −P_ij / P_jj, B_ii = 0. */
     /* In 64×64 tiles: a plain column walk would miss the cache on every element. */

@@ -2,13 +2,12 @@
  * solve of ALS's user step, so a new user (or fresh events) gets the factor training would
  * have given, without retraining. With a preference per event (decay_preference: the decay
  * factor) an old event is a fading positive rather than a full one. */
-#include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mf-internal.h"
+#include "tide/backend.h"
 
 tide_status tide_mf_fold_in(const tide_mf_params *p, const float *Y, int64_t n_items, int k, const float *YtY,
                             const int32_t *items, const float *weights, const int64_t *times, int64_t n,
@@ -61,10 +60,10 @@ tide_status tide_mf_fold_in_pref(const tide_mf_params *p, const float *Y, int64_
         float c1 = (float)(p->alpha * w);
         const float *y = Y + (size_t)items[j] * k;
         /* Normal equations: (YᵀY + λI + Σ (c_j − 1) y_j y_jᵀ) x = Σ c_j pref_j y_j. */
-        cblas_ssyr(CblasRowMajor, CblasUpper, k, c1, y, 1, A, k);
+        tide_la_ssyr(NULL, 'U', k, c1, y, A, k);
         tide_vaxpy((float)((1.0 + c1) * pref), y, out, k);
     }
-    if (LAPACKE_sposv(LAPACK_ROW_MAJOR, 'U', k, 1, A, k, out, 1) != 0)
+    if (tide_la_sposv(NULL, 'U', k, 1, A, k, out, 1) != 0)
         st = tide_error(TIDE_ERR_DATA, "fold-in: the system is not positive definite (regularization 0 and too few events?)");
 done:
     free(A);

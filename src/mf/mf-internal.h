@@ -1,6 +1,7 @@
-/* mf-internal.h — helpers shared by the src/mf files: a counter-based RNG (results depend on
- * the seed and stream, never on thread scheduling) and small vector kernels the compiler can
- * vectorise for the factor sizes ALS and BPR use. */
+/* mf-internal.h — helpers shared by the src/mf files: small vector kernels the compiler can
+ * vectorise for the factor sizes ALS and BPR use. Random numbers come from core's generator
+ * (tide/rng.h, tide_rng_seed: counter-based streams, so results depend on the seed and stream,
+ * never on thread scheduling). */
 #ifndef TIDE_MF_INTERNAL_H
 #define TIDE_MF_INTERNAL_H
 
@@ -8,46 +9,7 @@
 #include <stdint.h>
 
 #include "tide/mf.h"
-
-typedef struct { uint64_t s[4]; } tide_rng;
-
-static inline uint64_t tide_splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* xoshiro256** seeded from (seed, stream a, stream b) through splitmix64. */
-static inline tide_rng tide_rng_seed(uint64_t seed, uint64_t a, uint64_t b) {
-    uint64_t x = seed ^ (a * 0xd1342543de82ef95ULL) ^ (b * 0x2545f4914f6cdd1dULL + 0x632be59bd9b4e019ULL);
-    tide_rng r;
-    for (int i = 0; i < 4; i++) r.s[i] = tide_splitmix64(&x);
-    return r;
-}
-
-static inline uint64_t tide_rng_next(tide_rng *r) {
-    uint64_t *s = r->s;
-    uint64_t t = s[1] << 17, res = s[1] * 5;
-    res = ((res << 7) | (res >> 57)) * 9;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t;
-    s[3] = (s[3] << 45) | (s[3] >> 19);
-    return res;
-}
-
-/* Uniform in [0, 1). */
-static inline double tide_rng_uniform(tide_rng *r) { return (double)(tide_rng_next(r) >> 11) * 0x1.0p-53; }
-
-/* Uniform integer in [0, n) (Lemire's multiply-shift; bias below 2^-32 for n < 2^32). */
-static inline uint64_t tide_rng_below(tide_rng *r, uint64_t n) {
-    return (uint64_t)(((unsigned __int128)tide_rng_next(r) * n) >> 64);
-}
-
-static inline double tide_rng_normal(tide_rng *r) {
-    double u1 = tide_rng_uniform(r), u2 = tide_rng_uniform(r);
-    if (u1 < 1e-300) u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
+#include "tide/rng.h"
 
 /* Vector kernels; the `omp simd` reductions let GCC vectorise float sums. */
 /* 8-float vectors (GCC vector extensions: AVX in the x86-64-v3 clones, SSE pairs otherwise);

@@ -1,11 +1,15 @@
 /* model.c — the model directory (docs/formats.md "Model directory"): manifest.json with the
  * algorithm, every hyper-parameter, the dataset's checksum and the training log, plus the
- * model's arrays as .npy; written atomically, readable by numpy and by tide-recommend. */
+ * model's arrays as .npy; written atomically, readable by numpy and by tide-recommend (which
+ * opens it through src/mf/scorer.c, reading the params back with tide_mf_params_from_json). */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tide/fileio.h"
+#include "tide/manifest.h"
 #include "tide/npy.h"
 #include "mf-internal.h"
 
@@ -17,12 +21,6 @@ void tide_mf_model_free(tide_mf_model *m) {
     memset(m, 0, sizeof *m);
 }
 
-static const char *asof_str(const tide_mf_decay *d, char *buf, size_t n) {
-    if (d->as_of_mode == TIDE_ASOF_USER) return "user";
-    if (d->as_of_mode == TIDE_ASOF_LATEST) return "latest";
-    snprintf(buf, n, "%lld", (long long)d->as_of);
-    return buf;
-}
 
 cJSON *tide_mf_params_json(const tide_mf_params *p) {
     cJSON *o = cJSON_CreateObject();
@@ -56,7 +54,7 @@ cJSON *tide_mf_params_json(const tide_mf_params *p) {
     if ((p->algo == TIDE_MF_EASE || p->algo == TIDE_MF_ITEMKNN || (p->algo == TIDE_MF_ALS && p->fold_in)) &&
         p->decay.half_life > 0)
         cJSON_AddBoolToObject(o, "decay-fit", p->decay_fit);
-    cJSON_AddStringToObject(o, "as-of", asof_str(&p->decay, buf, sizeof buf));
+    cJSON_AddStringToObject(o, "as-of", tide_decay_asof_name(&p->decay, buf, sizeof buf));
     if (p->algo == TIDE_MF_POP && p->decay.half_life > 0 && p->decay.as_of_mode == TIDE_ASOF_USER)
         cJSON_AddStringToObject(o, "decay-kernel", tide_decay_kernel_name(p->kernel));
     if (fa) cJSON_AddNumberToObject(o, "patience", p->patience);
@@ -130,6 +128,7 @@ tide_status tide_mf_model_save(const char *dir, const tide_mf_model *m, const ch
         break;
     }
 #undef ARRAY
+    if ((st = tide_manifest_add_files(man, d.tmp_path))) goto fail; /* per-file checksums for tide verify */
     if (!(text = cJSON_Print(man))) { st = tide_error(TIDE_ERR_NOMEM, "out of memory"); goto fail; }
     free(path);
     if (!(path = tide_atomic_dir_file(&d, "manifest.json"))) { st = TIDE_ERR_NOMEM; goto fail; }
@@ -151,148 +150,48 @@ fail:
     return st;
 }
 
-/* Copy an array of the expected dtype and shape out of a model directory. */
-static tide_status load_copy(const char *dir, const char *name, tide_dtype dt, int64_t rows, int64_t cols, void **out) {
-    char file[128];
-    snprintf(file, sizeof file, "%s.npy", name);
-    char *p = tide_path_join(dir, file);
-    if (!p) return TIDE_ERR_NOMEM;
-    tide_npy a;
-    tide_status st = tide_npy_load_expect(p, dt, cols > 0 ? 2 : 1, &a);
-    if (st) {
-        free(p);
-        return st;
-    }
-    if (a.shape[0] != rows || (cols > 0 && a.shape[1] != cols))
-        st = tide_error(TIDE_ERR_DATA, "%s: shape does not match the manifest", p);
-    if (!st) {
-        size_t bytes = a.count * tide_dtype_size(dt);
-        void *c = tide_malloc(bytes + 1);
-        if (!c) st = TIDE_ERR_NOMEM;
-        else {
-            memcpy(c, a.data, bytes);
-            *out = c;
-        }
-    }
-    tide_npy_free(&a);
-    free(p);
-    return st;
+/* params "half-life" (seconds) and "as-of" ("latest", "user" or epoch seconds), as
+ * tide_mf_params_json writes them; absent = no decay (models from before decay existed). */
+static tide_status decay_from_json(const char *mpath, const cJSON *params, tide_mf_decay *d) {
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(params, "half-life");
+    d->half_life = cJSON_IsNumber(h) ? h->valuedouble : 0;
+    if ((h && !cJSON_IsNumber(h)) || !isfinite(d->half_life) || d->half_life < 0)
+        return tide_error(TIDE_ERR_DATA, "%s: params \"half-life\" must be a number of seconds >= 0", mpath);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "as-of");
+    d->as_of_mode = TIDE_ASOF_LATEST;
+    d->as_of = 0;
+    const char *why;
+    if (!a || (cJSON_IsString(a) && tide_decay_asof_parse(a->valuestring, d, &why) == 0)) return TIDE_OK;
+    return tide_error(TIDE_ERR_DATA, "%s: params \"as-of\" must be \"latest\", \"user\" or epoch seconds", mpath);
 }
 
-tide_status tide_mf_model_load(const char *dir, tide_mf_model *m) {
-    memset(m, 0, sizeof *m);
-    char *mp = tide_path_join(dir, "manifest.json"), *text = NULL;
-    size_t len;
-    cJSON *man = NULL;
-    tide_status st = TIDE_OK;
-    if (!mp) return TIDE_ERR_NOMEM;
-    if ((st = tide_read_file(mp, &text, &len))) goto done;
-    man = cJSON_Parse(text);
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(man, "format");
-    const cJSON *alg = cJSON_GetObjectItemCaseSensitive(man, "algorithm");
-    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(man, "dataset");
-    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(man, "params");
-    if (!man || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, "tide-model") != 0 || !cJSON_IsString(alg) ||
-        !cJSON_IsObject(ds)) {
-        st = tide_error(TIDE_ERR_DATA, "%s: not a tide model manifest", mp);
-        goto done;
-    }
-    if ((st = tide_mf_algo_parse(alg->valuestring, &m->algo))) {
-        st = tide_error(TIDE_ERR_DATA, "%s: unknown algorithm '%s'", mp, alg->valuestring);
-        goto done;
-    }
-    m->params = tide_mf_params_default(m->algo);
-    m->n_users = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ds, "users"));
-    m->n_items = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ds, "items"));
-    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(ds, "checksum");
-    if (cJSON_IsString(cs)) snprintf(m->dataset_checksum, sizeof m->dataset_checksum, "%s", cs->valuestring);
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(pr, "factors");
-    m->factors = cJSON_IsNumber(f) ? (int)f->valuedouble : 0;
-    m->params.factors = m->factors;
-    if (m->n_users < 0 || m->n_items < 1) {
-        st = tide_error(TIDE_ERR_DATA, "%s: bad dataset counts", mp);
-        goto done;
-    }
-    switch (m->algo) {
-    case TIDE_MF_ALS:
-    case TIDE_MF_BPR:
-        if (m->factors < 1) { st = tide_error(TIDE_ERR_DATA, "%s: params.factors missing", mp); goto done; }
-        if ((st = load_copy(dir, "user_factors", TIDE_DTYPE_F32, m->n_users, m->factors, (void **)&m->user_factors)) ||
-            (st = load_copy(dir, "item_factors", TIDE_DTYPE_F32, m->n_items, m->factors, (void **)&m->item_factors)))
-            goto done;
-        if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(man, "arrays"), "item_bias") &&
-            (st = load_copy(dir, "item_bias", TIDE_DTYPE_F32, m->n_items, 0, (void **)&m->item_bias)))
-            goto done;
-        break;
-    case TIDE_MF_EASE:
-        st = load_copy(dir, "item_matrix", TIDE_DTYPE_F32, m->n_items, m->n_items, (void **)&m->item_matrix);
-        break;
-    case TIDE_MF_ITEMKNN:
-        if ((st = load_copy(dir, "neighbors_indptr", TIDE_DTYPE_I64, m->n_items + 1, 0, (void **)&m->nb_indptr))) goto done;
-        {
-            int64_t nn = m->nb_indptr[m->n_items];
-            for (int64_t i = 0; i < m->n_items; i++)
-                if (m->nb_indptr[i] > m->nb_indptr[i + 1] || m->nb_indptr[0] != 0) {
-                    st = tide_error(TIDE_ERR_DATA, "%s/neighbors_indptr.npy: not monotone", dir);
-                    goto done;
-                }
-            if ((st = load_copy(dir, "neighbors", TIDE_DTYPE_I32, nn, 0, (void **)&m->nb_items)) ||
-                (st = load_copy(dir, "similarities", TIDE_DTYPE_F32, nn, 0, (void **)&m->nb_sims)))
-                goto done;
-            for (int64_t q = 0; q < nn; q++)
-                if (m->nb_items[q] < 0 || m->nb_items[q] >= m->n_items) {
-                    st = tide_error(TIDE_ERR_DATA, "%s/neighbors.npy[%lld]: item index out of range", dir, (long long)q);
-                    goto done;
-                }
-        }
-        break;
-    case TIDE_MF_POP:
-        if ((st = load_copy(dir, "popularity", TIDE_DTYPE_F32, m->n_items, 0, (void **)&m->popularity))) goto done;
-        if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(man, "arrays"), "event_indptr")) {
-            if ((st = load_copy(dir, "event_indptr", TIDE_DTYPE_I64, m->n_items + 1, 0, (void **)&m->ev_indptr))) goto done;
-            int64_t ne = m->ev_indptr[m->n_items];
-            if (m->ev_indptr[0] != 0 || ne < 0) {
-                st = tide_error(TIDE_ERR_DATA, "%s/event_indptr.npy: must start at 0 and end at the event count", dir);
-                goto done;
-            }
-            if ((st = load_copy(dir, "event_times", TIDE_DTYPE_I64, ne, 0, (void **)&m->ev_times)) ||
-                (st = load_copy(dir, "event_weights", TIDE_DTYPE_F32, ne, 0, (void **)&m->ev_weights)))
-                goto done;
-        }
-        break;
-    }
-    if (st) goto done;
-    /* The params the scoring rules follow (the rest are a record). */
-    if (cJSON_IsObject(pr)) {
-        const cJSON *v;
-        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "half-life"))) m->params.decay.half_life = v->valuedouble;
-        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "alpha"))) m->params.alpha = v->valuedouble;
-        if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(pr, "regularization"))) m->params.regularization = v->valuedouble;
-        m->params.fold_in = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "fold-in"));
-        m->params.decay_fit = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "decay-fit"));
-        m->params.decay_preference = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pr, "decay-preference"));
-        v = cJSON_GetObjectItemCaseSensitive(pr, "as-of");
-        if (cJSON_IsString(v)) {
-            if (strcmp(v->valuestring, "user") == 0) m->params.decay.as_of_mode = TIDE_ASOF_USER;
-            else if (strcmp(v->valuestring, "latest") != 0) {
-                m->params.decay.as_of_mode = TIDE_ASOF_TIME;
-                m->params.decay.as_of = strtoll(v->valuestring, NULL, 10);
-            }
-        }
-        v = cJSON_GetObjectItemCaseSensitive(pr, "decay-kernel");
-        if (cJSON_IsString(v) && tide_decay_kernel_parse(v->valuestring, &m->params.kernel) != 0) {
-            st = tide_error(TIDE_ERR_DATA, "%s: params \"decay-kernel\" must be \"two-sided\" or \"past\"", mp);
-            goto done;
-        }
-    }
-    if (m->ev_indptr && !(m->params.decay.half_life > 0)) {
-        st = tide_error(TIDE_ERR_DATA, "%s: contextual popularity (event arrays) needs params \"half-life\" > 0", mp);
-        goto done;
-    }
-done:
-    if (st) tide_mf_model_free(m);
-    cJSON_Delete(man);
-    free(text);
-    free(mp);
-    return st;
+static tide_status bool_from_json(const char *mpath, const cJSON *params, const char *name, int *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
+    if (v && !cJSON_IsBool(v)) return tide_error(TIDE_ERR_DATA, "%s: params \"%s\" must be true or false", mpath, name);
+    if (v) *out = cJSON_IsTrue(v);
+    return TIDE_OK;
+}
+
+tide_status tide_mf_params_from_json(const void *json, tide_mf_params *p, const char *mpath) {
+    const cJSON *params = json;
+    tide_status st;
+    if ((st = decay_from_json(mpath, params, &p->decay))) return st;
+    const cJSON *v;
+    int64_t factors = 0;
+    int has_factors = 0;
+    /* typed: a key present with another type is bad data, never the default (tide/manifest.h) */
+    if ((st = tide_manifest_number(mpath, params, "params", "alpha", -HUGE_VAL, HUGE_VAL, &p->alpha, NULL)) ||
+        (st = tide_manifest_number(mpath, params, "params", "regularization", -HUGE_VAL, HUGE_VAL, &p->regularization, NULL)) ||
+        (st = tide_manifest_int(mpath, params, "params", "factors", 1, 1 << 20, &factors, &has_factors)))
+        return st;
+    if (has_factors) p->factors = (int)factors;
+    p->fold_in = p->decay_fit = p->decay_preference = 0;
+    if ((st = bool_from_json(mpath, params, "fold-in", &p->fold_in)) ||
+        (st = bool_from_json(mpath, params, "decay-fit", &p->decay_fit)) ||
+        (st = bool_from_json(mpath, params, "decay-preference", &p->decay_preference)))
+        return st;
+    v = cJSON_GetObjectItemCaseSensitive(params, "decay-kernel");
+    if (v && !(cJSON_IsString(v) && tide_decay_kernel_parse(v->valuestring, &p->kernel) == 0))
+        return tide_error(TIDE_ERR_DATA, "%s: params \"decay-kernel\" must be \"two-sided\" or \"past\"", mpath);
+    return TIDE_OK;
 }

@@ -9,15 +9,6 @@
 
 #include "tide/mf.h"
 
-const char *tide_decay_kernel_name(tide_decay_kernel k) { return k == TIDE_KERNEL_PAST ? "past" : "two-sided"; }
-
-int tide_decay_kernel_parse(const char *s, tide_decay_kernel *out) {
-    if (strcmp(s, "two-sided") == 0) *out = TIDE_KERNEL_TWO_SIDED;
-    else if (strcmp(s, "past") == 0) *out = TIDE_KERNEL_PAST;
-    else return -1;
-    return 0;
-}
-
 typedef struct {
     int64_t t, k; /* time, item-major position (the tie-break: deterministic order) */
 } ev;

@@ -75,11 +75,11 @@ static double sumsq(const float *a, size_t n) {
 }
 
 /* Validation of the current factors, logged and recorded in `entry`. */
-static tide_status validate_into(tide_mf_model *view, const tide_dataset *train, const float *uw,
-                                 const tide_dataset *valid, cJSON *entry, double *ndcg) {
+static tide_status validate_into(tide_mf_model *view, const tide_dataset *train, const tide_dataset *valid, cJSON *entry,
+                                 double *ndcg) {
     double nd, rc;
     int64_t n;
-    tide_status st = tide_mf_validate(view, train, uw, valid, VALID_K, &nd, &rc, &n);
+    tide_status st = tide_mf_validate(view, train, valid, VALID_K, &nd, &rc, &n);
     if (st) return st;
     cJSON_AddNumberToObject(entry, "valid_ndcg@10", nd);
     cJSON_AddNumberToObject(entry, "valid_recall@10", rc);
@@ -194,7 +194,7 @@ static tide_status train_iterative(const tide_mf_params *p, const tide_dataset *
         cJSON_AddNumberToObject(e, "seconds", train_s);
         double nd = 0;
         if (o->valid) {
-            if ((st = validate_into(&view, ds, hw, o->valid, e, &nd))) goto done;
+            if ((st = validate_into(&view, ds, o->valid, e, &nd))) goto done;
             if (s.best_iteration == 0 || nd > s.best_ndcg) {
                 s.best_iteration = it;
                 s.best_ndcg = nd;
@@ -294,7 +294,7 @@ static tide_status train_oneshot(const tide_mf_params *p, const tide_dataset *ds
     m->iterations_run = 1;
     if (o->valid) {
         double nd;
-        if ((st = validate_into(m, ds, uw, o->valid, e, &nd))) return st;
+        if ((st = validate_into(m, ds, o->valid, e, &nd))) return st;
         m->best_iteration = 1;
         m->best_ndcg = nd;
         tide_log(TIDE_LOG_INFO, "%s: %.3fs, valid NDCG@10 %.4f recall@10 %.4f", tide_mf_algo_name(p->algo),

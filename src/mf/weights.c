@@ -1,40 +1,23 @@
 /* weights.c — per-interaction training weights: the dataset's weight times an exponential
- * time decay 2^(-(t_ref - t)/half_life), checked for values no algorithm can use. */
+ * time decay (tide/decay.h), checked for values no algorithm can use. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tide/mf.h"
 
-static int64_t dataset_latest(const tide_dataset *ds) {
-    int64_t m = INT64_MIN;
-    for (int64_t k = 0; k < ds->nnz; k++)
-        if (ds->times[k] > m) m = ds->times[k];
-    return m;
-}
 
-double tide_mf_decay_factor(const tide_mf_decay *d, int64_t t, int64_t t_ref) {
-    if (!(d->half_life > 0)) return 1.0;
-    double age = (double)t_ref - (double)t;
-    if (age <= 0) return 1.0; /* events after the reference are "now", not amplified */
-    return exp2(-age / d->half_life);
-}
+double tide_mf_decay_factor(const tide_mf_decay *d, int64_t t, int64_t t_ref) { return tide_decay_factor(d, t, t_ref); }
 
 int64_t tide_mf_decay_ref(const tide_mf_decay *d, const tide_dataset *ds, int64_t u) {
-    if (d->as_of_mode == TIDE_ASOF_TIME) return d->as_of;
-    if (d->as_of_mode == TIDE_ASOF_USER) {
-        int64_t m = INT64_MIN;
-        for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++)
-            if (ds->times[k] > m) m = ds->times[k];
-        return m;
-    }
-    return dataset_latest(ds);
+    int64_t a = ds->indptr[u], n = ds->indptr[u + 1] - a;
+    return tide_decay_ref(d, ds->times + a, n, d->as_of_mode == TIDE_ASOF_LATEST ? tide_dataset_latest(ds) : 0);
 }
 
 tide_status tide_mf_decay_factors(const tide_dataset *ds, const tide_mf_decay *d, float **out) {
     float *f = tide_malloc((size_t)ds->nnz * sizeof *f + 1);
     if (!f) return TIDE_ERR_NOMEM;
-    int64_t latest = d->half_life > 0 && d->as_of_mode == TIDE_ASOF_LATEST ? dataset_latest(ds) : 0;
+    int64_t latest = d->half_life > 0 && d->as_of_mode == TIDE_ASOF_LATEST ? tide_dataset_latest(ds) : 0;
     for (int64_t u = 0; u < ds->n_users; u++) {
         int64_t ref = d->half_life > 0 ? (d->as_of_mode == TIDE_ASOF_LATEST ? latest : tide_mf_decay_ref(d, ds, u)) : 0;
         for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++)
@@ -52,7 +35,7 @@ tide_status tide_mf_weights(const tide_dataset *ds, const tide_mf_decay *d, floa
     float *iw = iw_out ? tide_malloc((size_t)ds->nnz * sizeof *iw + 1) : NULL;
     int64_t *pos = NULL;
     if (!uw || (iw_out && !iw)) { st = TIDE_ERR_NOMEM; goto done; }
-    int64_t latest = d->half_life > 0 && d->as_of_mode == TIDE_ASOF_LATEST ? dataset_latest(ds) : 0;
+    int64_t latest = d->half_life > 0 && d->as_of_mode == TIDE_ASOF_LATEST ? tide_dataset_latest(ds) : 0;
     for (int64_t u = 0; u < ds->n_users; u++) {
         int64_t ref = d->as_of_mode == TIDE_ASOF_LATEST ? latest : tide_mf_decay_ref(d, ds, u);
         for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++) {

@@ -188,7 +188,7 @@ tide_status tide_tfidf_embed(const char *const *texts, const size_t *lens, int64
     tide_tfidf_stats sx;
     memset(&sx, 0, sizeof sx);
     sx.texts = n;
-    memset(out, 0, (size_t)n * (size_t)p->dim * sizeof *out);
+    if (n) memset(out, 0, (size_t)n * (size_t)p->dim * sizeof *out); /* out may be NULL when n == 0 */
     if ((st = tide_strmap_init(&map, 1024))) goto done;
     v.map = &map;
     for (int64_t i = 0; i < n; i++) {
@@ -238,7 +238,7 @@ tide_status tide_tfidf_embed(const char *const *texts, const size_t *lens, int64
         r.n = 0;
         if ((st = tide_text_words(t, lens && texts[i] ? lens[i] : strlen(t), 1, 1, 1, row_word, &r, NULL))) goto done;
         if ((st = r.st)) goto done;
-        qsort(r.cols, r.n, sizeof *r.cols, cmp_i32);
+        if (r.n > 1) qsort(r.cols, r.n, sizeof *r.cols, cmp_i32); /* r.cols is NULL for a row without terms */
         size_t base = (size_t)indptr[i], m = 0;
         double ss = 0;
         for (size_t a = 0; a < r.n;) {

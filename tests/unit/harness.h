@@ -1,11 +1,18 @@
 /* harness.h — a tiny unit-test harness: CHECK macros that record failures and keep going, a
- * runner that prints one line per test and the closing "N passed, N failed" line, and a fresh
- * temporary directory per test binary. */
+ * runner that prints one line per test and the closing "N passed, N failed, N skipped" line, and
+ * a fresh temporary directory per test binary.
+ *
+ * Skips are never passes: a test that cannot run here (no language model, no AVX-512 or AMX, no
+ * shared data) calls SKIP("why") and returns; it is printed as "skip", counted, and a binary
+ * with a skip and no failure exits 77, which ctest (SKIP_RETURN_CODE) reports as skipped.
+ * SKIP_LM is the same for the language-model tests, except that with TIDE_REQUIRE_LM=1 in the
+ * environment (CI, which can always fetch the model) it is a failure. */
 #ifndef TIDE_TEST_HARNESS_H
 #define TIDE_TEST_HARNESS_H
 
 #define _GNU_SOURCE
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +22,8 @@
 #include "tide/core.h"
 
 static int h_fail_checks;
-static int h_tests_passed, h_tests_failed;
+static int h_tests_passed, h_tests_failed, h_tests_skipped;
+static char h_skip_reason[512];
 
 #define CHECK(c)                                                                         \
     do {                                                                                 \
@@ -79,22 +87,52 @@ static int h_tests_passed, h_tests_failed;
         }                                                                                \
     } while (0)
 
-#define RUN(fn)                                                                          \
+/* Mark the running test skipped (the caller then returns). Checks that ran before still count:
+ * a failed check makes the test FAIL whatever else happened. */
+static inline void harness_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void harness_skip(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (!h_skip_reason[0]) vsnprintf(h_skip_reason, sizeof h_skip_reason, fmt, ap);
+    va_end(ap);
+}
+#define SKIP(...) harness_skip(__VA_ARGS__)
+/* A skip for want of the language model: a failure under TIDE_REQUIRE_LM=1. */
+#define SKIP_LM(...)                                                                     \
     do {                                                                                 \
-        int before_ = h_fail_checks;                                                     \
-        fn();                                                                            \
-        if (h_fail_checks == before_) {                                                  \
-            h_tests_passed++;                                                            \
-            printf("ok   %s\n", #fn);                                                    \
+        const char *req_ = getenv("TIDE_REQUIRE_LM");                                    \
+        if (req_ && strcmp(req_, "1") == 0) {                                            \
+            fprintf(stderr, "%s:%d: TIDE_REQUIRE_LM=1 but the test would skip: ",        \
+                    __FILE__, __LINE__);                                                 \
+            fprintf(stderr, __VA_ARGS__);                                                \
+            fputc('\n', stderr);                                                         \
+            h_fail_checks++;                                                             \
         } else {                                                                         \
-            h_tests_failed++;                                                            \
-            printf("FAIL %s\n", #fn);                                                    \
+            harness_skip(__VA_ARGS__);                                                   \
         }                                                                                \
     } while (0)
 
+#define RUN(fn)                                                                          \
+    do {                                                                                 \
+        int before_ = h_fail_checks;                                                     \
+        h_skip_reason[0] = 0;                                                            \
+        fn();                                                                            \
+        if (h_fail_checks != before_) {                                                  \
+            h_tests_failed++;                                                            \
+            printf("FAIL %s\n", #fn);                                                    \
+        } else if (h_skip_reason[0]) {                                                   \
+            h_tests_skipped++;                                                           \
+            printf("skip %s: %s\n", #fn, h_skip_reason);                                 \
+        } else {                                                                         \
+            h_tests_passed++;                                                            \
+            printf("ok   %s\n", #fn);                                                    \
+        }                                                                                \
+    } while (0)
+
+/* Exit status for main: 1 on any failure, else 77 (ctest: skipped) when anything was skipped. */
 static inline int harness_done(void) {
-    printf("%d passed, %d failed\n", h_tests_passed, h_tests_failed);
-    return h_tests_failed ? 1 : 0;
+    printf("%d passed, %d failed, %d skipped\n", h_tests_passed, h_tests_failed, h_tests_skipped);
+    return h_tests_failed ? 1 : h_tests_skipped ? 77 : 0;
 }
 
 /* A fresh directory for this test binary: $TIDE_TEST_TMP/<name>.<pid>, else under /tmp. */

@@ -237,8 +237,8 @@ static inline int fixture_resolve(cJSON **rows, int n, const char *fixture, int 
     for (int i = 0; i < n; i++) nref += cJSON_GetObjectItem(rows[i], "ref") != NULL;
     *unavailable = 0;
     if (nref && (!data || !*data || !tide_path_exists(data))) {
-        printf("  skip %d of %d %s rows: they reference shared data and TIDE_SHARED_DATA (%s) is missing\n", nref,
-               n, fixture, data && *data ? data : "unset");
+        SKIP("%d of %d %s rows reference shared data and TIDE_SHARED_DATA (%s) is missing", nref, n, fixture,
+             data && *data ? data : "unset");
         *unavailable = nref;
         return 0;
     }

@@ -1,27 +1,26 @@
 /* test-dataset.c — dataset save/load round trip, item-major copy, checksum, corruption checks. */
 #include "harness.h"
+#include "dataset-builder.h"
 #include "tide/dataset.h"
 #include "tide/fileio.h"
 
 static void make_small(tide_dataset *ds) {
-    static char *users[] = {"u1", "u2", "u3"};
-    static char *items[] = {"i1", "i2", "i3", "cold"};
-    static int64_t indptr[] = {0, 2, 3, 5};
-    static int32_t it[] = {0, 1, 1, 2, 0};
-    static int64_t times[] = {10, 20, 15, 5, 30};
-    static float w[] = {1, 2, 1, 1, 5};
-    static char *fields[] = {"title", "genres"};
-    static char *itext[] = {"One", "a|b", "Two", NULL, NULL, NULL, "Cold item", "c"};
-    static int64_t tip[] = {0, 1, 1, 2};
-    static int32_t titems[] = {1, -1};
-    static int64_t ttimes[] = {21, 40};
-    static char *texts[] = {"great\nmovie \"quoted\"", "búsqueda 東京"};
-    memset(ds, 0, sizeof *ds);
-    ds->n_users = 3; ds->n_items = 4; ds->nnz = 5;
-    ds->user_ids = users; ds->item_ids = items;
-    ds->indptr = indptr; ds->items = it; ds->times = times; ds->weights = w;
-    ds->n_text_fields = 2; ds->text_fields = fields; ds->item_text = itext;
-    ds->n_text = 2; ds->text_indptr = tip; ds->text_items = titems; ds->text_times = ttimes; ds->texts = texts;
+    tb_build(ds, &(tb_spec){
+        .n_users = 3, .n_items = 4,
+        .user_ids = (const char *[]){"u1", "u2", "u3"},
+        .item_ids = (const char *[]){"i1", "i2", "i3", "cold"},
+        .indptr = (int64_t[]){0, 2, 3, 5},
+        .items = (int32_t[]){0, 1, 1, 2, 0},
+        .times = (int64_t[]){10, 20, 15, 5, 30},
+        .weights = (float[]){1, 2, 1, 1, 5},
+        .n_text_fields = 2,
+        .text_fields = (const char *[]){"title", "genres"},
+        .item_text = (const char *[]){"One", "a|b", "Two", NULL, NULL, NULL, "Cold item", "c"},
+        .text_indptr = (int64_t[]){0, 1, 1, 2},
+        .text_items = (int32_t[]){1, -1},
+        .text_times = (int64_t[]){21, 40},
+        .texts = (const char *[]){"great\nmovie \"quoted\"", "búsqueda 東京"},
+    });
 }
 
 static void test_roundtrip(void) {
@@ -36,7 +35,6 @@ static void test_roundtrip(void) {
     CHECK_EQ(ds.item_indptr[1], 2);
     CHECK_EQ(ds.item_users[1], 2);
     CHECK_EQ(ds.item_indptr[4] - ds.item_indptr[3], 0);
-    ds.text_fields = NULL; /* static arrays: detach before free */
     tide_dataset_free(&ds);
 
     CHECK_OK(tide_dataset_load(out, &back));
@@ -82,11 +80,9 @@ static void test_bad_ids(void) {
     char *out = tide_path_join(dir, "ds");
     tide_dataset ds;
     make_small(&ds);
-    static char *bad[] = {"u1", "u\t2", "u3"};
-    ds.user_ids = bad;
+    ds.user_ids[1] = tb_str(&ds, "u\t2");
     CHECK_STATUS(tide_dataset_save(out, &ds), TIDE_ERR_DATA);
     CHECK(!tide_path_exists(out));
-    ds.text_fields = NULL;
     tide_dataset_free(&ds);
     free(out);
 }

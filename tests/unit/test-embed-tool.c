@@ -5,6 +5,7 @@
 #include <limits.h>
 
 #include "harness.h"
+#include "dataset-builder.h"
 #include "lm-fixtures.h"
 #include "tide/dataset.h"
 #include "tide/lm.h"
@@ -22,30 +23,20 @@ static int run(const char *args) {
 }
 
 static void make_dataset(const char *dir, const char *title2) {
-    static char *users[] = {"u1", "u2"};
-    static char *items[] = {"i1", "i2", "i3", "i4"};
-    static int64_t indptr[] = {0, 2, 3};
-    static int32_t it[] = {0, 1, 2};
-    static int64_t times[] = {10, 20, 15};
-    static float w[] = {1, 1, 1};
-    static char *fields[] = {"title", "genres"};
-    static int64_t tip[] = {0, 2, 3};
-    static int32_t titems[] = {1, -1, 3};
-    static int64_t ttimes[] = {21, 40, 7};
-    static char *texts[] = {"loved this movie", "", "great soundtrack"};
-    char *itext[] = {"Toy Story (1995)", "Adventure|Animation", (char *)title2, "Drama", NULL, NULL, "", "Comedy"};
     tide_dataset ds;
-    memset(&ds, 0, sizeof ds);
-    ds.n_users = 2; ds.n_items = 4; ds.nnz = 3;
-    ds.user_ids = users; ds.item_ids = items;
-    ds.indptr = indptr; ds.items = it; ds.times = times; ds.weights = w;
-    ds.n_text_fields = 2; ds.text_fields = fields; ds.item_text = itext;
-    ds.n_text = 3; ds.text_indptr = tip; ds.text_items = titems; ds.text_times = ttimes; ds.texts = texts;
+    tb_build(&ds, &(tb_spec){
+        .n_users = 2, .n_items = 4,
+        .user_ids = (const char *[]){"u1", "u2"},
+        .item_ids = (const char *[]){"i1", "i2", "i3", "i4"},
+        .len = (int[]){2, 1}, .items = (int32_t[]){0, 1, 2}, .times = (int64_t[]){10, 20, 15},
+        .n_text_fields = 2,
+        .text_fields = (const char *[]){"title", "genres"},
+        .item_text = (const char *[]){"Toy Story (1995)", "Adventure|Animation", title2, "Drama", NULL, NULL, "", "Comedy"},
+        .text_len = (int[]){2, 1}, .text_items = (int32_t[]){1, -1, 3}, .text_times = (int64_t[]){21, 40, 7},
+        .texts = (const char *[]){"loved this movie", "", "great soundtrack"},
+    });
     CHECK_OK(tide_dataset_save(dir, &ds));
-    free(ds.item_indptr);
-    free(ds.item_users);
-    free(ds.item_weights);
-    free(ds.item_times);
+    tide_dataset_free(&ds);
 }
 
 static cJSON *manifest(const char *path) {

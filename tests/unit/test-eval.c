@@ -2,6 +2,7 @@
  * truth from a dataset dir (dictionaries authoritative: unknown ids are file:line errors), rank
  * gaps, novelty and diversity worked out by hand, bootstrap determinism and paired tests. */
 #include "harness.h"
+#include "dataset-builder.h"
 #include "tide/dataset.h"
 #include "tide/eval.h"
 #include "tide/fileio.h"
@@ -67,23 +68,12 @@ static void test_gaps(void) {
 
 /* users u1..u4, items i1..i5; u1: i2 (w1), i2 (w3), i4 (w2); u2: nothing; u3: i1; u4: i5. */
 static char *make_dataset(const char *dir) {
-    static char *users[] = {"u1", "u2", "u3", "u4"};
-    static char *items[] = {"i1", "i2", "i3", "i4", "i5"};
-    static int64_t indptr[] = {0, 3, 3, 4, 5};
-    static int32_t it[] = {1, 1, 3, 0, 4};
-    static int64_t times[] = {1, 2, 3, 4, 5};
-    static float w[] = {1, 3, 2, 1, 1};
     tide_dataset ds;
-    memset(&ds, 0, sizeof ds);
-    ds.n_users = 4;
-    ds.n_items = 5;
-    ds.nnz = 5;
-    ds.user_ids = users;
-    ds.item_ids = items;
-    ds.indptr = indptr;
-    ds.items = it;
-    ds.times = times;
-    ds.weights = w;
+    tb_build(&ds, &(tb_spec){.n_users = 4, .n_items = 5,
+                             .user_ids = (const char *[]){"u1", "u2", "u3", "u4"},
+                             .item_ids = (const char *[]){"i1", "i2", "i3", "i4", "i5"},
+                             .len = (int[]){3, 0, 1, 1}, .items = (int32_t[]){1, 1, 3, 0, 4},
+                             .times = (int64_t[]){1, 2, 3, 4, 5}, .weights = (float[]){1, 3, 2, 1, 1}});
     char *out = tide_path_join(dir, "test");
     CHECK_OK(tide_dataset_save(out, &ds));
     tide_dataset_free(&ds);

@@ -194,7 +194,7 @@ static void test_no_weights(void) {
 static void test_movielens(void) {
     const char *data = harness_shared_data();
     if (!data) {
-        printf("  skip: no shared data\n");
+        SKIP("no shared data (TIDE_SHARED_DATA)");
         return;
     }
     char *r = tide_path_join(data, "ml-latest-small/ratings.csv");

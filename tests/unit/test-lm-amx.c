@@ -91,7 +91,7 @@ static void check_shape(int rows, int n, int k) {
 
 static void test_kernel(void) {
     if (!lm_amx_available()) {
-        printf("skip test_kernel: no AMX-BF16 on this CPU (or TIDE_LM_AMX=0)\n");
+        SKIP("no AMX-BF16 on this CPU (or TIDE_LM_AMX=0)");
         return;
     }
     int shapes[][3] = {{1, 32, 32}, {17, 48, 48}, {33, 96, 48}, {5, 40, 70}, {100, 1152, 384}, {45, 384, 1536}, {64, 64, 512},
@@ -106,7 +106,7 @@ static void compare_paths(const char *dir) {
     CHECK_OK(tide_lm_load(dir, &lm));
     if (!lm) return;
     if (!lm->amx) {
-        printf("skip compare_paths(%s): the model runs without AMX here\n", dir);
+        SKIP("compare_paths(%s): the model runs without AMX here", dir);
         tide_lm_free(lm);
         return;
     }

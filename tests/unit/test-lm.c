@@ -110,7 +110,7 @@ static void test_tiny_cls_bf16(void) {
 static void test_minilm(void) {
     char *dir = minilm_dir();
     if (!dir) {
-        printf("skip test_minilm: no models/all-MiniLM-L6-v2 (run tools/fetch-model.sh)\n");
+        SKIP_LM("no models/all-MiniLM-L6-v2 (run tools/fetch-model.sh)");
         return;
     }
     tide_lm *lm = NULL;

@@ -6,8 +6,10 @@
 #include <math.h>
 
 #include "harness.h"
+#include "dataset-builder.h"
 #include "tide/dataset.h"
 #include "tide/mf.h"
+#include "tide/synth.h"
 
 static tide_mf_params als_params(int k, tide_als_solver solver) {
     tide_mf_params p = tide_mf_params_default(TIDE_MF_ALS);
@@ -67,7 +69,7 @@ static double brute_loss(const tide_dataset *ds, const tide_mf_params *p, const 
 
 static void test_als_objective(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(120, 60, 1500, 0.8, 3, &ds));
+    CHECK_OK(tide_synth_dataset(120, 60, 1500, 0.8, 3, &ds));
     for (int s = 0; s < 2; s++) {
         tide_mf_params p = als_params(8, s ? TIDE_ALS_CHOLESKY : TIDE_ALS_CG);
         float *U = malloc(120 * 8 * sizeof *U), *V = malloc(60 * 8 * sizeof *V);
@@ -84,7 +86,7 @@ static void test_als_objective(void) {
 static void test_cg_vs_cholesky(void) {
     /* With enough CG steps, a user step from the same start solves the same linear systems. */
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(100, 50, 1200, 0.8, 5, &ds));
+    CHECK_OK(tide_synth_dataset(100, 50, 1200, 0.8, 5, &ds));
     int k = 6;
     tide_mf_params pc = als_params(k, TIDE_ALS_CHOLESKY), pg = als_params(k, TIDE_ALS_CG);
     pg.cg_steps = 40;
@@ -112,7 +114,7 @@ static void test_cg_vs_cholesky(void) {
 
 static void test_fold_in(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(80, 40, 900, 0.8, 11, &ds));
+    CHECK_OK(tide_synth_dataset(80, 40, 900, 0.8, 11, &ds));
     int k = 5;
     tide_mf_params p = als_params(k, TIDE_ALS_CHOLESKY);
     float *U = malloc(80 * k * sizeof *U), *V = malloc(40 * k * sizeof *V), f[5];
@@ -209,7 +211,7 @@ static void invert(double *A, int n, double *X) {
 
 static void test_ease(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(60, 25, 400, 0.7, 13, &ds));
+    CHECK_OK(tide_synth_dataset(60, 25, 400, 0.7, 13, &ds));
     int n = 25;
     double lambda = 3.0;
     float *uw, *B;
@@ -240,9 +242,47 @@ static void test_ease(void) {
     tide_dataset_free(&ds);
 }
 
+/* EASE past one block of the blocked Cholesky and inverse (600 items: blocks of 256, 256, 88)
+ * against the double-precision reference, and the same bytes for 1, 2 and 3 threads (issue 15:
+ * a multithreaded LAPACK made B depend on the thread count). */
+static void test_ease_blocked(void) {
+    tide_dataset ds;
+    CHECK_OK(tide_synth_dataset(3000, 600, 30000, 0.5, 17, &ds));
+    int n = 600;
+    double lambda = 20.0;
+    float *uw, *B[3];
+    tide_mf_decay nod = {0, TIDE_ASOF_LATEST, 0};
+    CHECK_OK(tide_mf_weights(&ds, &nod, &uw, NULL));
+    for (int t = 0; t < 3; t++) {
+        tide_threads_set(t + 1);
+        CHECK_OK(tide_ease_fit(&ds, uw, lambda, 0, &B[t]));
+    }
+    tide_threads_set(2);
+    CHECK(memcmp(B[0], B[1], sizeof(float) * n * n) == 0);
+    CHECK(memcmp(B[0], B[2], sizeof(float) * n * n) == 0);
+    double *G = calloc((size_t)n * n, sizeof *G), *P = malloc((size_t)n * n * sizeof *P);
+    for (int64_t u = 0; u < ds.n_users; u++)
+        for (int64_t a = ds.indptr[u]; a < ds.indptr[u + 1]; a++)
+            for (int64_t b = ds.indptr[u]; b < ds.indptr[u + 1]; b++) G[ds.items[a] * n + ds.items[b]] += uw[a] * uw[b];
+    for (int i = 0; i < n; i++) G[i * n + i] += lambda;
+    invert(G, n, P);
+    double md = 0, mb = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double want = i == j ? 0 : -P[i * n + j] / P[j * n + j];
+            md = fmax(md, fabs(want - B[0][i * n + j]));
+            mb = fmax(mb, fabs(want));
+        }
+    CHECK(mb > 0.01);
+    CHECK(md < 1e-5 * (1 + mb));
+    for (int t = 0; t < 3; t++) free(B[t]);
+    free(G); free(P); free(uw);
+    tide_dataset_free(&ds);
+}
+
 static void test_itemknn(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(70, 30, 500, 0.7, 17, &ds));
+    CHECK_OK(tide_synth_dataset(70, 30, 500, 0.7, 17, &ds));
     for (int sim = 0; sim < 2; sim++) {
         tide_mf_params p = tide_mf_params_default(TIDE_MF_ITEMKNN);
         p.neighbors = 5;
@@ -300,17 +340,11 @@ static void test_itemknn(void) {
 }
 
 static void test_pop_and_decay(void) {
-    static char *users[] = {"a", "b"};
-    static char *items[] = {"x", "y", "z"};
-    static int64_t indptr[] = {0, 2, 4};
-    static int32_t it[] = {0, 1, 1, 2};
-    static int64_t times[] = {0, 86400, 43200, 86400};
-    static float w[] = {1, 2, 1, 4};
     tide_dataset ds;
-    memset(&ds, 0, sizeof ds);
-    ds.n_users = 2; ds.n_items = 3; ds.nnz = 4;
-    ds.user_ids = users; ds.item_ids = items;
-    ds.indptr = indptr; ds.items = it; ds.times = times; ds.weights = w;
+    tb_build(&ds, &(tb_spec){.n_users = 2, .n_items = 3,
+                             .user_ids = (const char *[]){"a", "b"}, .item_ids = (const char *[]){"x", "y", "z"},
+                             .len = (int[]){2, 2}, .items = (int32_t[]){0, 1, 1, 2},
+                             .times = (int64_t[]){0, 86400, 43200, 86400}, .weights = (float[]){1, 2, 1, 4}});
     CHECK_OK(tide_dataset_build_item_major(&ds));
     tide_mf_decay d = {86400, TIDE_ASOF_LATEST, 0};
     float *uw, *iw, *pop;
@@ -331,19 +365,17 @@ static void test_pop_and_decay(void) {
     CHECK_NEAR(uw[3], 2.0, 1e-7);
     free(uw);
     CHECK_NEAR(tide_mf_decay_factor(&du, 3 * 86400, 2 * 86400), 1.0, 0); /* future events are not amplified */
-    w[2] = NAN;
+    ds.weights[2] = NAN;
     CHECK_STATUS(tide_mf_weights(&ds, &d, &uw, &iw), TIDE_ERR_DATA);
     CHECK_CONTAINS(tide_error_message(), "user 'b' with item 'y'");
-    w[2] = INFINITY;
+    ds.weights[2] = INFINITY;
     CHECK_STATUS(tide_mf_weights(&ds, &d, &uw, &iw), TIDE_ERR_DATA);
-    w[2] = 1;
-    ds.user_ids = NULL; ds.item_ids = NULL; ds.indptr = NULL; ds.items = NULL; ds.times = NULL; ds.weights = NULL;
     tide_dataset_free(&ds);
 }
 
 static void test_bpr(void) {
     tide_dataset ds;
-    CHECK_OK(tide_mf_synthesize(200, 80, 3000, 1.0, 19, &ds));
+    CHECK_OK(tide_synth_dataset(200, 80, 3000, 1.0, 19, &ds));
     tide_mf_params p = tide_mf_params_default(TIDE_MF_BPR);
     p.factors = 8;
     p.learning_rate = 0.05;
@@ -394,15 +426,11 @@ static void test_params(void) {
  * 2^(t/h)) to ten years. */
 static void test_pop_context(void) {
     enum { NU = 40, NI = 12, PER = 25, NNZ = NU * PER };
-    static char *users[NU], *items[NI];
-    static char names[NU + NI][8];
     int64_t indptr[NU + 1], times[NNZ];
     int32_t it[NNZ];
     float w[NNZ];
     uint64_t x = 12345;
     const int64_t year = 365 * 86400LL, t0 = 800000000;
-    for (int u = 0; u < NU; u++) { snprintf(names[u], 8, "u%d", u); users[u] = names[u]; }
-    for (int i = 0; i < NI; i++) { snprintf(names[NU + i], 8, "i%d", i); items[i] = names[NU + i]; }
     for (int u = 0; u <= NU; u++) indptr[u] = (int64_t)u * PER;
     for (int e = 0; e < NNZ; e++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -413,10 +441,7 @@ static void test_pop_context(void) {
         w[e] = e % 11 == 0 ? 0.0f : (float)((r >> 4) % 1000) / 500.0f;
     }
     tide_dataset ds;
-    memset(&ds, 0, sizeof ds);
-    ds.n_users = NU; ds.n_items = NI; ds.nnz = NNZ;
-    ds.user_ids = users; ds.item_ids = items;
-    ds.indptr = indptr; ds.items = it; ds.times = times; ds.weights = w;
+    tb_build(&ds, &(tb_spec){.n_users = NU, .n_items = NI, .indptr = indptr, .items = it, .times = times, .weights = w});
     CHECK_OK(tide_dataset_build_item_major(&ds));
     int64_t *eip, *et;
     float *ew;
@@ -452,7 +477,6 @@ static void test_pop_context(void) {
     }
     et[0] = swap;
     free(eip); free(et); free(ew);
-    ds.user_ids = NULL; ds.item_ids = NULL; ds.indptr = NULL; ds.items = NULL; ds.times = NULL; ds.weights = NULL;
     tide_dataset_free(&ds);
 }
 
@@ -462,6 +486,7 @@ int main(void) {
     RUN(test_cg_vs_cholesky);
     RUN(test_fold_in);
     RUN(test_ease);
+    RUN(test_ease_blocked);
     RUN(test_itemknn);
     RUN(test_pop_and_decay);
     RUN(test_pop_context);

@@ -13,7 +13,10 @@
 #include "retrieval/retrieval-impl.h"
 #include "tide/fileio.h"
 #include "tide/npy.h"
+#include "tide/decay.h"
+#include "tide/mf.h"
 #include "tide/retrieval.h"
+#include "tide/scorer.h"
 
 static uint64_t rng = 88172645463325252ULL;
 static uint32_t rnd(void) {
@@ -188,11 +191,26 @@ static void run_job(const tide_retrieval_job *job, const tide_retrieval_params *
 
 /* A job over every fixture user, excluding their seen items (unless keep_seen) and the n extra
  * (user, item) pairs pu/pi (*ip, *ix: free()). */
-static tide_retrieval_job excl_job(const tide_retrieval_model *m, const fixture *f, int keep_seen, const int64_t *pu,
+/* Models are in-memory tide_mf_models scored through the mf family's scorer (arrays borrowed);
+ * scorer_of makes one for the model as it is now, released at the end of the run. */
+static tide_scorer *scorers[64];
+static int n_scorers;
+static const tide_scorer *scorer_of(const tide_mf_model *m) {
+    tide_scorer *s = NULL;
+    CHECK_OK(tide_mf_scorer_from_model(m, &s));
+    if (n_scorers < 64) scorers[n_scorers++] = s;
+    return s;
+}
+static void scorers_free(void) {
+    for (int i = 0; i < n_scorers; i++) tide_scorer_free(scorers[i]);
+    n_scorers = 0;
+}
+
+static tide_retrieval_job excl_job(const tide_mf_model *m, const fixture *f, int keep_seen, const int64_t *pu,
                                    const int32_t *pi, int64_t n, int64_t **ip, int32_t **ix) {
     CHECK_OK(tide_retrieval_exclusions_build(&f->ds, keep_seen, pu, pi, n, ip, ix));
     tide_retrieval_job job = {0};
-    job.model = m;
+    job.scorer = m ? scorer_of(m) : NULL;
     job.data = &f->ds;
     job.users = all_users;
     job.n_users = NU;
@@ -202,27 +220,38 @@ static tide_retrieval_job excl_job(const tide_retrieval_model *m, const fixture 
 }
 
 /* A job over every fixture user with their seen items excluded (*ip, *ix: free()). */
-static tide_retrieval_job seen_job(const tide_retrieval_model *m, const fixture *f, int64_t **ip, int32_t **ix) {
+static tide_retrieval_job seen_job(const tide_mf_model *m, const fixture *f, int64_t **ip, int32_t **ix) {
     return excl_job(m, f, 0, NULL, NULL, 0, ip, ix);
 }
 
 /* History models over caller arrays. */
-static tide_retrieval_model ease_model(const float *B) {
-    tide_retrieval_model m = {0};
-    m.kind = TIDE_RETRIEVAL_EASE;
-    strcpy(m.algorithm, "ease");
+static tide_mf_model base_model(tide_mf_algo a) {
+    tide_mf_model m = {0};
+    m.algo = a;
+    m.params = tide_mf_params_default(a);
+    m.params.decay.half_life = 0;
     m.n_items = NI;
-    m.item_matrix = B;
     return m;
 }
-static tide_retrieval_model knn_model(const int64_t *nip, const int32_t *nb, const float *sim) {
-    tide_retrieval_model m = {0};
-    m.kind = TIDE_RETRIEVAL_ITEMKNN;
-    strcpy(m.algorithm, "itemknn");
-    m.n_items = NI;
-    m.nb_indptr = nip;
-    m.nb_items = nb;
-    m.nb_sims = sim;
+static tide_mf_model ease_model(const float *B) {
+    tide_mf_model m = base_model(TIDE_MF_EASE);
+    m.item_matrix = (float *)B;
+    return m;
+}
+static tide_mf_model knn_model(const int64_t *nip, const int32_t *nb, const float *sim) {
+    tide_mf_model m = base_model(TIDE_MF_ITEMKNN);
+    m.nb_indptr = (int64_t *)nip;
+    m.nb_items = (int32_t *)nb;
+    m.nb_sims = (float *)sim;
+    return m;
+}
+/* Plain factors (bpr: no fold-in): every user scored by U · Yᵀ (+ bias). */
+static tide_mf_model vec_model(const float *U, int64_t n_users, const float *Y) {
+    tide_mf_model m = base_model(TIDE_MF_BPR);
+    m.n_users = n_users;
+    m.factors = D;
+    m.user_factors = (float *)U;
+    m.item_factors = (float *)Y;
     return m;
 }
 /* Random neighbour lists: min_n..6 per item, similarities step·{1..max_steps}. */
@@ -240,12 +269,11 @@ static void random_neighbours(int min_n, int max_steps, float step, int64_t *nip
     nip[NI] = e;
 }
 /* An ALS model (item factors Y) whose users from n_users on are folded in with alpha and reg. */
-static tide_retrieval_model als_model(const float *U, int64_t n_users, const float *Y, double alpha, double reg) {
-    tide_retrieval_model m;
-    tide_retrieval_model_from_vectors(&m, U, n_users, Y, NI, D);
-    strcpy(m.algorithm, "als");
-    m.can_fold_in = 1;
+static tide_mf_model als_model(const float *U, int64_t n_users, const float *Y, double alpha, double reg) {
+    tide_mf_model m = vec_model(U, n_users, Y);
+    m.algo = TIDE_MF_ALS;
     m.params = tide_mf_params_default(TIDE_MF_ALS);
+    m.params.decay.half_life = 0;
     m.params.alpha = alpha;
     m.params.regularization = reg;
     return m;
@@ -266,8 +294,7 @@ static void test_factors_exclusion(void) {
     fixture f;
     make_data(&f);
     make_factors();
-    tide_retrieval_model m;
-    tide_retrieval_model_from_vectors(&m, UF, NU, IF, NI, D);
+    tide_mf_model m = vec_model(UF, NU, IF);
     /* Every user row non-zero so none falls back to popularity. */
     for (int u = 0; u < NU; u++) UF[u * D] = UF[u * D] == 0 ? 1 : UF[u * D];
     int64_t pu[] = {0, 0, 7, 40};
@@ -292,6 +319,7 @@ static void test_factors_exclusion(void) {
     }
     /* Item bias. */
     m.item_bias = BIAS;
+    job.scorer = scorer_of(&m);
     for (int u = 0; u < NU; u++)
         for (int j = 0; j < NI; j++) sc[u][j] += BIAS[j];
     {
@@ -338,8 +366,7 @@ static void test_thread_independence(void) {
     float uf[NU * D], itf[NI * D];
     for (int i = 0; i < NU * D; i++) uf[i] = (float)rnd() / 4294967296.0f - 0.25f;
     for (int i = 0; i < NI * D; i++) itf[i] = (float)rnd() / 4294967296.0f - 0.25f;
-    tide_retrieval_model m;
-    tide_retrieval_model_from_vectors(&m, uf, NU, itf, NI, D);
+    tide_mf_model m = vec_model(uf, NU, itf);
     int64_t *ip;
     int32_t *ix;
     tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
@@ -367,7 +394,7 @@ static void test_ease(void) {
     float *B = calloc((size_t)NI * NI, sizeof *B);
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-2, 3);
-    tide_retrieval_model m = ease_model(B);
+    tide_mf_model m = ease_model(B);
     int64_t *ip;
     int32_t *ix;
     tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
@@ -409,7 +436,7 @@ static void test_knn(void) {
     int32_t nb[NI * 6];
     float sim[NI * 6];
     random_neighbours(0, 4, 0.25f, nip, nb, sim);
-    tide_retrieval_model m = knn_model(nip, nb, sim);
+    tide_mf_model m = knn_model(nip, nb, sim);
     int64_t *ip;
     int32_t *ix;
     tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
@@ -444,10 +471,7 @@ static void test_pop(void) {
     make_data(&f);
     float popv[NI];
     for (int j = 0; j < NI; j++) popv[j] = (float)rint_in(0, 5); /* many ties */
-    tide_retrieval_model m = {0};
-    m.kind = TIDE_RETRIEVAL_POP;
-    strcpy(m.algorithm, "pop");
-    m.n_items = NI;
+    tide_mf_model m = base_model(TIDE_MF_POP);
     m.popularity = popv;
     int64_t pu[] = {1, 2};
     int32_t pi[] = {5, 6};
@@ -476,7 +500,7 @@ static void test_users_not_in_model(void) {
     float Y[NI * D], U[NU * D];
     for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
     for (int i = 0; i < NU * D; i++) U[i] = (float)rnd() / 4294967296.0f - 0.5f;
-    tide_retrieval_model m = als_model(U, 30, Y, 5, 0.5); /* users 30.. are new */
+    tide_mf_model m = als_model(U, 30, Y, 5, 0.5); /* users 30.. are new */
     int64_t *ip;
     int32_t *ix;
     tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
@@ -512,7 +536,8 @@ static void test_users_not_in_model(void) {
     check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
     collect_free(&c);
     /* BPR (no fold-in): every new user gets popularity. */
-    m.can_fold_in = 0;
+    m.algo = TIDE_MF_BPR;
+    job.scorer = scorer_of(&m);
     collect_init(&c, NU, K);
     CHECK_OK(tide_retrieval_run(&job, &p, sink, &c, &st));
     CHECK_EQ(st.by_popularity, NU - 30);
@@ -558,8 +583,8 @@ static void test_decayed_history(void) {
     random_neighbours(1, 40, 0.03125f, nip, nb, sim); /* exact in f32: no-decay sums tie exactly */
     float Y[NI * D];
     for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
-    tide_retrieval_model ease = ease_model(B), knn = knn_model(nip, nb, sim);
-    tide_retrieval_model als = als_model(NULL, 0, Y, 4, 0.3); /* every user is folded in */
+    tide_mf_model ease = ease_model(B), knn = knn_model(nip, nb, sim);
+    tide_mf_model als = als_model(NULL, 0, Y, 4, 0.3); /* every user is folded in */
     int64_t *ip;
     int32_t *ix;
     tide_retrieval_job job = seen_job(NULL, &f, &ip, &ix);
@@ -574,9 +599,9 @@ static void test_decayed_history(void) {
     for (int md = 0; md < 4; md++) {
         decayed_weights(&f, &modes[md], w);
         for (int64_t e = 0; e < f.ds.nnz; e++) wf[e] = (float)w[e];
-        tide_retrieval_model *models[3] = {&ease, &knn, &als};
+        tide_mf_model *models[3] = {&ease, &knn, &als};
         for (int which = 0; which < 3; which++) {
-            tide_retrieval_model *m = models[which];
+            tide_mf_model *m = models[which];
             m->params.decay = modes[md];
             double **sc = alloc_scores();
             for (int u = 0; u < NU; u++) {
@@ -601,7 +626,7 @@ static void test_decayed_history(void) {
                         for (int d = 0; d < D; d++) sc[u][j] += (double)x[d] * Y[j * D + d];
                 }
             }
-            job.model = m;
+            job.scorer = scorer_of(m);
             collect c;
             tide_retrieval_stats st;
             collect_init(&c, NU, K);
@@ -645,14 +670,13 @@ static void test_contextual(void) {
     int64_t pu[] = {1, 2};
     int32_t pi[] = {cand[4], cand[7]};
     for (int kern = 0; kern < 2; kern++) {
-        tide_pop_context pc;
-        CHECK_OK(tide_pop_context_init(&pc, NI, h, (tide_decay_kernel)kern, eip, et, ew, "test"));
-        tide_retrieval_model m = {0};
-        m.kind = TIDE_RETRIEVAL_POP;
-        strcpy(m.algorithm, "pop");
-        m.n_items = NI;
+        tide_mf_model m = base_model(TIDE_MF_POP);
         m.popularity = popv; /* all zero: a list from it would be by index, not by time */
-        m.pop_context = &pc;
+        m.params.decay = (tide_mf_decay){h, TIDE_ASOF_USER, 0};
+        m.params.kernel = (tide_decay_kernel)kern;
+        m.ev_indptr = eip;
+        m.ev_times = et;
+        m.ev_weights = ew;
         int64_t *ip;
         int32_t *ix;
         tide_retrieval_job job = excl_job(&m, &f, 0, pu, pi, 2, &ip, &ix);
@@ -676,14 +700,12 @@ static void test_contextual(void) {
         free_scores(sc);
         free(ip);
         free(ix);
-        tide_pop_context_free(&pc);
     }
     /* ALS --fold-in --decay-preference, as-of user. */
     float Y[NI * D], U0[NU * D];
     for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
     for (int i = 0; i < NU * D; i++) U0[i] = 1.0f; /* trained factors the fold-in must ignore */
-    tide_retrieval_model als = als_model(U0, NU, Y, 4, 0.3);
-    als.fold_in_all = 1;
+    tide_mf_model als = als_model(U0, NU, Y, 4, 0.3);
     als.params.fold_in = 1;
     als.params.decay_preference = 1;
     als.params.decay = (tide_mf_decay){43200, TIDE_ASOF_USER, 0};
@@ -730,6 +752,100 @@ static void test_contextual(void) {
     tide_dataset_free(&f.ds);
 }
 
+/* ---- histories from the caller (tide_user_source: tide-serve's overlays) ------------------- */
+
+typedef struct src_ctx {
+    const tide_dataset *ds;
+    const int64_t *row;   /* key → dataset row */
+    int online;           /* views say "not a trained user" (user = -1) */
+    int64_t latest;
+} src_ctx;
+
+static tide_status src_view(void *p, int64_t key, tide_user_view *v) {
+    const src_ctx *c = p;
+    tide_user_view_from_dataset(c->ds, c->row[key], c->latest, v);
+    if (c->online) v->user = -1;
+    return TIDE_OK;
+}
+
+/* The engine over views a caller supplies gives the bytes of the dataset-fed run: every user at
+ * once (EASE with decay, popularity fallback given precomputed), and one user at a time as
+ * tide-serve calls it — an online user (no model row) with events is folded in (ALS) exactly as
+ * a dataset user past the model's users. */
+static void test_user_source(void) {
+    fixture f;
+    make_data(&f);
+    float *B = calloc((size_t)NI * NI, sizeof *B);
+    for (int i = 0; i < NI; i++)
+        for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-20, 30) * 0.125f;
+    tide_mf_model ease = ease_model(B);
+    ease.params.decay = (tide_mf_decay){43200, TIDE_ASOF_LATEST, 0};
+    int64_t *ip;
+    int32_t *ix;
+    tide_retrieval_job job = seen_job(&ease, &f, &ip, &ix);
+    tide_retrieval_params p = small_blocks(K);
+    collect a, b;
+    run_job(&job, &p, &a);
+    int64_t rows[NU];
+    for (int u = 0; u < NU; u++) rows[u] = u;
+    src_ctx sc = {&f.ds, rows, 0, tide_dataset_latest(&f.ds)};
+    tide_user_source src = {src_view, &sc, NU};
+    float *pop;
+    CHECK_OK(tide_retrieval_popularity(&f.ds, &pop));
+    job.data = NULL;
+    job.source = &src;
+    job.popularity = pop;
+    run_job(&job, &p, &b);
+    CHECK(memcmp(a.items, b.items, sizeof(int32_t) * NU * K) == 0);
+    CHECK(memcmp(a.scores, b.scores, sizeof(float) * NU * K) == 0);
+    CHECK(memcmp(a.by, b.by, NU) == 0);
+    collect_free(&a);
+    collect_free(&b);
+    free(ip);
+    free(ix);
+    /* One user at a time: ALS with users 30.. unknown to the model. */
+    float Y[NI * D], U[NU * D];
+    for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    for (int i = 0; i < NU * D; i++) U[i] = (float)rnd() / 4294967296.0f - 0.5f;
+    tide_mf_model als = als_model(U, 30, Y, 5, 0.5);
+    tide_retrieval_job dj = seen_job(&als, &f, &ip, &ix);
+    collect all;
+    run_job(&dj, &p, &all);
+    sc.online = 1;
+    int checked = 0;
+    for (int u = 30; u < NU; u++) {
+        int64_t key = 0, one_ptr[2] = {0, ip[u + 1] - ip[u]};
+        int64_t r1[1] = {u};
+        src_ctx s1 = {&f.ds, r1, 1, tide_dataset_latest(&f.ds)};
+        tide_user_source one = {src_view, &s1, 1};
+        tide_retrieval_job oj = {0};
+        oj.scorer = dj.scorer;
+        oj.source = &one;
+        oj.users = &key;
+        oj.n_users = 1;
+        oj.excl_indptr = one_ptr;
+        oj.excl_items = ix + ip[u];
+        oj.popularity = pop;
+        tide_retrieval_params p1 = p;
+        collect c1;
+        collect_init(&c1, 1, K);
+        tide_retrieval_stats st;
+        CHECK_OK(tide_retrieval_run(&oj, &p1, sink, &c1, &st));
+        CHECK_EQ(c1.by[0], all.by[u]);
+        CHECK_EQ(c1.counts[0], all.counts[u]);
+        CHECK(memcmp(c1.items, all.items + (size_t)u * K, sizeof(int32_t) * K) == 0);
+        CHECK(memcmp(c1.scores, all.scores + (size_t)u * K, sizeof(float) * K) == 0);
+        checked += all.by[u] == TIDE_BY_FOLD_IN;
+        collect_free(&c1);
+    }
+    CHECK(checked > 0);
+    collect_free(&all);
+    free(pop);
+    free(B);
+    free(ip);
+    free(ix);
+}
+
 /* ---- MMR ---------------------------------------------------------------------------------- */
 
 static void test_mmr(void) {
@@ -738,8 +854,7 @@ static void test_mmr(void) {
     float uf[NU * D], itf[NI * D];
     for (int i = 0; i < NU * D; i++) uf[i] = (float)rnd() / 4294967296.0f - 0.5f;
     for (int i = 0; i < NI * D; i++) itf[i] = (float)rnd() / 4294967296.0f - 0.5f;
-    tide_retrieval_model m;
-    tide_retrieval_model_from_vectors(&m, uf, NU, itf, NI, D);
+    tide_mf_model m = vec_model(uf, NU, itf);
     int64_t *ip;
     int32_t *ix;
     tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
@@ -852,19 +967,27 @@ static void test_model_load(void) {
     CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 4, 3, u));
     snprintf(path, sizeof path, "%s/item_factors.npy", dir);
     CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 5, 3, it));
-    tide_retrieval_model m;
-    CHECK_OK(tide_retrieval_model_load(dir, &m));
-    CHECK_EQ(m.kind, TIDE_RETRIEVAL_FACTORS);
-    CHECK_EQ(m.dim, 3);
-    CHECK(m.can_fold_in);
-    CHECK_NEAR(m.params.alpha, 10, 0);
-    CHECK_NEAR(m.params.regularization, 0.1, 1e-12);
-    CHECK_NEAR(m.params.decay.half_life, 0, 0); /* no "half-life": no decay */
-    CHECK_STR(m.dataset_checksum, "crc32:01234567");
-    tide_retrieval_model_free(&m);
+    tide_scorer *m = NULL;
+    CHECK_OK(tide_scorer_open(dir, &m));
+    CHECK_STR(m->info.family, "mf");
+    CHECK_STR(m->info.algorithm, "als");
+    CHECK_EQ(m->info.item_dim, 3);
+    CHECK_EQ(m->info.n_users, 4);
+    CHECK_EQ(m->info.n_items, 5);
+    CHECK(m->info.flags & TIDE_SCORER_USES_BACKEND);
+    CHECK(!(m->info.flags & TIDE_SCORER_NEEDS_HISTORY));
+    CHECK_STR(m->info.dataset_checksum, "crc32:01234567");
+    /* The params scoring follows, read back by the one parser (tide_mf_params_from_json). */
+    tide_mf_params pp = tide_mf_params_default(TIDE_MF_ALS);
+    CHECK_OK(tide_mf_params_from_json(cJSON_GetObjectItem((cJSON *)m->info.manifest, "params"), &pp, "x"));
+    CHECK_NEAR(pp.alpha, 10, 0);
+    CHECK_NEAR(pp.regularization, 0.1, 1e-12);
+    CHECK_NEAR(pp.decay.half_life, 0, 0); /* no "half-life": no decay */
+    tide_scorer_free(m);
     /* Factor dims that disagree. */
     CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 5, 2, it2));
-    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_STATUS(tide_scorer_open(dir, &m), TIDE_ERR_DATA);
+    CHECK(m == NULL);
     CHECK_CONTAINS(tide_error_message(), "has 3 factors but item_factors.npy has 2");
     /* The decay params, as tide-train-mf writes them. */
     CHECK_OK(tide_npy_save_2d(path, TIDE_DTYPE_F32, 5, 3, it));
@@ -874,32 +997,39 @@ static void test_model_load(void) {
         manifest_as_of = asof[q];
         manifest_half_life = 86400;
         write_manifest(dir, "tide-model", "als", 4, 5);
-        CHECK_OK(tide_retrieval_model_load(dir, &m));
-        CHECK_NEAR(m.params.decay.half_life, 86400, 0);
-        CHECK_EQ(m.params.decay.as_of_mode, want[q]);
-        if (want[q] == TIDE_ASOF_TIME) CHECK_EQ(m.params.decay.as_of, 1000000000);
-        tide_retrieval_model_free(&m);
+        CHECK_OK(tide_scorer_open(dir, &m));
+        pp = tide_mf_params_default(TIDE_MF_ALS);
+        CHECK_OK(tide_mf_params_from_json(cJSON_GetObjectItem((cJSON *)m->info.manifest, "params"), &pp, "x"));
+        CHECK_NEAR(pp.decay.half_life, 86400, 0);
+        CHECK_EQ(pp.decay.as_of_mode, want[q]);
+        if (want[q] == TIDE_ASOF_TIME) CHECK_EQ(pp.decay.as_of, 1000000000);
+        tide_scorer_free(m);
     }
     manifest_as_of = "yesterday";
     write_manifest(dir, "tide-model", "als", 4, 5);
-    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_STATUS(tide_scorer_open(dir, &m), TIDE_ERR_DATA);
+    CHECK(m == NULL);
     CHECK_CONTAINS(tide_error_message(), "\"as-of\" must be");
     manifest_as_of = "latest";
     manifest_half_life = -1;
     write_manifest(dir, "tide-model", "als", 4, 5);
-    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_STATUS(tide_scorer_open(dir, &m), TIDE_ERR_DATA);
+    CHECK(m == NULL);
     CHECK_CONTAINS(tide_error_message(), "\"half-life\" must be");
     manifest_as_of = NULL;
     /* Unknown kinds. */
     write_manifest(dir, "tide-interest", "drift", 4, 5);
-    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_STATUS(tide_scorer_open(dir, &m), TIDE_ERR_DATA);
+    CHECK(m == NULL);
     CHECK_CONTAINS(tide_error_message(), "unsupported model kind");
     write_manifest(dir, "tide-model", "slim", 4, 5);
-    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_STATUS(tide_scorer_open(dir, &m), TIDE_ERR_DATA);
+    CHECK(m == NULL);
     CHECK_CONTAINS(tide_error_message(), "unsupported model kind: algorithm 'slim'");
     /* Missing array. */
     write_manifest(dir, "tide-model", "ease", 4, 5);
-    CHECK_STATUS(tide_retrieval_model_load(dir, &m), TIDE_ERR_DATA);
+    CHECK_STATUS(tide_scorer_open(dir, &m), TIDE_ERR_DATA);
+    CHECK(m == NULL);
     CHECK_CONTAINS(tide_error_message(), "item_matrix.npy: missing");
     tide_rmtree(tmp);
 }
@@ -916,7 +1046,9 @@ int main(void) {
     RUN(test_decayed_history);
     RUN(test_contextual);
     RUN(test_users_not_in_model);
+    RUN(test_user_source);
     RUN(test_mmr);
     RUN(test_model_load);
+    scorers_free();
     return harness_done();
 }

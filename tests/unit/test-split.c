@@ -2,6 +2,7 @@
  * too-short users, valid / test / train_valid contents, time cuts from a fraction and explicit,
  * text events, shared id dictionaries and checksums on disk, atomic replacement, time parsing. */
 #include "harness.h"
+#include "dataset-builder.h"
 #include "tide/dataset.h"
 #include "tide/fileio.h"
 #include "tide/split.h"
@@ -10,66 +11,39 @@
 
 /* ---- building datasets ------------------------------------------------------------------- */
 
-static void *own(tide_dataset *ds, size_t n) {
-    void *p = calloc(n ? n : 1, 1);
-    if (!p || tide_dataset_adopt(ds, p)) abort();
-    return p;
-}
-
-static char *own_str(tide_dataset *ds, const char *s) {
-    char *p = own(ds, strlen(s) + 1);
-    strcpy(p, s);
-    return p;
-}
-
 /* A dataset of n_users users u0.. and n_items items i0.. (item k titled "Title k"); row u holds
  * len[u] interactions taken in order from items[]/times[] (weights = position + 1). Text events
  * the same way from tlen[]/titems[]/ttimes[] (texts "t<position>"); tlen may be NULL. */
 static void make_ds(tide_dataset *ds, int n_users, int n_items, const int *len, const int32_t *items,
                     const int64_t *times, const int *tlen, const int32_t *titems, const int64_t *ttimes) {
-    memset(ds, 0, sizeof *ds);
-    char buf[64];
-    ds->n_users = n_users;
-    ds->n_items = n_items;
-    ds->user_ids = own(ds, sizeof(char *) * (size_t)n_users);
-    ds->item_ids = own(ds, sizeof(char *) * (size_t)n_items);
+    int64_t nnz = 0, nt = 0;
     for (int u = 0; u < n_users; u++) {
-        snprintf(buf, sizeof buf, "u%d", u);
-        ds->user_ids[u] = own_str(ds, buf);
+        nnz += len[u];
+        nt += tlen ? tlen[u] : 0;
     }
-    ds->n_text_fields = 1;
-    ds->text_fields = own(ds, sizeof(char *));
-    ds->text_fields[0] = own_str(ds, "title");
-    ds->item_text = own(ds, sizeof(char *) * (size_t)n_items);
+    float *w = malloc(sizeof(float) * (size_t)(nnz + 1));
+    int *no_text = calloc((size_t)n_users, sizeof(int));
+    char (*titles)[16] = malloc(sizeof *titles * (size_t)n_items), (*tx)[24] = malloc(sizeof *tx * (size_t)(nt + 1));
+    const char **title_p = malloc(sizeof(char *) * (size_t)n_items), **text_p = malloc(sizeof(char *) * (size_t)(nt + 1));
+    for (int64_t k = 0; k < nnz; k++) w[k] = (float)(k + 1);
     for (int i = 0; i < n_items; i++) {
-        snprintf(buf, sizeof buf, "i%d", i);
-        ds->item_ids[i] = own_str(ds, buf);
-        snprintf(buf, sizeof buf, "Title %d", i);
-        ds->item_text[i] = own_str(ds, buf);
+        snprintf(titles[i], sizeof titles[i], "Title %d", i);
+        title_p[i] = titles[i];
     }
-    ds->indptr = own(ds, sizeof(int64_t) * (size_t)(n_users + 1));
-    for (int u = 0; u < n_users; u++) ds->indptr[u + 1] = ds->indptr[u] + len[u];
-    ds->nnz = ds->indptr[n_users];
-    ds->items = own(ds, sizeof(int32_t) * (size_t)ds->nnz);
-    ds->times = own(ds, sizeof(int64_t) * (size_t)ds->nnz);
-    ds->weights = own(ds, sizeof(float) * (size_t)ds->nnz);
-    for (int64_t k = 0; k < ds->nnz; k++) {
-        ds->items[k] = items[k];
-        ds->times[k] = times[k];
-        ds->weights[k] = (float)(k + 1);
+    for (int64_t k = 0; k < nt; k++) {
+        snprintf(tx[k], sizeof tx[k], "t%lld", (long long)k);
+        text_p[k] = tx[k];
     }
-    ds->text_indptr = own(ds, sizeof(int64_t) * (size_t)(n_users + 1));
-    for (int u = 0; u < n_users; u++) ds->text_indptr[u + 1] = ds->text_indptr[u] + (tlen ? tlen[u] : 0);
-    ds->n_text = ds->text_indptr[n_users];
-    ds->text_items = own(ds, sizeof(int32_t) * (size_t)ds->n_text);
-    ds->text_times = own(ds, sizeof(int64_t) * (size_t)ds->n_text);
-    ds->texts = own(ds, sizeof(char *) * (size_t)ds->n_text);
-    for (int64_t k = 0; k < ds->n_text; k++) {
-        ds->text_items[k] = titems[k];
-        ds->text_times[k] = ttimes[k];
-        snprintf(buf, sizeof buf, "t%lld", (long long)k);
-        ds->texts[k] = own_str(ds, buf);
-    }
+    tb_build(ds, &(tb_spec){.n_users = n_users, .n_items = n_items, .len = len, .items = items, .times = times,
+                            .weights = w, .n_text_fields = 1, .text_fields = (const char *[]){"title"},
+                            .item_text = title_p, .text_len = tlen ? tlen : no_text, .text_items = titems,
+                            .text_times = ttimes, .texts = text_p});
+    free(w);
+    free(no_text);
+    free(titles);
+    free(tx);
+    free(title_p);
+    free(text_p);
 }
 
 /* Row u of a part as "item@time item@time ...". */

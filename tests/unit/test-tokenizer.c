@@ -68,7 +68,7 @@ static void test_parity_tiny_vocab(void) {
 static void test_parity_minilm(void) {
     char *dir = minilm_dir();
     if (!dir) {
-        printf("skip test_parity_minilm: no models/all-MiniLM-L6-v2 (run tools/fetch-model.sh)\n");
+        SKIP_LM("no models/all-MiniLM-L6-v2 (run tools/fetch-model.sh)");
         return;
     }
     tide_lm *lm = NULL;

@@ -1,7 +1,9 @@
 /* cli.c — option parsing, help text, exit codes, log and progress rendering for the programs. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "tide/backend.h"
 #include "tide/fileio.h"
+#include "tide/timeparse.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -223,6 +225,9 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
         if (name && strcmp(name, "version") == 0) {
             printf("%s %s\n", spec->program, tide_version());
             if (openblas_get_corename) printf("OpenBLAS core: %s\n", openblas_get_corename());
+            char kb[256];
+            tide_cpu_kernels_describe(kb, sizeof kb); /* the backend's choice, docs/environment.md */
+            printf("kernels: %s\n", kb);
             return cli_finish(spec, 0);
         }
         if ((name && strcmp(name, "quiet") == 0) || sh == 'q') { c->quiet = 1; continue; }
@@ -274,6 +279,11 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
     c->seed = (uint64_t)seed;
     c->threads = tide_threads_set(tide_threads_resolve(threads));
     tide_log_set(log_cb, NULL, c->quiet ? TIDE_LOG_ERROR : c->verbose ? TIDE_LOG_DEBUG : TIDE_LOG_INFO);
+    if (c->verbose) {
+        char kb[256];
+        tide_cpu_kernels_describe(kb, sizeof kb);
+        tide_log(TIDE_LOG_DEBUG, "kernels: %s", kb);
+    }
     if (!c->quiet && isatty(STDERR_FILENO)) tide_progress_set(progress_cb, NULL);
     return -1;
 }
@@ -337,22 +347,6 @@ void cli_free_split(char **v, int n) {
 }
 
 int cli_parse_duration(const char *s, double *seconds) {
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (errno || end == s || x != x || x <= 0) return -1;
-    double mul = 1;
-    if (*end) {
-        if (end[1]) return -1;
-        switch (*end) {
-        case 's': mul = 1; break;
-        case 'm': mul = 60; break;
-        case 'h': mul = 3600; break;
-        case 'd': mul = 86400; break;
-        case 'w': mul = 7 * 86400; break;
-        default: return -1;
-        }
-    }
-    *seconds = x * mul;
-    return 0;
+    const char *why;
+    return tide_duration_parse(s, seconds, &why); /* the one grammar: docs/time-arguments.md */
 }

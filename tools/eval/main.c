@@ -29,13 +29,15 @@ int main(int argc, char **argv) {
     const char *truth_path = NULL, *format_s = "auto", *k_s = "1,5,10,20", *train_path = NULL;
     const char *vec_path = NULL, *seg_path = NULL, *json_path = NULL, *per_user_path = NULL, *plot_path = NULL;
     cli_list recs = {0}, compare = {0}, names = {0};
+    char **name_bufs = NULL;
+    int n_name_bufs = 0;
     int graded = 0, bootstrap = 1000, permutations = 1000;
     double level = 0.95;
     const cli_opt opts[] = {
         {"truth", 't', CLI_STRING, &truth_path, "PATH", "Truth: a dataset dir (the test split) or a TSV 'user item [weight]'"},
         {"recs", 'r', CLI_LIST, &recs, "FILE", "Recommendations (TSV 'user item rank score' or JSONL; - = stdin); repeatable"},
         {"compare", 0, CLI_LIST, &compare, "FILE", "Another run to compare with the first (same as a further --recs)"},
-        {"name", 0, CLI_LIST, &names, "NAME", "Names of the runs, in order (default: file name)"},
+        {"name", 0, CLI_LIST, &names, "A,B", "Names of the runs, in order, comma-separated or repeated (default: file name)"},
         {"format", 0, CLI_STRING, &format_s, "FMT", "auto, tsv or jsonl (default auto: by extension, else by content)"},
         {"k", 'k', CLI_STRING, &k_s, "LIST", "Cutoffs (default 1,5,10,20)"},
         {"graded", 0, CLI_FLAG, &graded, NULL, "NDCG gains from the truth weights (default binary)"},
@@ -110,6 +112,37 @@ int main(int argc, char **argv) {
     if (!(level > 0 && level < 1)) {
         rc = cli_usage_error(&spec, "--confidence must be between 0 and 1");
         goto out;
+    }
+    /* --name a,b,c names three runs (as --k takes a list); a name cannot hold a comma, so one
+     * run is never silently called "a,b,c". */
+    for (int i = 0; i < names.n; i++) {
+        const char *v = names.items[i];
+        if (!*v || *v == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,")) {
+            rc = cli_usage_error(&spec, "--name: empty run name in '%s'", v);
+            goto out;
+        }
+    }
+    for (int i = 0; i < names.n; i++) {
+        const char *v = names.items[i], *comma = strchr(v, ',');
+        if (!comma) continue;
+        /* split in place of item i: the parts point into name_buf (freed at the end) */
+        char *copy = strdup(v);
+        const char **grown = copy ? realloc(names.items, (size_t)(names.n + 1) * sizeof *grown) : NULL;
+        char **bufs = grown ? realloc(name_bufs, (size_t)(n_name_bufs + 1) * sizeof *bufs) : NULL;
+        if (!bufs) {
+            free(copy);
+            rc = cli_fail(&spec, tide_error(TIDE_ERR_NOMEM, "out of memory"));
+            goto out;
+        }
+        names.items = grown;
+        name_bufs = bufs;
+        name_bufs[n_name_bufs++] = copy;
+        char *c = copy + (comma - v);
+        *c = 0;
+        memmove(names.items + i + 2, names.items + i + 1, (size_t)(names.n - i - 1) * sizeof *names.items);
+        names.items[i] = copy;
+        names.items[i + 1] = c + 1;
+        names.n++;
     }
     if (names.n > n_runs) {
         rc = cli_usage_error(&spec, "more --name than runs");
@@ -276,5 +309,7 @@ out:
     free(recs.items);
     free(compare.items);
     free(names.items);
+    for (int i = 0; i < n_name_bufs; i++) free(name_bufs[i]);
+    free(name_bufs);
     return rc;
 }

@@ -53,7 +53,16 @@ static void compare_table(FILE *out, const eval_results *r, const eval_group *g,
             else snprintf(ci, sizeof ci, "[%+.4f, %+.4f]", c->ci.low, c->ci.high);
             if (isnan(c->p_value)) snprintf(p, sizeof p, "-");
             else snprintf(p, sizeof p, "%.4g", c->p_value);
-            fprintf(out, "%-14s  %-9.4f  %-9.4f  %+-10.4f  %-22s  %s\n", name, c->mean_b, c->mean_a, c->diff, ci, p);
+            /* A metric no user defines (diversity@1: a one-item list has no pairs) is "-", as in
+             * the per-run table, never "nan". */
+            char mb[32], ma[32], d[32];
+            if (isnan(c->mean_b)) snprintf(mb, sizeof mb, "-");
+            else snprintf(mb, sizeof mb, "%.4f", c->mean_b);
+            if (isnan(c->mean_a)) snprintf(ma, sizeof ma, "-");
+            else snprintf(ma, sizeof ma, "%.4f", c->mean_a);
+            if (isnan(c->diff)) snprintf(d, sizeof d, "-");
+            else snprintf(d, sizeof d, "%+.4f", c->diff);
+            fprintf(out, "%-14s  %-9s  %-9s  %-10s  %-22s  %s\n", name, mb, ma, d, ci, p);
         }
     }
 }

@@ -1,7 +1,8 @@
 /* tide-recommend — top-K recommendations for every user (or a list of users) from a model dir,
- * or content retrieval of query vectors against item vectors. Parses options and the small
- * input lists (users, exclusions, allow-list), then hands everything to tide_retrieval_run and
- * writes the batches it returns, atomically. All scoring logic lives in src/retrieval/. */
+ * or content retrieval of query vectors against item vectors. Parses options, reads the small
+ * input lists (tide/idlist.h) and the shard (tide/shard.h), then hands everything to
+ * tide_retrieval_run and writes the batches it returns, atomically. The model comes as a scorer
+ * (tide/scorer.h: one loader for every model family); all scoring logic lives in the library. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,14 @@
 #include "cli.h"
 #include "tide/backend.h"
 #include "tide/dataset.h"
+#include "tide/embed.h"
 #include "tide/fileio.h"
+#include "tide/idlist.h"
+#include "tide/mf.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
+#include "tide/scorer.h"
+#include "tide/shard.h"
 #include "query.h"
 
 static const char *o_data, *o_model, *o_out = "-", *o_format = "tsv", *o_users, *o_exclude, *o_candidates;
@@ -61,166 +67,6 @@ static const cli_spec spec = {
     .max_positional = 0,
 };
 
-typedef struct lines {
-    char *buf;
-    char **line;
-    int64_t *lineno;
-    int64_t n;
-} lines;
-
-/* Split a text file into non-blank lines (CR stripped), remembering line numbers. */
-static tide_status read_lines(const char *path, lines *L) {
-    memset(L, 0, sizeof *L);
-    size_t size = 0;
-    tide_status st = tide_read_file(path, &L->buf, &size);
-    if (st) return st;
-    int64_t cap = 1;
-    for (size_t i = 0; i < size; i++) cap += L->buf[i] == '\n';
-    L->line = calloc((size_t)cap, sizeof *L->line);
-    L->lineno = calloc((size_t)cap, sizeof *L->lineno);
-    if (!L->line || !L->lineno) return tide_error(TIDE_ERR_NOMEM, "out of memory");
-    char *p = L->buf, *end = L->buf + size;
-    int64_t no = 0;
-    while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *e = nl ? nl : end;
-        no++;
-        *e = 0;
-        if (e > p && e[-1] == '\r') e[-1] = 0;
-        if (*p) {
-            L->line[L->n] = p;
-            L->lineno[L->n++] = no;
-        }
-        p = e + 1;
-    }
-    return TIDE_OK;
-}
-
-static void lines_free(lines *L) {
-    free(L->buf);
-    free(L->line);
-    free(L->lineno);
-}
-
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-static tide_status load_users(const char *path, tide_dataset *ds, int64_t **out, int64_t *n) {
-    lines L;
-    tide_status st = read_lines(path, &L);
-    int64_t *u = NULL;
-    uint8_t *seen = NULL;
-    if (st) goto done;
-    u = tide_malloc((size_t)L.n * sizeof *u + 1);
-    seen = tide_calloc((size_t)ds->n_users + 1, 1);
-    if (!u || !seen) {
-        st = TIDE_ERR_NOMEM;
-        goto done;
-    }
-    for (int64_t i = 0; i < L.n; i++) {
-        int64_t x = tide_dataset_user_index(ds, L.line[i]);
-        if (x < 0) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: unknown user id '%s' (not in --data)", path, (long long)L.lineno[i], L.line[i]);
-            goto done;
-        }
-        if (seen[x]) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: user id '%s' listed twice", path, (long long)L.lineno[i], L.line[i]);
-            goto done;
-        }
-        seen[x] = 1;
-        u[i] = x;
-    }
-    *out = u;
-    *n = L.n;
-    u = NULL;
-done:
-    free(u);
-    free(seen);
-    lines_free(&L);
-    return st;
-}
-
-static tide_status load_candidates(const char *path, tide_dataset *ds, int32_t **out, int64_t *n) {
-    lines L;
-    tide_status st = read_lines(path, &L);
-    int32_t *c = NULL;
-    if (st) goto done;
-    c = tide_malloc((size_t)L.n * sizeof *c + 1);
-    if (!c) {
-        st = TIDE_ERR_NOMEM;
-        goto done;
-    }
-    for (int64_t i = 0; i < L.n; i++) {
-        int64_t x = tide_dataset_item_index(ds, L.line[i]);
-        if (x < 0) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: unknown item id '%s' (not in --data)", path, (long long)L.lineno[i], L.line[i]);
-            goto done;
-        }
-        c[i] = (int32_t)x;
-    }
-    qsort(c, (size_t)L.n, sizeof *c, cmp_i32);
-    int64_t w = 0;
-    for (int64_t i = 0; i < L.n; i++)
-        if (i == 0 || c[i] != c[i - 1]) c[w++] = c[i];
-    if (w == 0) {
-        st = tide_error(TIDE_ERR_DATA, "%s: the allow-list is empty", path);
-        goto done;
-    }
-    *out = c;
-    *n = w;
-    c = NULL;
-done:
-    free(c);
-    lines_free(&L);
-    return st;
-}
-
-/* `user<TAB>item` pairs; pairs naming ids the dataset does not know are no-ops (such an item can
- * never be recommended) and are only counted. */
-static tide_status load_exclude(const char *path, tide_dataset *ds, int64_t **pu, int32_t **pi, int64_t *n) {
-    lines L;
-    tide_status st = read_lines(path, &L);
-    int64_t *u = NULL;
-    int32_t *it = NULL;
-    int64_t w = 0, unknown = 0;
-    if (st) goto done;
-    u = tide_malloc((size_t)L.n * sizeof *u + 1);
-    it = tide_malloc((size_t)L.n * sizeof *it + 1);
-    if (!u || !it) {
-        st = TIDE_ERR_NOMEM;
-        goto done;
-    }
-    for (int64_t i = 0; i < L.n; i++) {
-        char *s = L.line[i];
-        char *tab = strchr(s, '\t');
-        if (!tab || strchr(tab + 1, '\t') || tab == s || !tab[1]) {
-            st = tide_error(TIDE_ERR_DATA, "%s:%lld: expected `user<TAB>item`", path, (long long)L.lineno[i]);
-            goto done;
-        }
-        *tab = 0;
-        int64_t x = tide_dataset_user_index(ds, s), y = tide_dataset_item_index(ds, tab + 1);
-        if (x < 0 || y < 0) {
-            unknown++;
-            continue;
-        }
-        u[w] = x;
-        it[w++] = (int32_t)y;
-    }
-    if (unknown) tide_log(TIDE_LOG_WARN, "%s: %lld pairs name users or items not in --data (ignored)", path, (long long)unknown);
-    *pu = u;
-    *pi = it;
-    *n = w;
-    u = NULL;
-    it = NULL;
-done:
-    free(u);
-    free(it);
-    lines_free(&L);
-    return st;
-}
-
 typedef struct out_ctx {
     tide_atomic_file *f;
     tide_recs_format fmt;
@@ -246,8 +92,7 @@ int main(int argc, char **argv) {
     tide_status st = TIDE_OK;
     tide_dataset ds;
     memset(&ds, 0, sizeof ds);
-    tide_retrieval_model model;
-    memset(&model, 0, sizeof model);
+    tide_scorer *model = NULL;
     tide_npy ivec, qvec;
     memset(&ivec, 0, sizeof ivec);
     memset(&qvec, 0, sizeof qvec);
@@ -275,12 +120,8 @@ int main(int argc, char **argv) {
     if (!query_mode && !o_data) return cli_usage_error(&spec, "--data DIR is required with --model");
     if (query_mode && !o_item_vectors) return cli_usage_error(&spec, "--query-vectors needs --item-vectors");
     if (query_mode && (o_users || o_exclude)) return cli_usage_error(&spec, "--users and --exclude apply to users of a dataset, not to queries");
-    int shard_i = 0, shard_n = 1;
-    if (o_shard) {
-        char extra;
-        if (sscanf(o_shard, "%d/%d%c", &shard_i, &shard_n, &extra) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
-            return cli_usage_error(&spec, "--shard expects I/N with 0 <= I < N, got '%s'", o_shard);
-    }
+    tide_shard shard;
+    if (tide_shard_parse(o_shard, &shard)) return cli_usage_error(&spec, "%s", tide_error_message());
     tide_retrieval_params p;
     tide_retrieval_params_default(&p);
     p.k = o_k;
@@ -299,14 +140,29 @@ int main(int argc, char **argv) {
         have_data = 1;
     }
     if (query_mode) {
-        if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
+        tide_embed_origin origin;
+        if ((st = tide_embed_matrix_load(o_item_vectors, &ivec, &origin))) goto done;
+        /* Vectors of a dataset's items are answered with that dataset's item ids, never with row
+         * numbers posing as ids: --data must name it. */
+        if (origin.has_manifest && origin.kind == TIDE_EMBED_ITEMS) {
+            if (!have_data) {
+                st = tide_error(TIDE_ERR_USAGE, "%s holds a dataset's item vectors: give that dataset as --data, so the "
+                                "output names item ids", o_item_vectors);
+                goto done;
+            }
+            if (strcmp(origin.dataset_checksum, ds.checksum) != 0) {
+                st = tide_error(TIDE_ERR_DATA, "%s was embedded from another dataset (checksum %s) than --data %s (%s)",
+                                o_item_vectors, origin.dataset_checksum, o_data, ds.checksum);
+                goto done;
+            }
+        }
         if (text_mode) {
             query_spec qs = {o_lm, o_query.items, o_query.n, o_query_file, o_item_vectors, dev};
             float *q = NULL;
             if ((st = query_embed(&qs, ivec.shape[1], &q, &qvec.shape[0]))) goto done;
             qvec.data = qvec.owned = q; /* freed by tide_npy_free */
             qvec.shape[1] = ivec.shape[1];
-        } else if ((st = tide_npy_load_expect(o_query_vectors, TIDE_DTYPE_F32, 2, &qvec))) {
+        } else if ((st = tide_embed_matrix_load(o_query_vectors, &qvec, NULL))) {
             goto done;
         } else if (qvec.shape[1] != ivec.shape[1]) {
             st = tide_error(TIDE_ERR_DATA, "%s: query vectors have %lld dimensions but %s has %lld", o_query_vectors,
@@ -318,7 +174,7 @@ int main(int argc, char **argv) {
                             (long long)ds.n_items);
             goto done;
         }
-        tide_retrieval_model_from_vectors(&model, qvec.data, qvec.shape[0], ivec.data, ivec.shape[0], ivec.shape[1]);
+        if ((st = tide_mf_scorer_vectors(qvec.data, qvec.shape[0], ivec.data, ivec.shape[0], ivec.shape[1], &model))) goto done;
         n_users = qvec.shape[0];
         users = tide_malloc((size_t)n_users * sizeof *users + 1);
         if (!users) {
@@ -327,10 +183,16 @@ int main(int argc, char **argv) {
         }
         for (int64_t i = 0; i < n_users; i++) users[i] = i;
     } else {
-        if ((st = tide_retrieval_model_load(o_model, &model))) goto done;
-        if ((st = tide_retrieval_check_dataset(&model, &ds, o_data, o_allow_new))) goto done;
+        if ((st = tide_scorer_open(o_model, &model))) goto done;
+        if ((st = tide_scorer_check_dataset(model, &ds, o_data, o_allow_new))) goto done;
         if (o_item_vectors) {
-            if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &ivec))) goto done;
+            tide_embed_origin origin;
+            if ((st = tide_embed_matrix_load(o_item_vectors, &ivec, &origin))) goto done;
+            if (origin.has_manifest && origin.kind == TIDE_EMBED_ITEMS && strcmp(origin.dataset_checksum, ds.checksum) != 0) {
+                st = tide_error(TIDE_ERR_DATA, "%s was embedded from another dataset (checksum %s) than --data %s (%s)",
+                                o_item_vectors, origin.dataset_checksum, o_data, ds.checksum);
+                goto done;
+            }
             if (ivec.shape[0] != ds.n_items) {
                 st = tide_error(TIDE_ERR_DATA, "%s: %lld rows but --data has %lld items", o_item_vectors, (long long)ivec.shape[0],
                                 (long long)ds.n_items);
@@ -338,7 +200,7 @@ int main(int argc, char **argv) {
             }
         }
         if (o_users) {
-            if ((st = load_users(o_users, &ds, &users, &n_users))) goto done;
+            if ((st = tide_idlist_users(o_users, &ds, &users, &n_users))) goto done;
         } else {
             n_users = ds.n_users;
             users = tide_malloc((size_t)n_users * sizeof *users + 1);
@@ -348,7 +210,10 @@ int main(int argc, char **argv) {
             }
             for (int64_t i = 0; i < n_users; i++) users[i] = i;
         }
-        if (o_exclude && (st = load_exclude(o_exclude, &ds, &pu, &pi, &n_pairs))) goto done;
+        int64_t unknown = 0;
+        if (o_exclude && (st = tide_idlist_pairs(o_exclude, &ds, &pu, &pi, &n_pairs, &unknown))) goto done;
+        if (unknown)
+            tide_log(TIDE_LOG_WARN, "%s: %lld pairs name users or items not in --data (ignored)", o_exclude, (long long)unknown);
         if (!o_keep_seen || n_pairs)
             if ((st = tide_retrieval_exclusions_build(&ds, o_keep_seen, pu, pi, n_pairs, &excl_ptr, &excl_items))) goto done;
     }
@@ -357,23 +222,31 @@ int main(int argc, char **argv) {
             st = tide_error(TIDE_ERR_USAGE, "--candidates names item ids: it needs --data");
             goto done;
         }
-        if ((st = load_candidates(o_candidates, &ds, &cand, &n_cand))) goto done;
+        if ((st = tide_idlist_items(o_candidates, &ds, &cand, &n_cand))) goto done;
     }
-    if (o_diversity > 0 && !o_item_vectors && model.kind != TIDE_RETRIEVAL_FACTORS) {
-        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", model.algorithm);
+    if (o_diversity > 0 && !o_item_vectors && !model->info.item_vectors) {
+        st = tide_error(TIDE_ERR_USAGE, "--diversity with a %s model needs --item-vectors", model->info.algorithm);
         goto done;
+    }
+
+    /* k larger than the candidate set (the allow-list, or a small catalogue) is a property of the
+     * data, not a usage mistake: every user gets the whole set, ranked (fewer than k lines),
+     * exactly as a user with few eligible items gets a shorter list. */
+    int64_t n_set = cand ? n_cand : model->info.n_items;
+    if ((int64_t)p.k > n_set && n_set > 0) {
+        tide_log(TIDE_LOG_WARN, "--k %d is larger than the %lld candidate items%s: lists have at most %lld items", p.k,
+                 (long long)n_set, cand ? " of --candidates" : " of the model", (long long)n_set);
+        p.k = (int)n_set;
     }
 
     /* Shards are contiguous runs of whole user blocks, so each block is scored exactly as in the
      * unsharded run and the shards' outputs concatenate to its bytes. */
-    int64_t nblk = (n_users + p.user_block - 1) / p.user_block;
-    int64_t lo = (int64_t)shard_i * nblk / shard_n * p.user_block, hi = (int64_t)(shard_i + 1) * nblk / shard_n * p.user_block;
-    if (hi > n_users) hi = n_users;
-    if (lo > hi) lo = hi;
+    int64_t lo, hi;
+    tide_shard_range(shard, n_users, p.user_block, &lo, &hi);
 
     tide_retrieval_job job;
     memset(&job, 0, sizeof job);
-    job.model = &model;
+    job.scorer = model;
     job.data = query_mode ? NULL : &ds;
     job.users = users + lo;
     job.n_users = hi - lo;
@@ -410,7 +283,7 @@ done:
     free(cand);
     free(excl_ptr);
     free(excl_items);
-    tide_retrieval_model_free(&model);
+    tide_scorer_free(model);
     tide_npy_free(&ivec);
     tide_npy_free(&qvec);
     if (have_data) tide_dataset_free(&ds);

@@ -1,21 +1,51 @@
 /* tide — `tide <cmd> args...` runs `tide-<cmd> args...`, looked up first beside this executable
- * (so a build tree or an install prefix works without PATH changes), then on PATH. */
+ * (so a build tree or an install prefix works without PATH changes), then on PATH. `tide --help`
+ * lists the programs installed beside it. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tide/core.h"
 
-static const char *commands[] = {"ingest", "split", "embed", "train-mf", "capture-interest", "recommend", "eval", NULL};
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* The commands are the tide-<cmd> programs installed beside this executable (a build tree or an
+ * install prefix), so the list is always what `tide <cmd>` can run here. */
 static void usage(FILE *out) {
     fprintf(out, "tide — dynamic-interest recommendation toolkit\n\nUsage: tide <command> [args...]\n\nCommands:\n");
-    for (int i = 0; commands[i]; i++) fprintf(out, "  %s\n", commands[i]);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    DIR *d = NULL;
+    const char *dir = ".";
+    if (n > 0) {
+        self[n] = 0;
+        dir = dirname(self);
+        d = opendir(dir);
+    }
+    char *names[256];
+    int k = 0;
+    for (struct dirent *e; d && (e = readdir(d)) && k < 256;) {
+        if (strncmp(e->d_name, "tide-", 5) != 0 || !e->d_name[5]) continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, X_OK) != 0) continue;
+        if ((names[k] = strdup(e->d_name + 5))) k++;
+    }
+    if (d) closedir(d);
+    qsort(names, (size_t)k, sizeof *names, cmp_str);
+    for (int i = 0; i < k; i++) {
+        fprintf(out, "  %s\n", names[i]);
+        free(names[i]);
+    }
+    if (!k) fprintf(out, "  (no tide-* programs found beside this executable)\n");
     fprintf(out, "\n'tide <command> --help' shows a command's options.\n"
                  "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data, 4 backend unavailable.\n");
 }

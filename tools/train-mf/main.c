@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "tide/fileio.h"
 #include "tide/mf.h"
+#include "tide/timeparse.h"
 #ifdef TIDE_USE_MPI
 #include <mpi.h>
 #endif
@@ -55,27 +56,8 @@ static int parse_bytes(const char *s, size_t *out) {
     return 0;
 }
 
-static int parse_asof(const char *s, tide_mf_decay *d) {
-    if (strcmp(s, "latest") == 0) { d->as_of_mode = TIDE_ASOF_LATEST; return 0; }
-    if (strcmp(s, "user") == 0) { d->as_of_mode = TIDE_ASOF_USER; return 0; }
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end != s && *end == 0) {
-        d->as_of_mode = TIDE_ASOF_TIME;
-        d->as_of = v;
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *r = strptime(s, "%Y-%m-%d", &tm);
-    if (r && *r == 'T') r = strptime(r + 1, "%H:%M:%S", &tm);
-    if (!r || *r) return -1;
-    d->as_of_mode = TIDE_ASOF_TIME;
-    d->as_of = (int64_t)timegm(&tm);
-    return 0;
-}
-
 static int run(int argc, char **argv, int rank) {
+    const char *why_t = NULL; /* time arguments: tide_duration_parse / tide_decay_asof_parse */
     const char *algo = "als", *data = NULL, *out = NULL, *valid = NULL, *solver = NULL, *half_life = NULL;
     const char *as_of = NULL, *similarity = NULL, *ckpt_dir = NULL, *max_mem = NULL;
     int factors = -1, iterations = -1, cg_steps = -1, neighbors = -1, ckpt_every = 0, resume = 0, patience = -1;
@@ -156,12 +138,12 @@ static int run(int argc, char **argv, int rank) {
         else if (strcmp(similarity, "bm25") == 0) p.similarity = TIDE_KNN_BM25;
         else { code = cli_usage_error(&spec, "--similarity must be cosine or bm25, got '%s'", similarity); goto done; }
     }
-    if (half_life && (cli_parse_duration(half_life, &p.decay.half_life) != 0 || !(p.decay.half_life > 0))) {
-        code = cli_usage_error(&spec, "--half-life expects a positive duration such as 30d or 12h, got '%s'", half_life);
+    if (half_life && (tide_duration_parse(half_life, &p.decay.half_life, &why_t) != 0 || !(p.decay.half_life > 0))) {
+        code = cli_usage_error(&spec, "--half-life expects a positive duration such as 30d or 12h (docs/time-arguments.md), got '%s'", half_life);
         goto done;
     }
-    if (as_of && parse_asof(as_of, &p.decay) != 0) {
-        code = cli_usage_error(&spec, "--as-of expects latest, user, epoch seconds or YYYY-MM-DD[THH:MM:SS], got '%s'", as_of);
+    if (as_of && tide_decay_asof_parse(as_of, &p.decay, &why_t) != 0) {
+        code = cli_usage_error(&spec, "--as-of expects latest, user, epoch seconds or an ISO-8601 date/time (docs/time-arguments.md), got '%s'", as_of);
         goto done;
     }
     if (as_of && !half_life) { code = cli_usage_error(&spec, "--as-of needs --half-life"); goto done; }

@@ -12,6 +12,12 @@ assert_exit 2
 assert_stderr_has "--cache needs a language model"
 run tide-embed --model "$TINY" --text in.txt --out v.npy --batch-size 0
 assert_exit 2
+# a bad --dim is a usage error (exit 2), not an overflow at allocation
+for d in -3 0 100000; do
+    run tide-embed --model tfidf --text in.txt --out v.npy --dim $d
+    assert_exit 2
+    assert_stderr_has "--dim must be in 1..65536"
+done
 run tide-embed --model "$TINY" --text in.txt --out v.npy
 assert_exit 0
 cp v.npy v.before

@@ -4,7 +4,7 @@
 [ -x "$TIDE_BIN/tide-ingest" ] || { echo "skip: tide-ingest not built"; exit 77; }
 run tide-ingest "$SRC/data/sample/interactions.csv.gz" --user-col user_id --item-col item_id \
     --time-col timestamp --event-col event -q --out ds
-[ "$RUN_RC" -eq 0 ] || { echo "skip: tide-ingest failed: $(head -c 300 "$RUN_ERR")"; exit 77; }
+[ "$RUN_RC" -eq 0 ] || fail "tide-ingest failed"
 run tide-split --data ds --out sp --method leave-last --test 2 -q
 assert_exit 0
 # Recommendations: the 20 most popular items (by line count of the sample) for every user.

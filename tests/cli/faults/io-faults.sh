@@ -5,7 +5,7 @@
 # in the message, keep the previous output byte for byte, and leave no temporaries. (A missing
 # parent directory is either created or refused with exit 1 and the reason, per program.)
 source "$SRC/tests/cli/faults/common.bash"
-SHIM="$(dirname "$TIDE_BIN")/tests/libtide-iofail.so"
+SHIM="$(dirname "$TIDE_BIN")/tests/libiofail.so"
 [ -f "$SHIM" ] || fail "missing $SHIM"
 is_asan && export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 fixture fx

@@ -3,8 +3,8 @@
 # validation did, so tide-eval of its lists on the valid split reproduces the valid NDCG@10 that
 # tide-train-mf logged; the decayed lists differ from the static model's; a model without decay
 # scores exactly as before (same bytes as one whose manifest has no decay params at all).
-SYNTH="$TIDE_BIN/../tests/test-mf-synth"
-[ -x "$SYNTH" ] || { echo "skip: $SYNTH not built"; exit 77; }
+SYNTH="$TIDE_BIN/../tests/test-synth"
+[ -x "$SYNTH" ] || fail "$SYNTH not built"
 "$SYNTH" --split d 300 120 6000 5 || fail "synthetic data"
 ndcg() { jq -r '[.. | objects | select(has("ndcg@10")) | .["ndcg@10"]][0]' "$1"; }
 # agree NAME JQ-PATH TRAIN-ARGS...: train m-NAME with --valid, score it with tide-recommend, and

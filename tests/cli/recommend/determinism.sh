@@ -1,7 +1,7 @@
 # Same inputs → same bytes: across runs, and across thread counts (blocks, not threads, decide
 # the arithmetic). Real-valued factors so any change of summation order would show.
 source "$SRC/tests/cli/recommend/fixture.bash"
-"$GEN" gen --out fr --users 300 --items 500 --dim 32 --seen 20 --seed 5 --algos als,ease,itemknn || fail "gen"
+"$GEN" --models fr --users 300 --items 500 --dim 32 --seen 20 --seed 5 --algos als,ease,itemknn || fail "gen"
 for algo in als ease itemknn; do
     run tide-recommend --data fr/data --model fr/$algo --k 10 --threads 2 --user-block 16 --out a.tsv
     assert_exit 0

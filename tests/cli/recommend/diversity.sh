@@ -2,7 +2,7 @@
 # re-ranks within the pool (first item unchanged, lists differ somewhere); models without factors
 # need --item-vectors.
 source "$SRC/tests/cli/recommend/fixture.bash"
-"$GEN" gen --out fr --users 80 --items 120 --dim 8 --seen 5 --seed 9 --algos als,ease || fail "gen"
+"$GEN" --models fr --users 80 --items 120 --dim 8 --seen 5 --seed 9 --algos als,ease || fail "gen"
 run tide-recommend --data fr/data --model fr/als --k 6 --out plain.tsv
 assert_exit 0
 run tide-recommend --data fr/data --model fr/als --k 6 --diversity 0 --out d0.tsv

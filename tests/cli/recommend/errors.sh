@@ -6,7 +6,7 @@ run tide-recommend --data fx/data --model fx/als --k 3 --out keep.tsv
 assert_exit 0
 cp keep.tsv before.tsv
 # Factor dimensions that disagree.
-"$GEN" gen --out other --int --users 60 --items 45 --dim 5 --seen 6 --seed 7 --algos als || fail gen
+"$GEN" --models other --int --users 60 --items 45 --dim 5 --seen 6 --seed 7 --algos als || fail gen
 cp -r fx/als baddim && cp other/als/item_factors.npy baddim/
 run tide-recommend --data fx/data --model baddim --k 3 --out keep.tsv
 assert_exit 3
@@ -14,7 +14,7 @@ assert_stderr_has "user_factors.npy has 4 factors but item_factors.npy has 5"
 cmp keep.tsv before.tsv || fail "failed run touched the output"
 assert_no_tmp .
 # A model trained on a different dataset (other seed → other checksum, same shape).
-"$GEN" gen --out fy --int --users 60 --items 45 --dim 4 --seen 6 --seed 8 --algos als || fail gen
+"$GEN" --models fy --int --users 60 --items 45 --dim 4 --seen 6 --seed 8 --algos als || fail gen
 run tide-recommend --data fx/data --model fy/als --k 3 --out keep.tsv
 assert_exit 3
 assert_stderr_has "differs from the one the model was trained on"
@@ -22,18 +22,11 @@ cmp keep.tsv before.tsv || fail "failed run touched the output"
 run tide-recommend --data fx/data --model fy/als --k 3 --allow-new-data
 assert_exit 0
 # A different item count is never accepted.
-"$GEN" gen --out fz --int --users 60 --items 46 --dim 4 --seen 6 --seed 7 --algos als || fail gen
+"$GEN" --models fz --int --users 60 --items 46 --dim 4 --seen 6 --seed 7 --algos als || fail gen
 run tide-recommend --data fx/data --model fz/als --k 3 --allow-new-data
 assert_exit 3
 assert_stderr_has "45 items, but the model"
-# K larger than the candidate set.
-run tide-recommend --data fx/data --model fx/als --k 46
-assert_exit 2
-assert_stderr_has "k = 46 is larger than the candidate set (45 items)"
-printf 'i1\ni2\n' > cand.txt
-run tide-recommend --data fx/data --model fx/als --k 3 --candidates cand.txt
-assert_exit 2
-assert_stderr_has "larger than the candidate set (2 items in the allow-list)"
+# K larger than the candidate set is not an error (tests/cli/recommend/k-over-candidates.sh).
 printf 'i1\nnot-an-item\n' > cand2.txt
 run tide-recommend --data fx/data --model fx/als --k 1 --candidates cand2.txt
 assert_exit 3
@@ -60,9 +53,16 @@ assert_exit 3
 assert_stderr_has "unsupported model kind: algorithm 'slim'"
 run tide-recommend --data fx/data --model fx/data --k 3
 assert_exit 3
+# a missing model or dataset directory exits 1 like any missing input file (not 3: nothing bad was read)
 run tide-recommend --data fx/data --model nowhere --k 3
+assert_exit 1
+assert_stderr_has "nowhere: no such model directory"
+run tide-recommend --data nowhere --model fx/als --k 3
+assert_exit 1
+assert_stderr_has "nowhere: no such dataset directory"
+run tide-recommend --data fx/data --model fx/data/manifest.json --k 3
 assert_exit 3
-assert_stderr_has "nowhere: not a model directory"
+assert_stderr_has "not a model directory"
 rm fx/ease/item_matrix.npy
 run tide-recommend --data fx/data --model fx/ease --k 3
 assert_exit 3
@@ -90,3 +90,11 @@ run tide-recommend --data fx/data --model fx/als --k 3 --out nodir/x.tsv
 assert_exit 1
 cmp keep.tsv before.tsv || fail "output changed"
 assert_no_tmp .
+# A NUL byte in an id list is bad data (it would cut "u1\0x" to the id "u1"), for each list.
+printf 'u1\000x\n' > nul.txt
+for opt in --users --candidates --exclude; do
+    run tide-recommend --data fx/data --model fx/als --k 1 $opt nul.txt --out keep.tsv
+    assert_exit 3
+    assert_stderr_has "nul.txt:1: NUL byte in the line"
+done
+cmp keep.tsv before.tsv || fail "failed run touched the output"

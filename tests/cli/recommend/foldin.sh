@@ -2,7 +2,7 @@
 # --data (counted in the log); BPR (no fold-in) gives them popularity; users without events get
 # popularity from a history model.
 source "$SRC/tests/cli/recommend/fixture.bash"
-"$GEN" gen --out fr --users 50 --items 60 --dim 6 --seen 5 --seed 4 --new-users 10 --algos als,bpr,ease || fail gen
+"$GEN" --models fr --users 50 --items 60 --dim 6 --seen 5 --seed 4 --new-users 10 --algos als,bpr,ease || fail gen
 run tide-recommend --data fr/data --model fr/als --k 5 --out als.tsv
 assert_exit 0
 # Users 40..49 are new; u40 and u49 (u % 9 == 4) have no events → popularity; the other 8 are folded in.

@@ -47,7 +47,8 @@ assert_eq "$(grep '"user": *"\?1"\?,' got.jsonl | jq -r '[.item, .score] | @tsv'
 # the tiny model ranks items differently for different queries (the test can see a wrong encoding)
 [ "$(sed -n 1,3p got.jsonl | jq -r .item)" != "$(sed -n 7,9p got.jsonl | jq -r .item)" ] || fail "queries 0 and 2 rank alike"
 MINI="$SRC/models/all-MiniLM-L6-v2"
-[ -f "$MINI/model.safetensors" ] && same_as_embed "$MINI" "-mini"
+have_mini=0
+if [ -f "$MINI/model.safetensors" ]; then same_as_embed "$MINI" "-mini"; have_mini=1; fi
 
 # the model's output dimension must be the item vectors' (exit 3 naming both), nothing written
 run tide-embed --model tfidf --dim 4 --text items.txt --out items4.npy
@@ -93,3 +94,5 @@ want_rc=$RUN_RC
 run tide-recommend --query "warm clothes for winter" --lm "$TINY" --item-vectors items.npy --device cuda --out cq.tsv
 assert_exit "$want_rc"
 [ "$want_rc" -ne 0 ] || cmp cv.tsv cq.tsv || fail "--device cuda: --query differs from --query-vectors"
+# everything else ran; the all-MiniLM-L6-v2 comparison did not
+[ "$have_mini" = 1 ] || skip_lm "no $MINI (run tools/fetch-model.sh): the all-MiniLM-L6-v2 query was not compared"

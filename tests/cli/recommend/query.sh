@@ -22,7 +22,7 @@ for q in range(S.shape[0]):
     assert all(abs(float(g[3]) - S[q, j]) < 1e-4 for g, j in zip(rows, order))
 PY
 fi
-"$GEN" gen --out other --int --users 60 --items 45 --dim 5 --seen 6 --seed 7 --algos pop || fail gen
+"$GEN" --models other --int --users 60 --items 45 --dim 5 --seen 6 --seed 7 --algos pop || fail gen
 run tide-recommend --query-vectors other/queries.npy --item-vectors fx/item_vectors.npy --k 4
 assert_exit 3
 assert_stderr_has "query vectors have 5 dimensions but"

@@ -8,7 +8,7 @@ assert_eq "$(wc -l < all.tsv)" "45"
 run tide-recommend --data fx/data --model fx/als --k 39 --users <(echo u0) --out unseen.tsv
 assert_exit 0
 assert_eq "$(wc -l < unseen.tsv)" "39"  # 45 items - 6 seen
-# The 6 items missing from unseen.tsv are u0's history (bench-recommend gen: ids i<index>).
+# The 6 items missing from unseen.tsv are u0's history (tide_synth_models_write: ids i<index>).
 run tide-recommend --data fx/data --model fx/als --k 40 --users <(echo u0)
 assert_exit 0
 assert_eq "$(wc -l < "$RUN_OUT")" "39"

@@ -16,7 +16,7 @@ for fmt in tsv jsonl; do
     done
 done
 # With a user list (its order is the output order) and real-valued factors.
-"$GEN" gen --out fr --users 90 --items 70 --dim 16 --seen 5 --seed 3 --algos als || fail "gen"
+"$GEN" --models fr --users 90 --items 70 --dim 16 --seen 5 --seed 3 --algos als || fail "gen"
 printf 'u17\nu3\nu88\nu0\nu42\nu5\nu6\nu61\nu9\n' > users.txt
 run tide-recommend --data fr/data --model fr/als --k 5 --user-block 2 --users users.txt --out full.tsv
 assert_exit 0

@@ -10,7 +10,13 @@ bad() { # bad "expected message" ARGS...
     assert_no_file out
     assert_no_tmp .
 }
-bad "missing: not a dataset directory" --data missing --out out --method leave-last
+# a missing directory is a missing input: exit 1, as for any file that is not there
+run tide-split --data missing --out out --method leave-last
+assert_exit 1
+assert_stderr_has "missing: no such dataset directory"
+assert_no_file out
+touch afile
+bad "afile: not a dataset directory" --data afile --out out --method leave-last
 mkdir empty
 bad "not a dataset directory (no readable manifest.json)" --data empty --out out --method leave-last
 

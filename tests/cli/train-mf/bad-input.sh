@@ -16,7 +16,7 @@ assert_no_file "$T/m"
 run tide-train-mf --data "$T/small" --out "$T/m" --valid "$T/s2/valid" --factors 4
 assert_exit 3; assert_stderr_has "--valid"
 run tide-train-mf --data "$T/nope" --out "$T/m" --factors 4
-assert_exit 3
+assert_exit 1; assert_stderr_has "no such dataset directory"  # missing input: exit 1 (docs/exit-codes.md)
 run tide-train-mf --out "$T/m"
 assert_exit 2; assert_stderr_has "--data and --out are required"
 run tide-train-mf --algo svd --data "$T/small" --out "$T/m"
