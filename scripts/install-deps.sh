@@ -18,7 +18,17 @@ done
 
 pkgs=(build-essential cmake pkg-config git jq
       libopenblas-dev liblapacke-dev zlib1g-dev libcjson-dev libutf8proc-dev
-      libopenmpi-dev openmpi-bin python3 python3-venv time)
+      libmicrohttpd-dev
+      chromium haproxy
+      libopenmpi-dev openmpi-bin python3 python3-venv time
+      clang libclang-rt-dev)  # clang + libFuzzer: the fuzz build (scripts/fuzz.sh)
+
+# chromium (81 MB download, 290 MB installed, about a minute) drives tide-serve's page in the
+# tests/cli/serve/page.sh browser test; TIDE_NO_BROWSER=1 leaves it out (the test then skips).
+# haproxy (2 MB) runs the sharding example of docs/tide-serve.md in tests/cli/serve/shard.sh.
+if [ "${TIDE_NO_BROWSER:-0}" = 1 ]; then
+    keep=(); for p in "${pkgs[@]}"; do [ "$p" = chromium ] || keep+=("$p"); done; pkgs=("${keep[@]}")
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
