@@ -20,7 +20,8 @@ pkgs=(build-essential cmake pkg-config git jq
       libopenblas-dev liblapacke-dev zlib1g-dev libcjson-dev libutf8proc-dev
       libmicrohttpd-dev
       chromium haproxy
-      libopenmpi-dev openmpi-bin python3 python3-venv time)
+      libopenmpi-dev openmpi-bin python3 python3-venv time
+      clang libclang-rt-dev)  # clang + libFuzzer: the fuzz build (scripts/fuzz.sh)
 
 # chromium (81 MB download, 290 MB installed, about a minute) drives tide-serve's page in the
 # tests/cli/serve/page.sh browser test; TIDE_NO_BROWSER=1 leaves it out (the test then skips).

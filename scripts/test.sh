@@ -30,6 +30,13 @@ for cfg in release asan; do
     ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$dir" -j "$jobs" --output-on-failure --no-tests=error
 done
 
+# Fuzzing: every libFuzzer target for a few seconds (the corpus replay runs in ctest above, in
+# every build); skipped with a message where clang has no libFuzzer.
+echo "== fuzz (5 s per target)" >&2
+rc=0
+bash scripts/fuzz.sh 5 || rc=$?
+if [ "$rc" -eq 77 ]; then echo "fuzz: skipped (no clang with libFuzzer)" >&2; elif [ "$rc" -ne 0 ]; then exit "$rc"; fi
+
 # Distributed ALS: an MPI build, whose train-mf tests run 2 ranks and must not skip.
 echo "== mpi build" >&2
 cmake -S . -B build/mpi -DCMAKE_BUILD_TYPE=Release -DTIDE_MPI=ON -DTIDE_BUILD_TOOLS=ON -DTIDE_BUILD_TESTS=ON \

@@ -17,12 +17,12 @@ declare -A LAYER=(
     [retrieval]=4
     [mf]=5 [interest]=5
     [models]=6
-    [serve]=7
+    [serve]=7 [verify]=7
 )
 # Which module owns each public header.
 declare -A OWNER=(
     [core.h]=core [fileio.h]=core [rng.h]=core [strmap.h]=core
-    [npy.h]=io [reader.h]=io [timeparse.h]=io
+    [npy.h]=io [reader.h]=io [timeparse.h]=io [json.h]=io [manifest.h]=io
     [tokenizer.h]=text [tfidf.h]=text
     [backend.h]=backend
     [dataset.h]=data [decay.h]=data [idlist.h]=data [shard.h]=data
@@ -31,7 +31,7 @@ declare -A OWNER=(
     [metrics.h]=metrics [eval.h]=metrics [recs.h]=recs
     [retrieval.h]=retrieval [scorer.h]=retrieval
     [mf.h]=mf [interest.h]=interest
-    [serve.h]=serve
+    [serve.h]=serve [verify.h]=verify
 )
 # Same-layer edges that are part of the design: the recommendations reader resolves ids
 # against the evaluation truth and metrics reads runs through it; the interest family builds on

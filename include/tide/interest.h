@@ -135,6 +135,9 @@ typedef struct tide_interest_history {
     const int64_t *text_times;
     int64_t n_text;
     int64_t t_ref;                /* the reference time (as-of) */
+    /* The user's words as an already decayed, normalised profile in LM space (the interest
+     * dir's words_lm row, or a caller's vector), used when there are no text vectors; NULL = none. */
+    const float *words_profile;
 } tide_interest_history;
 
 /* The history view of dataset user u at as_of (INT64_MIN = the user's own last event): events
@@ -256,6 +259,16 @@ tide_status tide_interest_capture_block(const tide_interest_items *it, const tid
 tide_status tide_interest_user_advance(const tide_interest_items *it, const tide_interest_params *p,
                                        tide_interest_history *h, int64_t n_new_events, int64_t n_new_text,
                                        int64_t as_of, tide_interest_user *state);
+
+/* ---- the scorer (tide/scorer.h): tide-recommend --model INTEREST_DIR, tide-serve ---- */
+
+typedef struct tide_scorer tide_scorer;
+/* The "tide-interest" family's opener, registered in src/models/open.c. Each user's row is the
+ * combiner over the components computed from the view's history (seen items excluded from the
+ * z-scores) — the same function tide-capture-interest --recs uses, so both give the same lists.
+ * The user's own words come from the view's vector (an LM-space profile) or, for a user of the
+ * captured dataset, the dir's words_lm row; raw texts are not embedded here. */
+tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path, void *manifest, tide_scorer **out);
 
 /* ---- the interest dir (docs/tide-capture-interest.md) ---- */
 

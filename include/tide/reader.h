@@ -103,6 +103,9 @@ tide_status tide_jsonl_open(tide_jsonl **r, tide_instream *in, size_t max_line_b
 tide_status tide_jsonl_next(tide_jsonl *r, tide_record *rec, cJSON **obj, int *eof);
 void tide_jsonl_close(tide_jsonl *r);
 tide_instream *tide_jsonl_stream(tide_jsonl *r);
+/* The text of the line the last tide_jsonl_next returned as an object (for its members' raw
+ * tokens: include/tide/json.h); valid until the next call. */
+void tide_jsonl_text(const tide_jsonl *r, const char **s, size_t *n);
 
 /* ---- tables: one interface over CSV, TSV and JSON lines ---------------------------------- */
 
@@ -152,9 +155,10 @@ tide_status tide_table_next(tide_table *t, int *eof);
 int64_t tide_table_line(const tide_table *t);
 const char *tide_table_row_error(const tide_table *t);
 /* The current row's value of a column as text: 1 and (*s, *len) if present, 0 if absent
- * (a JSON key missing or null). JSON numbers are given as their shortest round-trip decimal
- * (integers without a fraction), booleans as "true"/"false". A JSON object or array value is
- * a row problem: -1 with the reason in *s. Valid until the next row. */
+ * (a JSON key missing or null). JSON numbers are given as written in the file (their raw token:
+ * ids keep every digit), booleans as "true"/"false". A JSON object or array value, or a string
+ * holding an escaped NUL (\u0000), is a row problem: -1 with the reason in *s. Valid until the
+ * next row. */
 int tide_table_get(tide_table *t, int col, const char **s, size_t *len);
 /* CSV/TSV: the current good row's fields (as many as the header has), for callers that index
  * them directly in a hot loop; NULL for JSON lines. */

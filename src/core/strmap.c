@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_SIZE (1u << 20)       /* the first arena block; later ones double... */
+#define BLOCK_SIZE (1u << 20)       /* the first arena block at most (sized by `expected`)... */
 #define BLOCK_SIZE_MAX (16u << 20)  /* ...up to this, on huge pages (keys are compared at random) */
 
 static inline uint64_t fold(uint64_t a, uint64_t b) {
@@ -52,6 +52,12 @@ tide_status tide_strmap_init(tide_strmap *m, size_t expected) {
     size_t cap = 64;
     while (cap * 7 / 10 < expected) cap <<= 1;
     m->cap = cap;
+    /* The first arena block fits `expected` keys of ~16 bytes: a map of a few keys made per call
+     * (a truth file in tests, a request) must not cost a megabyte of fresh pages; later blocks
+     * double, so a wrong guess costs a few more blocks only. */
+    size_t first = 4096;
+    while (first < BLOCK_SIZE && first / 16 < expected) first <<= 1;
+    m->block_cap = first;
     m->slots = tide_calloc_large(cap, sizeof *m->slots);
     if (!m->slots) {
         tide_strmap_free(m);
@@ -73,7 +79,7 @@ void tide_strmap_free(tide_strmap *m) {
 static char *arena_copy(tide_strmap *m, const char *key, size_t len) {
     size_t need = len + 5;
     if (m->n_blocks == 0 || m->block_used + need > m->block_cap) {
-        size_t cap = m->n_blocks == 0 ? BLOCK_SIZE : m->block_cap * 2 > BLOCK_SIZE_MAX ? BLOCK_SIZE_MAX : m->block_cap * 2;
+        size_t cap = m->n_blocks == 0 ? (m->block_cap ? m->block_cap : BLOCK_SIZE) : m->block_cap * 2 > BLOCK_SIZE_MAX ? BLOCK_SIZE_MAX : m->block_cap * 2;
         if (cap < need) cap = need;
         char **nb = realloc(m->blocks, (m->n_blocks + 1) * sizeof *nb);
         if (!nb) return NULL;

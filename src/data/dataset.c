@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "tide/dataset.h"
 #include "tide/fileio.h"
+#include "tide/manifest.h"
 #include "tide/npy.h"
 #include "tide/strmap.h"
 
@@ -386,6 +387,10 @@ tide_status tide_dataset_save(const char *dir, tide_dataset *ds) {
     TRY(write_texts(p, ds));
     {
         cJSON *m = build_manifest(ds);
+        if (m && (st = tide_manifest_add_files(m, d.tmp_path))) { /* per-file checksums for tide verify */
+            cJSON_Delete(m);
+            goto fail;
+        }
         char *s = m ? cJSON_Print(m) : NULL;
         cJSON_Delete(m);
         if (!s) { st = tide_error(TIDE_ERR_NOMEM, "out of memory writing the manifest"); goto fail; }
@@ -539,7 +544,7 @@ static int64_t get_count(cJSON *counts, const char *key) {
     return (int64_t)v->valuedouble;
 }
 
-static tide_status load_string_list(tide_dataset *ds, cJSON *arr, int *n, char ***out) {
+static tide_status load_string_list(tide_dataset *ds, const char *mpath, cJSON *arr, int *n, char ***out) {
     *n = 0;
     *out = NULL;
     if (!arr) return TIDE_OK;
@@ -550,7 +555,7 @@ static tide_status load_string_list(tide_dataset *ds, cJSON *arr, int *n, char *
     if ((st = tide_dataset_adopt(ds, list))) return st;
     int k = 0;
     for (cJSON *e = arr->child; e; e = e->next, k++) {
-        if (!cJSON_IsString(e)) return tide_error(TIDE_ERR_DATA, "manifest: string list holds a non-string");
+        if (!cJSON_IsString(e)) return tide_error(TIDE_ERR_DATA, "%s: \"%s\" holds a non-string", mpath, arr->string ? arr->string : "?");
         if ((st = own_strdup(ds, e->valuestring, &list[k]))) return st;
     }
     *n = cnt;
@@ -587,7 +592,7 @@ tide_status tide_dataset_load(const char *dir, tide_dataset *ds) {
         st = tide_error(TIDE_ERR_DATA, "%s: not a tide dataset manifest", mpath);
         goto fail;
     }
-    if (!cJSON_IsNumber(ver) || ver->valueint != TIDE_DATASET_FORMAT_VERSION) {
+    if (!cJSON_IsNumber(ver) || ver->valuedouble != TIDE_DATASET_FORMAT_VERSION) {
         st = tide_error(TIDE_ERR_DATA, "%s: unsupported format_version", mpath);
         goto fail;
     }
@@ -599,9 +604,22 @@ tide_status tide_dataset_load(const char *dir, tide_dataset *ds) {
         st = tide_error(TIDE_ERR_DATA, "%s: missing or invalid counts", mpath);
         goto fail;
     }
-    if ((st = load_string_list(ds, cJSON_GetObjectItemCaseSensitive(ds->manifest, "event_names"), &ds->n_event_names, &ds->event_names)) ||
-        (st = load_string_list(ds, cJSON_GetObjectItemCaseSensitive(ds->manifest, "item_text_fields"), &ds->n_text_fields, &ds->text_fields)))
-        goto fail;
+    {
+        /* Typed like every manifest key (tide/manifest.h): a list given as anything but an array
+         * of strings is bad data, not an empty list. */
+        const cJSON *ev = NULL, *tf = NULL, *cobj = NULL;
+        if ((st = tide_manifest_object(mpath, ds->manifest, NULL, "counts", 0, &cobj, NULL)) ||
+            (st = tide_manifest_object(mpath, ds->manifest, NULL, "event_names", 1, &ev, NULL)) ||
+            (st = tide_manifest_object(mpath, ds->manifest, NULL, "item_text_fields", 1, &tf, NULL)))
+            goto fail;
+        if (cJSON_GetArraySize(ev) > 255) {
+            st = tide_error(TIDE_ERR_DATA, "%s: more than 255 \"event_names\"", mpath);
+            goto fail;
+        }
+        if ((st = load_string_list(ds, mpath, (cJSON *)ev, &ds->n_event_names, &ds->event_names)) ||
+            (st = load_string_list(ds, mpath, (cJSON *)tf, &ds->n_text_fields, &ds->text_fields)))
+            goto fail;
+    }
 #define TRY(x) do { if ((st = (x))) goto fail; } while (0)
     TRY(load_lines(ds, dir, "users.txt", ds->n_users, &ds->user_ids));
     TRY(load_lines(ds, dir, "items.txt", ds->n_items, &ds->item_ids));

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "ingest-impl.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,7 +91,10 @@ static int parse_number(const char *s, size_t n, double *out) {
     *out = (neg ? -1.0 : 1.0) * ((double)m / pow10_tab[frac]);
     return 0;
 slow:
-    if (!((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+' || s[0] == '.')) return -1;
+    /* Decimal text only: strtod would also take hex ("0x10"), "inf" and "nan" spellings. */
+    for (size_t k = 0; k < n; k++)
+        if (!((s[k] >= '0' && s[k] <= '9') || s[k] == '-' || s[k] == '+' || s[k] == '.' || s[k] == 'e' || s[k] == 'E'))
+            return -1;
     char *end;
     double v = strtod(s, &end);
     if (end != s + n || !isfinite(v)) return -1;
@@ -178,7 +182,8 @@ tide_status ingest_parse_event_weights(ingest_state *s) {
         memcpy(num, eq + 1, vl);
         num[vl] = 0;
         double w;
-        if (parse_number(num, vl, &w)) return tide_error(TIDE_ERR_USAGE, "--event-weight: '%s' is not a number", num);
+        if (parse_number(num, vl, &w) || fabs(w) > FLT_MAX)
+            return tide_error(TIDE_ERR_USAGE, "--event-weight: '%s' is not a number in the float32 range", num);
         if (s->n_events == 255) return tide_error(TIDE_ERR_USAGE, "--event-weight: at most 255 event types");
         int64_t idx;
         int added;
@@ -359,6 +364,7 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
             if ((st = bad_row(s, src, line, "bad weight '%s': not a finite number", shown(ws, wl, vb)))) goto done;
             continue;
         }
+
         int ev = 0;
         if (es) {
             int64_t idx = find_event(s, es, el, &last_event);
@@ -382,6 +388,12 @@ tide_status ingest_read_interactions(ingest_state *s, const char *path) {
             }
             ev = (int)idx;
             if (s->events_fixed) w *= s->event_w[ev];
+        }
+        if (fabs(w) > FLT_MAX) { /* weights are stored as float32: 1e39 would become infinity */
+            if ((st = bad_row(s, src, line, "bad weight '%s'%s: out of the float32 range", ws ? shown(ws, wl, vb) : "1",
+                              es ? " (times its event weight)" : "")))
+                goto done;
+            continue;
         }
         /* The row is good: its values go into the next row, its ids to the interner. */
         int64_t row = ingest_interner_row(in);

@@ -317,6 +317,8 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
             }
         }
     }
+    if (it->lm && it->sp == it->lm && h->n_text == 0 && h->words_profile && ON(p, TIDE_IC_WORDS))
+        scores_from_profile(it->lm, N, it->lm_dim, h->words_profile, feats + (size_t)TIDE_IC_WORDS * N);
     if (it->lm && it->sp == it->lm && h->n_text > 0 && (ON(p, TIDE_IC_WORDS) || (state && state->words_lm))) {
         float *tw = tide_malloc((size_t)h->n_text * sizeof *tw);
         if (!tw) { free(w); free(assign); return TIDE_ERR_NOMEM; }

@@ -19,6 +19,8 @@ struct tide_jsonl {
     size_t max_line;
     int64_t line;
     cJSON *obj;
+    const char *text; /* the current object's line, for its raw tokens (valid until the next call) */
+    size_t text_len;
     char err[192];
 };
 
@@ -58,6 +60,11 @@ void tide_jsonl_close(tide_jsonl *r) {
 
 tide_instream *tide_jsonl_stream(tide_jsonl *r) { return r->b.in; }
 
+void tide_jsonl_text(const tide_jsonl *r, const char **s, size_t *n) {
+    *s = r->text;
+    *n = r->text_len;
+}
+
 static int is_blank(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
@@ -74,6 +81,8 @@ tide_status tide_jsonl_next(tide_jsonl *r, tide_record *rec, cJSON **obj, int *e
     rec->fields = NULL;
     cJSON_Delete(r->obj);
     r->obj = NULL;
+    r->text = NULL;
+    r->text_len = 0;
     for (;;) {
         char *s = r->b.buf + r->b.pos, *end = r->b.buf + r->b.len;
         char *nl = s < end ? memchr(s, '\n', (size_t)(end - s)) : NULL;
@@ -142,6 +151,8 @@ tide_status tide_jsonl_next(tide_jsonl *r, tide_record *rec, cJSON **obj, int *e
             return TIDE_OK;
         }
         *obj = r->obj;
+        r->text = s;
+        r->text_len = n;
         return TIDE_OK;
     }
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tide/fileio.h"
+#include "tide/manifest.h"
 #include "tide/npy.h"
 #include "mf-internal.h"
 
@@ -127,6 +128,7 @@ tide_status tide_mf_model_save(const char *dir, const tide_mf_model *m, const ch
         break;
     }
 #undef ARRAY
+    if ((st = tide_manifest_add_files(man, d.tmp_path))) goto fail; /* per-file checksums for tide verify */
     if (!(text = cJSON_Print(man))) { st = tide_error(TIDE_ERR_NOMEM, "out of memory"); goto fail; }
     free(path);
     if (!(path = tide_atomic_dir_file(&d, "manifest.json"))) { st = TIDE_ERR_NOMEM; goto fail; }
@@ -175,9 +177,14 @@ tide_status tide_mf_params_from_json(const void *json, tide_mf_params *p, const 
     tide_status st;
     if ((st = decay_from_json(mpath, params, &p->decay))) return st;
     const cJSON *v;
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(params, "alpha"))) p->alpha = v->valuedouble;
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(params, "regularization"))) p->regularization = v->valuedouble;
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(params, "factors"))) p->factors = (int)v->valuedouble;
+    int64_t factors = 0;
+    int has_factors = 0;
+    /* typed: a key present with another type is bad data, never the default (tide/manifest.h) */
+    if ((st = tide_manifest_number(mpath, params, "params", "alpha", -HUGE_VAL, HUGE_VAL, &p->alpha, NULL)) ||
+        (st = tide_manifest_number(mpath, params, "params", "regularization", -HUGE_VAL, HUGE_VAL, &p->regularization, NULL)) ||
+        (st = tide_manifest_int(mpath, params, "params", "factors", 1, 1 << 20, &factors, &has_factors)))
+        return st;
+    if (has_factors) p->factors = (int)factors;
     p->fold_in = p->decay_fit = p->decay_preference = 0;
     if ((st = bool_from_json(mpath, params, "fold-in", &p->fold_in)) ||
         (st = bool_from_json(mpath, params, "decay-fit", &p->decay_fit)) ||

@@ -19,6 +19,7 @@
  * (tide-train-mf --valid). */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #include "tide/fileio.h"
+#include "tide/manifest.h"
 #include "tide/npy.h"
 #include "tide/scorer.h"
 #include "mf-internal.h"
@@ -525,11 +527,13 @@ tide_status tide_mf_scorer_from_model(const tide_mf_model *mm, tide_scorer **out
 
 /* ---- the model directory ----------------------------------------------------------------------- */
 
-/* Load DIR/NAME into a and check dtype and ndim. */
-static tide_status load_array(const char *dir, const char *name, tide_dtype dt, int ndim, tide_npy *a) {
-    char *path = tide_path_join(dir, name);
-    if (!path) return tide_error(TIDE_ERR_NOMEM, "out of memory");
-    tide_status st = TIDE_OK;
+/* Load the array `name` into a and check dtype and ndim: the file the manifest's "arrays" names
+ * for it (contained in the directory: tide/manifest.h), or NAME.npy. */
+static tide_status load_array(const char *mpath, const cJSON *man, const char *dir, const char *name, tide_dtype dt,
+                              int ndim, tide_npy *a) {
+    char *path = NULL;
+    tide_status st = tide_manifest_array_path(mpath, dir, man, name, &path);
+    if (st) return st;
     if (!tide_path_exists(path)) st = tide_error(TIDE_ERR_DATA, "%s: missing (the model's algorithm needs it)", path);
     else st = tide_npy_load_expect(path, dt, ndim, a);
     free(path);
@@ -551,9 +555,9 @@ static tide_status load_pop_context(const char *dir, const char *mpath, mfs *m) 
     tide_status st;
     if (!(m->params.decay.half_life > 0))
         return tide_error(TIDE_ERR_DATA, "%s: contextual popularity (event arrays) needs params \"half-life\" > 0", mpath);
-    if ((st = load_array(dir, "event_indptr.npy", TIDE_DTYPE_I64, 1, &a[1])) ||
-        (st = load_array(dir, "event_times.npy", TIDE_DTYPE_I64, 1, &a[2])) ||
-        (st = load_array(dir, "event_weights.npy", TIDE_DTYPE_F32, 1, &a[3])))
+    if ((st = load_array(mpath, m->manifest, dir, "event_indptr", TIDE_DTYPE_I64, 1, &a[1])) ||
+        (st = load_array(mpath, m->manifest, dir, "event_times", TIDE_DTYPE_I64, 1, &a[2])) ||
+        (st = load_array(mpath, m->manifest, dir, "event_weights", TIDE_DTYPE_F32, 1, &a[3])))
         return st;
     const int64_t *ip = a[1].data;
     if (a[1].shape[0] != m->n_items + 1 || ip[m->n_items] != a[2].shape[0] || a[2].shape[0] != a[3].shape[0])
@@ -577,8 +581,8 @@ static tide_status open_arrays(const char *dir, const char *mpath, const char *k
     tide_status st;
     if (strcmp(kind, "als") == 0 || strcmp(kind, "bpr") == 0) {
         m->k = K_FACTORS;
-        if ((st = load_array(dir, "user_factors.npy", TIDE_DTYPE_F32, 2, &a[0]))) return st;
-        if ((st = load_array(dir, "item_factors.npy", TIDE_DTYPE_F32, 2, &a[1]))) return st;
+        if ((st = load_array(mpath, m->manifest, dir, "user_factors", TIDE_DTYPE_F32, 2, &a[0]))) return st;
+        if ((st = load_array(mpath, m->manifest, dir, "item_factors", TIDE_DTYPE_F32, 2, &a[1]))) return st;
         if (a[0].shape[1] != a[1].shape[1])
             return tide_error(TIDE_ERR_DATA, "%s: user_factors.npy has %lld factors but item_factors.npy has %lld", dir,
                               (long long)a[0].shape[1], (long long)a[1].shape[1]);
@@ -593,11 +597,12 @@ static tide_status open_arrays(const char *dir, const char *mpath, const char *k
         m->Y = a[1].data;
         if ((st = check_finite(dir, "user_factors.npy", m->U, a[0].count))) return st;
         if ((st = check_finite(dir, "item_factors.npy", m->Y, a[1].count))) return st;
-        char *bias = tide_path_join(dir, "item_bias.npy");
-        int has_bias = bias && tide_path_exists(bias);
+        char *bias = NULL;
+        if ((st = tide_manifest_array_path(mpath, dir, m->manifest, "item_bias", &bias))) return st;
+        int has_bias = tide_path_exists(bias);
         free(bias);
         if (has_bias) {
-            if ((st = load_array(dir, "item_bias.npy", TIDE_DTYPE_F32, 1, &a[2]))) return st;
+            if ((st = load_array(mpath, m->manifest, dir, "item_bias", TIDE_DTYPE_F32, 1, &a[2]))) return st;
             if (a[2].shape[0] != m->n_items)
                 return tide_error(TIDE_ERR_DATA, "%s/item_bias.npy: %lld entries for %lld items", dir, (long long)a[2].shape[0],
                                   (long long)m->n_items);
@@ -615,16 +620,16 @@ static tide_status open_arrays(const char *dir, const char *mpath, const char *k
         }
     } else if (strcmp(kind, "ease") == 0) {
         m->k = K_EASE;
-        if ((st = load_array(dir, "item_matrix.npy", TIDE_DTYPE_F32, 2, &a[0]))) return st;
+        if ((st = load_array(mpath, m->manifest, dir, "item_matrix", TIDE_DTYPE_F32, 2, &a[0]))) return st;
         if (a[0].shape[0] != m->n_items || a[0].shape[1] != m->n_items)
             return tide_error(TIDE_ERR_DATA, "%s/item_matrix.npy: shape [%lld, %lld], expected [%lld, %lld] (the dataset's items)", dir,
                               (long long)a[0].shape[0], (long long)a[0].shape[1], (long long)m->n_items, (long long)m->n_items);
         m->B = a[0].data;
     } else if (strcmp(kind, "itemknn") == 0) {
         m->k = K_KNN;
-        if ((st = load_array(dir, "neighbors_indptr.npy", TIDE_DTYPE_I64, 1, &a[0]))) return st;
-        if ((st = load_array(dir, "neighbors.npy", TIDE_DTYPE_I32, 1, &a[1]))) return st;
-        if ((st = load_array(dir, "similarities.npy", TIDE_DTYPE_F32, 1, &a[2]))) return st;
+        if ((st = load_array(mpath, m->manifest, dir, "neighbors_indptr", TIDE_DTYPE_I64, 1, &a[0]))) return st;
+        if ((st = load_array(mpath, m->manifest, dir, "neighbors", TIDE_DTYPE_I32, 1, &a[1]))) return st;
+        if ((st = load_array(mpath, m->manifest, dir, "similarities", TIDE_DTYPE_F32, 1, &a[2]))) return st;
         if (a[0].shape[0] != m->n_items + 1)
             return tide_error(TIDE_ERR_DATA, "%s/neighbors_indptr.npy: %lld entries, expected items+1 = %lld", dir,
                               (long long)a[0].shape[0], (long long)m->n_items + 1);
@@ -648,7 +653,7 @@ static tide_status open_arrays(const char *dir, const char *mpath, const char *k
         if ((st = check_finite(dir, "similarities.npy", m->nb_sims, a[2].count))) return st;
     } else if (strcmp(kind, "pop") == 0) {
         m->k = K_POP;
-        if ((st = load_array(dir, "popularity.npy", TIDE_DTYPE_F32, 1, &a[0]))) return st;
+        if ((st = load_array(mpath, m->manifest, dir, "popularity", TIDE_DTYPE_F32, 1, &a[0]))) return st;
         if (a[0].shape[0] != m->n_items)
             return tide_error(TIDE_ERR_DATA, "%s/popularity.npy: %lld entries for %lld items", dir, (long long)a[0].shape[0],
                               (long long)m->n_items);
@@ -679,21 +684,30 @@ tide_status tide_mf_scorer_open(const char *dir, const char *mpath, void *manife
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(m->manifest, "dataset");
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(ds, "checksum");
     const cJSON *dp = cJSON_GetObjectItemCaseSensitive(ds, "path");
-    const cJSON *du = cJSON_GetObjectItemCaseSensitive(ds, "users");
-    const cJSON *di = cJSON_GetObjectItemCaseSensitive(ds, "items");
-    const cJSON *params = cJSON_GetObjectItemCaseSensitive(m->manifest, "params");
+    const cJSON *params = NULL, *dobj = NULL;
     tide_mf_algo algo;
-    if (!cJSON_IsNumber(ver) || ver->valueint != 1) {
+    int64_t n_users = -1, n_items = -1;
+    /* Every key read is typed and every file named stays in the directory (tide/manifest.h):
+     * a manifest is untrusted input, and tide-serve loads the same directories. */
+    if (!cJSON_IsNumber(ver) || ver->valuedouble != 1) {
         st = tide_error(TIDE_ERR_DATA, "%s: unsupported format_version (expected 1)", mpath);
     } else if (!kind) {
         st = tide_error(TIDE_ERR_DATA, "%s: no \"algorithm\"", mpath);
-    } else if (!cJSON_IsString(ck) || !cJSON_IsNumber(du) || !cJSON_IsNumber(di) || du->valuedouble < 0 || di->valuedouble < 1) {
+    } else if ((st = tide_manifest_object(mpath, m->manifest, NULL, "params", 0, &params, NULL)) ||
+               (st = tide_manifest_object(mpath, m->manifest, NULL, "dataset", 0, &dobj, NULL)) ||
+               (st = tide_manifest_int(mpath, dobj, "dataset", "users", 0, INT64_MAX / 2, &n_users, NULL)) ||
+               (st = tide_manifest_int(mpath, dobj, "dataset", "items", 1, INT32_MAX, &n_items, NULL)) ||
+               (st = tide_manifest_check_arrays(mpath, dir, m->manifest))) {
+        /* reported */
+    } else if (dp && !cJSON_IsString(dp)) {
+        st = tide_error(TIDE_ERR_DATA, "%s: \"dataset.path\" must be a string", mpath);
+    } else if (!cJSON_IsString(ck) || n_users < 0 || n_items < 1) {
         st = tide_error(TIDE_ERR_DATA, "%s: \"dataset\" must give checksum, users and items", mpath);
     } else {
-        m->n_items = (int64_t)di->valuedouble;
+        m->n_items = n_items;
         m->params = tide_mf_params_default(tide_mf_algo_parse(kind, &algo) == TIDE_OK ? algo : TIDE_MF_ALS);
         if (!(st = tide_mf_params_from_json(params, &m->params, mpath)))
-            st = open_arrays(dir, mpath, kind, params, m, (int64_t)du->valuedouble);
+            st = open_arrays(dir, mpath, kind, params, m, n_users);
     }
     if (st) {
         tide_scorer tmp = {&mf_iface, {0}, m};
@@ -704,7 +718,7 @@ tide_status tide_mf_scorer_open(const char *dir, const char *mpath, void *manife
     tide_scorer_info *in = &(*out)->info;
     snprintf(in->dataset_checksum, sizeof in->dataset_checksum, "%s", ck->valuestring);
     snprintf(in->dataset_path, sizeof in->dataset_path, "%s", cJSON_IsString(dp) ? dp->valuestring : "");
-    in->dataset_users = (int64_t)du->valuedouble;
+    in->dataset_users = n_users;
     in->dataset_items = m->n_items;
     return TIDE_OK;
 }

@@ -15,6 +15,8 @@
 #include "../../src/recs/recs-scan.h"
 #include "tide/eval.h"
 
+#include "fuzz-tmp.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct {
@@ -79,7 +81,7 @@ static void compare(const outcome *a, const outcome *b) {
         fail("the values", a, b);
 }
 
-static char dir[64], recs[96], truth[96];
+static char dir[256], recs[320], truth[320];
 
 static void cleanup(void) {
     unlink(recs);
@@ -89,7 +91,7 @@ static void cleanup(void) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/tide-fuzz-recs-XXXXXX");
+        snprintf(dir, sizeof dir, "%s/tide-fuzz-recs-XXXXXX", fuzz_tmp_base());
         if (!mkdtemp(dir)) abort();
         snprintf(recs, sizeof recs, "%s/recs.tsv", dir);
         snprintf(truth, sizeof truth, "%s/truth.tsv", dir);

@@ -228,6 +228,16 @@ int main(int argc, char **argv) {
         goto done;
     }
 
+    /* k larger than the candidate set (the allow-list, or a small catalogue) is a property of the
+     * data, not a usage mistake: every user gets the whole set, ranked (fewer than k lines),
+     * exactly as a user with few eligible items gets a shorter list. */
+    int64_t n_set = cand ? n_cand : model->info.n_items;
+    if ((int64_t)p.k > n_set && n_set > 0) {
+        tide_log(TIDE_LOG_WARN, "--k %d is larger than the %lld candidate items%s: lists have at most %lld items", p.k,
+                 (long long)n_set, cand ? " of --candidates" : " of the model", (long long)n_set);
+        p.k = (int)n_set;
+    }
+
     /* Shards are contiguous runs of whole user blocks, so each block is scored exactly as in the
      * unsharded run and the shards' outputs concatenate to its bytes. */
     int64_t lo, hi;

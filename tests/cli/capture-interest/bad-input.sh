@@ -8,7 +8,7 @@ run tide-capture-interest --data split/train --out x --k 0;          assert_exit
 run tide-capture-interest --data split/train --out x --components ease,bogus; assert_exit 2; assert_stderr_has "--components"
 run tide-capture-interest --data split/train --out x --clusters 9;   assert_exit 2
 run tide-capture-interest --data split/train --out x --as-of someday; assert_exit 2; assert_stderr_has "--as-of"
-run tide-capture-interest --data nowhere --out x;                    assert_exit 3
+run tide-capture-interest --data nowhere --out x;                    assert_exit 1   # a missing input is I/O (exit 1), as in every tide program
 # an as-of before the data starts
 run tide-capture-interest --data split/train --out x --as-of 1970-01-02 $FAST; assert_exit 3; assert_stderr_has "before the data's first event"
 # item vectors with the wrong number of rows (from another dataset)

@@ -38,3 +38,13 @@ d = np.load('interest/drift.npy', mmap_mode='r'); n = np.load('interest/n_cluste
 assert d.shape == ($users,) and n.min() >= 0 and n.max() <= 8, (d.shape, n.min(), n.max())
 " || fail "numpy"
 fi
+# tide-recommend scores the interest dir through the scorer interface: the same lists as
+# --recs for every user with events (users without any get the engine's popularity there)
+run tide-recommend --data split/train_valid --model interest --k 5 --out rr.tsv --threads 2
+assert_exit 0
+jq -r 'select(.events > 0) | .user' summary.jsonl | sort > active.txt
+awk 'NR==FNR {a[$1]; next} ($1 in a)' active.txt recs.tsv > a.tsv
+awk 'NR==FNR {a[$1]; next} ($1 in a)' active.txt rr.tsv > b.tsv
+[ -s a.tsv ] || fail "no active users"
+cut -f1-3 a.tsv > a3.tsv; cut -f1-3 b.tsv > b3.tsv
+cmp a3.tsv b3.tsv || fail "tide-recommend --model INTEREST_DIR differs from --recs"

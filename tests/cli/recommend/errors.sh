@@ -26,14 +26,7 @@ assert_exit 0
 run tide-recommend --data fx/data --model fz/als --k 3 --allow-new-data
 assert_exit 3
 assert_stderr_has "45 items, but the model"
-# K larger than the candidate set.
-run tide-recommend --data fx/data --model fx/als --k 46
-assert_exit 2
-assert_stderr_has "k = 46 is larger than the candidate set (45 items)"
-printf 'i1\ni2\n' > cand.txt
-run tide-recommend --data fx/data --model fx/als --k 3 --candidates cand.txt
-assert_exit 2
-assert_stderr_has "larger than the candidate set (2 items in the allow-list)"
+# K larger than the candidate set is not an error (tests/cli/recommend/k-over-candidates.sh).
 printf 'i1\nnot-an-item\n' > cand2.txt
 run tide-recommend --data fx/data --model fx/als --k 1 --candidates cand2.txt
 assert_exit 3
@@ -97,3 +90,11 @@ run tide-recommend --data fx/data --model fx/als --k 3 --out nodir/x.tsv
 assert_exit 1
 cmp keep.tsv before.tsv || fail "output changed"
 assert_no_tmp .
+# A NUL byte in an id list is bad data (it would cut "u1\0x" to the id "u1"), for each list.
+printf 'u1\000x\n' > nul.txt
+for opt in --users --candidates --exclude; do
+    run tide-recommend --data fx/data --model fx/als --k 1 $opt nul.txt --out keep.tsv
+    assert_exit 3
+    assert_stderr_has "nul.txt:1: NUL byte in the line"
+done
+cmp keep.tsv before.tsv || fail "failed run touched the output"
