@@ -178,7 +178,8 @@ void tide_serve_store_unlock(tide_serve_store *s);
 
 /* The slot of a user id (batch index, or past the batch users for new ones); -1 unknown. */
 int64_t tide_serve_store_user(tide_serve_store *s, const char *id);
-/* The id of a slot. */
+/* The id of a slot. For a new user the string lives in a map that grows under the write lock:
+ * call with the read lock held (or copy it out under it). */
 const char *tide_serve_store_user_id(const tide_serve_store *s, int64_t slot);
 
 /* A user's full history (batch then online, merged stably by time) copied out under the read

@@ -122,10 +122,12 @@ tide_status tide_serve_score(const tide_serve_scorer *sc, tide_serve_store *st, 
     if ((s = pop_copy(sc, st, &pop))) return s;
 
     /* Exclusions: the merged history (unless seen items are kept) and the --exclude pairs. */
-    const char *uid = tide_serve_store_user_id(st, h->slot);
     int64_t e0 = 0, e1 = 0, n_ex = 0;
-    if (sc->have_excl && uid) {
-        int64_t r = tide_strmap_find(&sc->excl_users, uid, strlen(uid));
+    if (sc->have_excl) {
+        tide_serve_store_rdlock(st);
+        const char *uid = tide_serve_store_user_id(st, h->slot);
+        int64_t r = uid ? tide_strmap_find(&sc->excl_users, uid, strlen(uid)) : -1;
+        tide_serve_store_unlock(st);
         if (r >= 0) {
             e0 = sc->excl_indptr[r];
             e1 = sc->excl_indptr[r + 1];

@@ -71,7 +71,11 @@ void tide_serve_store_unlock(tide_serve_store *s) { pthread_rwlock_unlock(&s->lo
 int64_t tide_serve_store_user(tide_serve_store *s, const char *id) {
     int64_t u = tide_dataset_user_index(s->ds, id);
     if (u >= 0) return u;
+    /* New users' map grows under the write lock (tide_serve_store_apply): read it under the
+     * read lock. (The batch dictionary never changes after init.) */
+    tide_serve_store_rdlock(s);
     u = tide_strmap_find(&s->new_users, id, strlen(id));
+    tide_serve_store_unlock(s);
     return u >= 0 ? s->ds->n_users + u : -1;
 }
 

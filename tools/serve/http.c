@@ -548,7 +548,9 @@ static enum MHD_Result h_search(app *a, struct MHD_Connection *c, int *status) {
         free(r);
         how = "language model";
     } else {
+        tide_serve_store_rdlock(&a->store); /* item_counts change with every event */
         n = text_search(a, q, POOL, items, scores);
+        tide_serve_store_unlock(&a->store);
     }
     /* Personalised: re-rank the pool by (query relevance + the user's model score), each
      * min-max scaled over the pool, so the user's interests break near-ties of the query. */
