@@ -40,12 +40,13 @@ printf 'u1\nu1\n' > users2.txt
 run tide-recommend --data fx/data --model fx/als --k 3 --users users2.txt
 assert_exit 3
 assert_stderr_has "users2.txt:2: user id 'u1' listed twice"
-# Unknown model kinds: an interest dir (no scoring rule yet) or an unknown algorithm.
+# A dir that claims to be an interest dir but is not one (the interest family checks its
+# manifest and arrays), then an unknown algorithm.
 cp -r fx/pop interest
 sed -i 's/"tide-model"/"tide-interest"/' interest/manifest.json
 run tide-recommend --data fx/data --model interest --k 3
 assert_exit 3
-assert_stderr_has "unsupported model kind"
+assert_stderr_has "interest/manifest.json"
 cp -r fx/pop slim
 sed -i 's/"pop"/"slim"/' slim/manifest.json
 run tide-recommend --data fx/data --model slim --k 3
