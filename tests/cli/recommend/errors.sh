@@ -40,13 +40,18 @@ printf 'u1\nu1\n' > users2.txt
 run tide-recommend --data fx/data --model fx/als --k 3 --users users2.txt
 assert_exit 3
 assert_stderr_has "users2.txt:2: user id 'u1' listed twice"
-# A dir that claims to be an interest dir but is not one (the interest family checks its
-# manifest and arrays), then an unknown algorithm.
+# Unknown model kinds: a format no family registers, or an unknown algorithm.
 cp -r fx/pop interest
-sed -i 's/"tide-model"/"tide-interest"/' interest/manifest.json
+sed -i 's/"tide-model"/"tide-slim"/' interest/manifest.json
 run tide-recommend --data fx/data --model interest --k 3
 assert_exit 3
-assert_stderr_has "interest/manifest.json"
+assert_stderr_has "unsupported model kind"
+# A dir that claims to be an interest dir but is not one: the interest family refuses it.
+cp -r fx/pop notinterest
+sed -i 's/"tide-model"/"tide-interest"/' notinterest/manifest.json
+run tide-recommend --data fx/data --model notinterest --k 3
+assert_exit 3
+assert_stderr_has "notinterest/manifest.json"
 cp -r fx/pop slim
 sed -i 's/"pop"/"slim"/' slim/manifest.json
 run tide-recommend --data fx/data --model slim --k 3
