@@ -94,6 +94,16 @@ void *tide_calloc_large(size_t count, size_t size);
 /* Multiply with overflow check; returns 0 on overflow. */
 int tide_mul_size(size_t a, size_t b, size_t *out);
 
+/* Memory limits (core/memcap.c). 1 when RLIMIT_AS or RLIMIT_DATA is set. */
+int tide_memory_capped(void);
+/* Call before the first BLAS use: under a memory limit, checks that every thread's BLAS buffer
+ * fits (else fewer threads, with a warning, or TIDE_ERR_NOMEM) and allocates them now, because
+ * OpenBLAS retries a failed buffer allocation forever. No-op without a limit; idempotent. */
+tide_status tide_blas_prepare(void);
+/* Set OpenBLAS's own thread count for one big call outside parallel regions (kept at 1 under a
+ * memory limit). */
+void tide_blas_threads(int n);
+
 /* Library build information, e.g. "0.1.0 (git abc1234)". */
 const char *tide_version(void);
 

@@ -8,6 +8,11 @@
  *    existing directory is exchanged atomically with renameat2(RENAME_EXCHANGE) where the
  *    kernel supports it, then removed).
  * The path "-" means standard output for files.
+ * Temporary names are ".<name>.tmp.<pid>.XXXXXX" (docs/formats.md): opening an output first
+ * removes the temporaries of the same name whose process is gone (a killed run's litter).
+ * A program with several outputs commits them as a group (tide_atomic_group_*): all are written
+ * first, then renamed in one short run with a journal, so a kill leaves either all old or all new
+ * outputs (a journal left by SIGKILL mid-run is finished by the next run writing that name).
  */
 #ifndef TIDE_FILEIO_H
 #define TIDE_FILEIO_H
@@ -49,6 +54,28 @@ char *tide_atomic_dir_file(const tide_atomic_dir *d, const char *name);
 tide_status tide_atomic_dir_commit(tide_atomic_dir *d);
 /* Remove the temporary directory and everything in it. */
 void tide_atomic_dir_abort(tide_atomic_dir *d);
+
+/* Group commit: between begin and commit, tide_atomic_commit() on any file (in this thread)
+ * writes, flushes and closes it but defers the rename; tide_atomic_group_commit() then writes a
+ * journal ".<first>.commit.<pid>" beside the first output listing every rename, renames all in
+ * order, and removes the journal; tide_atomic_group_abort() removes the temporaries instead. */
+typedef struct tide_atomic_group {
+    int n, cap;
+    char **tmp, **path;
+    struct tide_atomic_group *prev;
+} tide_atomic_group;
+void tide_atomic_group_begin(tide_atomic_group *g);
+tide_status tide_atomic_group_commit(tide_atomic_group *g);
+void tide_atomic_group_abort(tide_atomic_group *g);
+
+/* Signals (core/signals.c): remove registered temporaries on SIGTERM/SIGINT/SIGHUP, print one
+ * line naming the program and re-raise; ignore SIGXFSZ so an over-limit write fails with EFBIG. */
+void tide_signals_install(const char *program);
+void tide_cleanup_register(const char *tmp_path);
+void tide_cleanup_unregister(const char *tmp_path);
+/* Defer signal handling across a short critical section (a group's renames). */
+void tide_signals_hold(void);
+void tide_signals_release(void);
 
 /* Remove a directory tree (used for cleanup). Returns 0 on success. */
 int tide_rmtree(const char *path);

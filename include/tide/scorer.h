@@ -152,6 +152,10 @@ typedef struct tide_scorer_info {
     char dataset_path[512];
     int64_t dataset_users, dataset_items;
     const void *manifest;        /* the parsed manifest (cJSON *), or NULL */
+    /* Items by item_scores / popularity descending, ties by lower index (NULL = not given): the
+     * engine then walks them without sorting per run (a one-user call stays O(k) for them). */
+    const int32_t *item_order;
+    const int32_t *popularity_order;
 } tide_scorer_info;
 
 typedef struct tide_scorer tide_scorer;
@@ -168,7 +172,8 @@ typedef struct tide_scorer_iface {
     void (*block_free)(const tide_scorer *s, void *run, void *blk);
     /* Per block: decide by[r] for users[0..n) and prepare the rows to score (module comment).
      * A user the model cannot score is TIDE_BY_POPULARITY, never an error; errors are bad data
-     * (TIDE_ERR_DATA) or resources. */
+     * (TIDE_ERR_DATA) or resources. The engine keeps `users` (the array and the views' arrays)
+     * valid until the block's last score() call, so a scorer may keep pointers to them. */
     tide_status (*prepare)(const tide_scorer *s, void *run, void *blk, const tide_user_view *users, int n,
                            uint8_t *by);
     /* Scores of prepared rows [r0, r0 + nr) over columns [c0, c0 + w) into tile[nr × w] (host

@@ -267,6 +267,20 @@ void tide_serve_interests_compute(const tide_dataset *ds, int field, const tide_
  * genres/genre/category/categories/tags; -1 none. */
 int tide_serve_interest_field(const tide_dataset *ds, const char *want);
 
+/* ---- interests from the dynamic-interest model (--interest DIR) ------------------------- */
+
+struct tide_interest_items;
+struct tide_interest_params;
+struct tide_interest_user;
+
+/* The user's dynamic-interest state (clusters, strengths, drift) computed from the merged
+ * history by the interest family's own code (tide_interest_score_user, the function its batch
+ * run uses), at t_ref = the user's latest event; also its top-k (items/scores/count, k >= 1).
+ * `state` from tide_interest_user_alloc. */
+tide_status tide_serve_interest_model(const struct tide_interest_items *it, const struct tide_interest_params *p,
+                                      const tide_serve_history *h, int k, int32_t *items, float *scores,
+                                      int32_t *count, struct tide_interest_user *state);
+
 #ifdef __cplusplus
 }
 #endif

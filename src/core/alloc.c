@@ -48,3 +48,70 @@ void *tide_calloc_large(size_t count, size_t size) {
     memset(p, 0, n);
     return p;
 }
+
+/* ---- Out-of-memory fault injection (tests) -------------------------------------------------
+ * Every executable linked with libtide is linked with -Wl,--wrap for malloc, calloc, realloc,
+ * strdup, strndup, posix_memalign and aligned_alloc (CMakeLists.txt), so each allocation tide's
+ * own code makes — through tide_malloc or directly — comes here first; those made inside shared
+ * libraries (libc, OpenBLAS, OpenMP, cJSON) do not. With TIDE_FAIL_ALLOC=N the N-th such
+ * allocation fails (returns NULL with ENOMEM), SQLite's way: a test sweeps N over a run and checks
+ * that every failure ends in a status and exit 1, with nothing leaked. TIDE_FAIL_ALLOC=0 only
+ * counts, and prints "tide: N allocations" to stderr at exit, so the sweep knows its range. */
+#include <errno.h>
+#include <execinfo.h>
+#include <stdio.h>
+#include <unistd.h>
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t a, size_t b);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+int __real_posix_memalign(void **p, size_t a, size_t n);
+void *__real_aligned_alloc(size_t a, size_t n);
+
+static long long g_fail_at = -1; /* -1: not read yet; -2: off */
+static long long g_count;
+
+static void report_count(void) {
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "tide: %lld allocations\n", __atomic_load_n(&g_count, __ATOMIC_RELAXED));
+    ssize_t r = write(STDERR_FILENO, buf, (size_t)n);
+    (void)r;
+}
+
+/* 1 if this allocation is the one to fail. getenv allocates nothing, so this is safe here. */
+static int inject(void) {
+    long long at = __atomic_load_n(&g_fail_at, __ATOMIC_RELAXED);
+    if (at == -2) return 0;
+    if (at == -1) {
+        const char *e = getenv("TIDE_FAIL_ALLOC");
+        at = e && *e ? atoll(e) : -2;
+        if (at < 0) at = -2;
+        long long expect = -1;
+        if (__atomic_compare_exchange_n(&g_fail_at, &expect, at, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) && at == 0)
+            atexit(report_count);
+        at = __atomic_load_n(&g_fail_at, __ATOMIC_RELAXED);
+        if (at == -2) return 0;
+    }
+    long long k = __atomic_add_fetch(&g_count, 1, __ATOMIC_RELAXED);
+    if (at > 0 && k == at) {
+        /* TIDE_FAIL_ALLOC_TRACE=1: show where (to find the caller that mishandled it). */
+        const char *tr = getenv("TIDE_FAIL_ALLOC_TRACE");
+        if (tr && *tr == '1') {
+            void *frames[24];
+            backtrace_symbols_fd(frames, backtrace(frames, 24), STDERR_FILENO);
+        }
+        errno = ENOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+void *__wrap_malloc(size_t n) { return inject() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t a, size_t b) { return inject() ? NULL : __real_calloc(a, b); }
+void *__wrap_realloc(void *p, size_t n) { return inject() ? NULL : __real_realloc(p, n); }
+char *__wrap_strdup(const char *s) { return inject() ? NULL : __real_strdup(s); }
+char *__wrap_strndup(const char *s, size_t n) { return inject() ? NULL : __real_strndup(s, n); }
+int __wrap_posix_memalign(void **p, size_t a, size_t n) { return inject() ? ENOMEM : __real_posix_memalign(p, a, n); }
+void *__wrap_aligned_alloc(size_t a, size_t n) { return inject() ? NULL : __real_aligned_alloc(a, n); }

@@ -579,7 +579,8 @@ tide_status tide_dataset_load(const char *dir, tide_dataset *ds) {
     }
     st = tide_read_file(mpath, &text, &size);
     if (st) {
-        st = tide_error(TIDE_ERR_DATA, "%s: not a dataset directory (no readable manifest.json)", dir);
+        if (st != TIDE_ERR_NOMEM) /* out of memory is not bad data */
+            st = tide_error(TIDE_ERR_DATA, "%s: not a dataset directory (no readable manifest.json)", dir);
         free(mpath);
         return st;
     }

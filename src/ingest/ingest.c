@@ -194,10 +194,10 @@ tide_status tide_ingest_build(const tide_ingest_params *p, tide_dataset *ds, tid
     s.stats = &stats;
     s.want_w = p->weight_col || p->event_weights;
     s.want_ev = p->event_col != NULL;
+    s.maps_ready = 1; /* zeroed maps free cleanly: a failure below frees the ones made */
     if ((st = ingest_ids_init(&s.users, 1024)) || (st = ingest_ids_init(&s.items, 1024)) ||
         (st = tide_strmap_init(&s.events, 16)))
         goto done;
-    s.maps_ready = 1;
     if ((st = ingest_parse_event_weights(&s))) goto done;
 
     /* 1-3: read */

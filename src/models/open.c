@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tide/fileio.h"
+#include "tide/interest.h"
 #include "tide/mf.h"
 #include "tide/scorer.h"
 
@@ -17,6 +18,7 @@ typedef struct family {
 
 static const family families[] = {
     {"tide-model", tide_mf_scorer_open},
+    {"tide-interest", tide_interest_scorer_open},
 };
 
 tide_status tide_scorer_open(const char *dir, tide_scorer **out) {
@@ -50,7 +52,7 @@ tide_status tide_scorer_open(const char *dir, tide_scorer **out) {
         }
     const cJSON *alg = cJSON_GetObjectItemCaseSensitive(man, "algorithm");
     const char *kind = cJSON_IsString(alg) ? alg->valuestring : NULL;
-    st = tide_error(TIDE_ERR_DATA, "%s: unsupported model kind: format '%s'%s%s (tide-recommend scores \"tide-model\" dirs: als, bpr, ease, itemknn, pop)",
+    st = tide_error(TIDE_ERR_DATA, "%s: unsupported model kind: format '%s'%s%s (tide-recommend scores \"tide-model\" dirs: als, bpr, ease, itemknn, pop, and \"tide-interest\" dirs)",
                     mpath, cJSON_IsString(fmt) ? fmt->valuestring : "(none)", kind ? ", algorithm " : "", kind ? kind : "");
 done:
     cJSON_Delete(man);

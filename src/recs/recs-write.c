@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -103,7 +104,7 @@ tide_status tide_recs_write_batch(FILE *fp, tide_recs_format fmt, const tide_rec
     for (int t = 0; t < nt && !st; t++) {
         if (bufs[t].failed) st = tide_error(TIDE_ERR_NOMEM, "out of memory formatting recommendations");
         else if (bufs[t].n && fwrite(bufs[t].p, 1, bufs[t].n, fp) != bufs[t].n)
-            st = tide_error(TIDE_ERR_IO, "writing recommendations failed");
+            st = tide_error(TIDE_ERR_IO, "writing recommendations failed: %s", strerror(errno));
     }
     for (int t = 0; t < nt; t++) free(bufs[t].p);
     free(bufs);

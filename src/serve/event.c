@@ -111,6 +111,10 @@ static tide_status parse_one(const cJSON *o, int idx, tide_serve_event *e, char 
         } else {
             return tide_error(TIDE_ERR_DATA, "event %d: time must be a number (seconds) or an ISO-8601 string", idx);
         }
+        /* The log writes seconds and tide-ingest reads numbers from 1e11 up as milliseconds:
+         * a later time would come back 1000 times earlier (found by the fuzzer). */
+        if (e->time >= 100000000000LL)
+            return tide_error(TIDE_ERR_DATA, "event %d: time after the year 5138 (1e11 seconds)", idx);
         e->has_time = 1;
     }
     if (weight && !cJSON_IsNull(weight)) {

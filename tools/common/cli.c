@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "tide/backend.h"
+#include "tide/fileio.h"
 #include "tide/timeparse.h"
 
 #include <errno.h>
@@ -117,7 +118,10 @@ static int parse_value(const cli_spec *spec, const cli_opt *o, const char *v) {
     case CLI_LIST: {
         cli_list *l = o->dest;
         const char **n = realloc(l->items, (size_t)(l->n + 1) * sizeof *n);
-        if (!n) return cli_usage_error(spec, "out of memory");
+        if (!n) {
+            fprintf(stderr, "%s: error: out of memory\n", spec->program);
+            return 1;
+        }
         l->items = n;
         l->items[l->n++] = v;
         return -1;
@@ -134,24 +138,34 @@ static int parse_value(const cli_spec *spec, const cli_opt *o, const char *v) {
  * anything is read. A core set by the user is kept; TIDE_BLAS_FIXUP=0 turns this off; MPI ranks
  * are left alone (see below). */
 char *openblas_get_corename(void) __attribute__((weak));
-static void blas_core_fixup(char **argv) {
+static const char *blas_core_wanted(void) {
     const char *off = getenv("TIDE_BLAS_FIXUP");
-    if ((off && strcmp(off, "0") == 0) || getenv("OPENBLAS_CORETYPE") || !openblas_get_corename) return;
-    /* A rank started by mpirun must not replace itself: Open MPI's launcher loses track of it
-     * ("getting local rank failed"). There, pass the core with `mpirun -x OPENBLAS_CORETYPE=...`. */
-    if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK")) return;
+    if ((off && strcmp(off, "0") == 0) || getenv("OPENBLAS_CORETYPE") || !openblas_get_corename) return NULL;
     const char *core = openblas_get_corename();
-    if (!core || strcasecmp(core, "prescott") != 0) return;
-    const char *want = NULL;
+    if (!core || strcasecmp(core, "prescott") != 0) return NULL;
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-        want = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        want = "Haswell";
-    if (!want) return;
-    setenv("OPENBLAS_CORETYPE", want, 1);
-    execv("/proc/self/exe", argv); /* on failure, carry on with the slow kernels */
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+    return NULL;
+}
+
+/* Under a memory limit (ulimit -v / -d) OpenBLAS's worker threads, started when the library
+ * loads, each allocate a 128 MiB buffer and retry forever when that fails: the program then hangs
+ * at its first threaded BLAS call or at exit (joining them). tide keeps BLAS single-threaded inside
+ * its own parallel regions anyway, so under a limit it runs without those workers, which only an
+ * environment variable read at load time can ask for (core/memcap.c handles the rest). */
+static void blas_env_fixup(char **argv) {
+    /* A rank started by mpirun must not replace itself: Open MPI's launcher loses track of it
+     * ("getting local rank failed"). There, pass the core with `mpirun -x OPENBLAS_CORETYPE=...`. */
+    if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK")) return;
+    const char *core = blas_core_wanted();
+    int workers_off = tide_memory_capped() && !getenv("OPENBLAS_NUM_THREADS");
+    if (!core && !workers_off) return;
+    if (core) setenv("OPENBLAS_CORETYPE", core, 1);
+    if (workers_off) setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    execv("/proc/self/exe", argv); /* on failure, carry on as we are */
 }
 
 /* The positional list lives as long as the process and is released at exit (programs never
@@ -160,13 +174,17 @@ static char **g_positional;
 static void free_positional(void) { free(g_positional); }
 
 int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
-    blas_core_fixup(argv);
+    blas_env_fixup(argv);
     int threads = 0, seed_set = 0;
     long long seed = 42;
     memset(c, 0, sizeof *c);
     g_program = spec->program;
+    tide_signals_install(spec->program);
     c->positional = calloc((size_t)argc + 1, sizeof(char *));
-    if (!c->positional) return 1;
+    if (!c->positional) {
+        fprintf(stderr, "%s: error: out of memory\n", spec->program);
+        return 1;
+    }
     if (!g_positional) atexit(free_positional);
     free(g_positional);
     g_positional = c->positional;
@@ -270,9 +288,22 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *c) {
     return -1;
 }
 
+int cli_blas_prepare(const cli_spec *spec, cli_common *c) {
+    tide_status st = tide_blas_prepare();
+    c->threads = tide_threads_get();
+    return st ? cli_fail(spec, st) : -1;
+}
+
 int cli_fail(const cli_spec *spec, tide_status st) {
     clear_bar();
     const char *m = tide_error_message();
+    size_t ml = m ? strlen(m) : 0;
+    if (st == TIDE_ERR_NOMEM && (!m || !strstr(m, "memory"))) {
+        /* A failed allocation whose caller added context but no reason ("dir: "). */
+        while (ml && (m[ml - 1] == ' ' || m[ml - 1] == ':')) ml--;
+        fprintf(stderr, "%s: error: %.*s%sout of memory\n", spec->program, (int)ml, ml ? m : "", ml ? ": " : "");
+        return tide_status_exit_code(st);
+    }
     fprintf(stderr, "%s: error: %s\n", spec->program, m && *m ? m : tide_status_str(st));
     return tide_status_exit_code(st);
 }

@@ -53,6 +53,10 @@ typedef struct {
  * and applies the thread count. */
 int cli_parse(const cli_spec *spec, int argc, char **argv, cli_common *common);
 
+/* For programs that use BLAS, after cli_parse: under a memory limit, size the thread count to
+ * the BLAS buffers that fit and allocate them (core/memcap.c). -1 to continue, else exit code. */
+int cli_blas_prepare(const cli_spec *spec, cli_common *c);
+
 /* Report a failed status as "program: error: message" and return its exit code. */
 int cli_fail(const cli_spec *spec, tide_status st);
 /* Report a usage error and return 2. */

@@ -1,6 +1,7 @@
 /* tide-datagen — writes seeded synthetic behaviour logs (interactions.csv, items.csv,
  * text_events.csv) into a directory: the sample in data/ and the benchmarks' large inputs. */
 #include "cli.h"
+#include "tide/fileio.h"
 #include "tide/synth.h"
 
 int main(int argc, char **argv) {
@@ -32,7 +33,12 @@ int main(int argc, char **argv) {
     p.catalog = !no_catalog;
     const char *msg = tide_synth_params_check(&p);
     if (msg) return cli_usage_error(&spec, "%s", msg);
+    /* items.csv, interactions.csv and text_events.csv appear together or not at all. */
+    tide_atomic_group group;
+    tide_atomic_group_begin(&group);
     tide_status st = tide_synth_write(&p, out);
+    if (st) tide_atomic_group_abort(&group);
+    else st = tide_atomic_group_commit(&group);
     if (st) return cli_fail(&spec, st);
     return cli_finish(&spec, 0);
 }

@@ -43,6 +43,7 @@ int main(int argc, char **argv) {
     cli_common common;
     int rc = cli_parse(&spec, argc, argv, &common);
     if (rc >= 0) return rc;
+    if ((rc = cli_blas_prepare(&spec, &common)) >= 0) return rc;
     if (!opt_out) return cli_usage_error(&spec, "--out is required");
     if (!!opt_data + !!opt_text != 1) return cli_usage_error(&spec, "give exactly one of --data and --text");
     if (opt_user_text && !opt_data) return cli_usage_error(&spec, "--user-text needs --data");

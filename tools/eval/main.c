@@ -278,9 +278,16 @@ int main(int argc, char **argv) {
     res.seconds_stats = tide_now() - t1;
     tide_log(TIDE_LOG_DEBUG, "read %.3f s, statistics %.3f s", res.seconds_read, res.seconds_stats);
 
-    if (json_path && (st = json_write(json_path, &res, argc, argv)) != TIDE_OK) goto fail;
-    if (per_user_path && (st = per_user_write(per_user_path, &res)) != TIDE_OK) goto fail;
-    if (plot_path && (st = plot_write(plot_path, &res)) != TIDE_OK) goto fail;
+    /* The files appear together or not at all: written first, renamed in one short run. */
+    tide_atomic_group group;
+    tide_atomic_group_begin(&group);
+    if ((json_path && (st = json_write(json_path, &res, argc, argv)) != TIDE_OK) ||
+        (per_user_path && (st = per_user_write(per_user_path, &res)) != TIDE_OK) ||
+        (plot_path && (st = plot_write(plot_path, &res)) != TIDE_OK)) {
+        tide_atomic_group_abort(&group);
+        goto fail;
+    }
+    if ((st = tide_atomic_group_commit(&group)) != TIDE_OK) goto fail;
     int stdout_used = (json_path && strcmp(json_path, "-") == 0) || (per_user_path && strcmp(per_user_path, "-") == 0) ||
                       (plot_path && strcmp(plot_path, "-") == 0);
     if (!stdout_used) table_print(stdout, &res);

@@ -88,6 +88,7 @@ int main(int argc, char **argv) {
     cli_common com;
     int code = cli_parse(&spec, argc, argv, &com);
     if (code >= 0) return code;
+    if ((code = cli_blas_prepare(&spec, &com)) >= 0) return code;
     tide_status st = TIDE_OK;
     tide_dataset ds;
     memset(&ds, 0, sizeof ds);

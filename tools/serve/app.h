@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "tide/dataset.h"
+#include "tide/interest.h"
 #include "tide/lm.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
@@ -34,6 +35,10 @@ typedef struct app {
     tide_lm *lm;                    /* NULL without --lm */
     pthread_mutex_t lm_mu;
     int interest_field;
+    int have_interest;              /* --interest DIR loaded */
+    tide_interest_items interest_items;
+    tide_interest_params interest_params;
+    tide_interest_states interest_states;
     int recent;                     /* events that count as short-term */
     char *token;                    /* NULL = no auth */
     int token_reads;

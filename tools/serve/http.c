@@ -262,11 +262,79 @@ static enum MHD_Result h_recs(app *a, struct MHD_Connection *c, const char *uid,
     return send_json(c, *status = 200, j);
 }
 
+/* /interests from the dynamic-interest model: its clusters (label from their categories or
+ * top item, strength share, last active, representative items) and drift. */
+static enum MHD_Result h_interests_model(app *a, struct MHD_Connection *c, const char *uid, tide_serve_history *h,
+                                         int *status) {
+    tide_interest_user s;
+    memset(&s, 0, sizeof s);
+    int32_t items[10], count = 0;
+    float scores[10];
+    tide_status st = tide_interest_user_alloc(&a->interest_items, &a->interest_params, &s);
+    if (!st) st = tide_serve_interest_model(&a->interest_items, &a->interest_params, h, 10, items, scores, &count, &s);
+    if (st) {
+        tide_interest_user_free(&s);
+        tide_serve_history_free(h);
+        return send_error(c, *status = 500, tide_error_message());
+    }
+    const tide_interest_items *it = &a->interest_items;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "user", uid);
+    cJSON_AddStringToObject(j, "source", "interest-model");
+    cJSON_AddNumberToObject(j, "events", (double)h->n);
+    cJSON_AddNumberToObject(j, "drift", it->sp_dim ? s.drift : s.drift_cf);
+    cJSON_AddNumberToObject(j, "drift_cf", s.drift_cf);
+    if (h->n) cJSON_AddNumberToObject(j, "last_active", (double)h->times[h->n - 1]);
+    cJSON_AddStringToObject(j, "label_field", it->n_cats ? "categories" : "items");
+    double tot = 0;
+    for (int q = 0; q < s.n_clusters; q++) tot += s.clusters[q].strength;
+    int order[TIDE_INTEREST_MAX_K];
+    for (int q = 0; q < s.n_clusters; q++) order[q] = q;
+    for (int x = 1; x < s.n_clusters; x++)
+        for (int y = x; y > 0 && s.clusters[order[y]].strength > s.clusters[order[y - 1]].strength; y--) {
+            int t = order[y];
+            order[y] = order[y - 1];
+            order[y - 1] = t;
+        }
+    cJSON *arr = cJSON_AddArrayToObject(j, "interests");
+    for (int r = 0; r < s.n_clusters; r++) {
+        const tide_interest_cluster *cl = &s.clusters[order[r]];
+        char label[256] = "";
+        for (int q = 0; q < 2; q++)
+            if (cl->cats[q] >= 0 && cl->cats[q] < it->n_cats) {
+                if (label[0]) strncat(label, ", ", sizeof label - strlen(label) - 1);
+                strncat(label, it->cat_names[cl->cats[q]], sizeof label - strlen(label) - 1);
+            }
+        cJSON *o = cJSON_CreateObject();
+        cJSON *tops = cJSON_CreateArray();
+        for (int q = 0; q < 3; q++) {
+            int32_t ji = cl->top_items[q];
+            if (ji < 0 || ji >= a->ds.n_items) continue;
+            cJSON_AddItemToArray(tops, item_json(a, ji));
+            const char *title = a->ds.n_text_fields ? a->ds.item_text[(size_t)ji * (size_t)a->ds.n_text_fields] : NULL;
+            if (!label[0]) snprintf(label, sizeof label, "%s", title ? title : a->ds.item_ids[ji]);
+        }
+        cJSON_AddStringToObject(o, "label", label);
+        cJSON_AddNumberToObject(o, "strength", tot > 0 ? cl->strength / tot : 0);
+        cJSON_AddNumberToObject(o, "last_active", (double)cl->last_active);
+        cJSON_AddNumberToObject(o, "events", cl->n_items);
+        cJSON_AddItemToObject(o, "items", tops);
+        cJSON_AddItemToArray(arr, o);
+    }
+    cJSON *rec = cJSON_AddArrayToObject(j, "model_recommendations");
+    for (int q = 0; q < count; q++) cJSON_AddItemToArray(rec, cJSON_CreateString(a->ds.item_ids[items[q]]));
+    tide_interest_user_free(&s);
+    tide_serve_history_free(h);
+    return send_json(c, *status = 200, j);
+}
+
 static enum MHD_Result h_interests(app *a, struct MHD_Connection *c, const char *uid, int *status) {
     int64_t slot = user_from_path(a, uid);
     if (slot < 0) return send_error(c, *status = 404, "unknown user");
     tide_serve_history h;
     if (tide_serve_store_history(&a->store, slot, &h)) return send_error(c, *status = 500, tide_error_message());
+    const char *src = arg(c, "source");
+    if (a->have_interest && !(src && !strcmp(src, "history"))) return h_interests_model(a, c, uid, &h, status);
     tide_serve_interests *in = malloc(sizeof *in);
     if (!in) {
         tide_serve_history_free(&h);

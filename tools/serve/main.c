@@ -17,6 +17,9 @@
 #include "app.h"
 #include "cli.h"
 #include "tide/fileio.h"
+#include "tide/idlist.h"
+#include "tide/shard.h"
+#include <cjson/cJSON.h>
 
 static const char *o_data, *o_model, *o_interest, *o_item_vectors, *o_lm, *o_listen = "127.0.0.1:8080", *o_log;
 static const char *o_sync = "batch", *o_token, *o_events_from, *o_shard, *o_event_weight, *o_exclude, *o_candidates;
@@ -28,7 +31,7 @@ static double o_diversity;
 static const cli_opt opts[] = {
     {"data", 0, CLI_STRING, &o_data, "DIR", "Batch dataset dir (tide-ingest): ids, histories, catalog"},
     {"model", 0, CLI_STRING, &o_model, "DIR", "Model dir from tide-train-mf (als, bpr, ease, itemknn, pop)"},
-    {"interest", 0, CLI_STRING, &o_interest, "DIR", "Dynamic-interest state dir (not yet available: refused)"},
+    {"interest", 0, CLI_STRING, &o_interest, "DIR", "Dynamic-interest dir (tide-capture-interest): /interests from its model"},
     {"item-vectors", 0, CLI_STRING, &o_item_vectors, "FILE", "Item vectors .npy [items, d]: similar items, search, MMR"},
     {"lm", 0, CLI_STRING, &o_lm, "DIR", "Sentence-transformers folder: embeds search queries (needs --item-vectors)"},
     {"listen", 0, CLI_STRING, &o_listen, "HOST:PORT", "Address to bind (default 127.0.0.1:8080; port 0 = any free)"},
@@ -190,81 +193,58 @@ static tide_status read_token(const char *path, char **out) {
     return TIDE_OK;
 }
 
-static int cmp_i32(const void *x, const void *y) {
-    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
-    return (a > b) - (a < b);
-}
-
-/* --candidates and --exclude, read as tide-recommend reads them. */
+/* --candidates and --exclude through the library's id-list reader (tide/idlist.h), as
+ * tide-recommend reads them; --exclude keeps users the dataset does not know yet (they may
+ * arrive online), so its pairs are interned here by user id. */
 static tide_status load_rules(app *a) {
     tide_status st = TIDE_OK;
-    char *buf = NULL;
-    size_t size = 0;
     if (o_candidates) {
-        if ((st = tide_read_file(o_candidates, &buf, &size))) return st;
-        int32_t *c = malloc((size + 1) * sizeof *c);
-        int64_t n = 0, no = 0;
-        if (!c) return TIDE_ERR_NOMEM;
-        for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-            no++;
-            size_t L = strlen(l);
-            if (L && l[L - 1] == '\r') l[--L] = 0;
-            if (!L) continue;
-            int64_t it = tide_dataset_item_index(&a->ds, l);
-            if (it < 0) {
-                free(c);
-                free(buf);
-                return tide_error(TIDE_ERR_DATA, "%s: unknown item id '%s' (not in --data)", o_candidates, l);
-            }
-            c[n++] = (int32_t)it;
-        }
-        qsort(c, (size_t)n, sizeof *c, cmp_i32);
+        int32_t *c = NULL;
         int64_t w = 0;
-        for (int64_t i = 0; i < n; i++)
-            if (!w || c[i] != c[w - 1]) c[w++] = c[i];
-        free(buf);
-        buf = NULL;
-        if (!w) {
-            free(c);
-            return tide_error(TIDE_ERR_DATA, "%s: the allow-list is empty", o_candidates);
-        }
+        if ((st = tide_idlist_items(o_candidates, &a->ds, &c, &w))) return st;
         a->scorer.candidates = c;
         a->scorer.n_candidates = w;
     }
     if (o_exclude) {
-        if ((st = tide_read_file(o_exclude, &buf, &size))) return st;
-        if ((st = tide_strmap_init(&a->scorer.excl_users, 64))) return st;
+        tide_lines L;
+        if ((st = tide_lines_read(o_exclude, &L))) return st;
+        if ((st = tide_strmap_init(&a->scorer.excl_users, 64))) {
+            tide_lines_free(&L);
+            return st;
+        }
         a->scorer.have_excl = 1;
-        int64_t cap = 1;
-        for (size_t i = 0; i < size; i++) cap += buf[i] == '\n';
-        int64_t *pu = malloc((size_t)cap * sizeof *pu), no = 0, n = 0;
-        int32_t *pi = malloc((size_t)cap * sizeof *pi);
-        if (!pu || !pi) return TIDE_ERR_NOMEM;
-        char *p = buf;
-        while (p < buf + size) {
-            char *nl = memchr(p, '\n', (size_t)(buf + size - p)), *e = nl ? nl : buf + size;
-            no++;
-            *e = 0;
-            if (e > p && e[-1] == '\r') e[-1] = 0;
-            if (*p) {
-                char *tab = strchr(p, '\t');
-                if (!tab || tab == p || !tab[1] || strchr(tab + 1, '\t')) {
+        int64_t *pu = malloc((size_t)L.n * sizeof *pu + 1), n = 0;
+        int32_t *pi = malloc((size_t)L.n * sizeof *pi + 1);
+        if (!pu || !pi) {
+            free(pu);
+            free(pi);
+            tide_lines_free(&L);
+            return tide_error(TIDE_ERR_NOMEM, "%s: out of memory", o_exclude);
+        }
+        for (int64_t k = 0; k < L.n; k++) {
+            char *p = L.line[k], *tab = strchr(p, '\t');
+            if (!tab || tab == p || !tab[1] || strchr(tab + 1, '\t')) {
+                free(pu);
+                free(pi);
+                st = tide_error(TIDE_ERR_DATA, "%s:%lld: expected `user<TAB>item`", o_exclude, (long long)L.lineno[k]);
+                tide_lines_free(&L);
+                return st;
+            }
+            *tab = 0;
+            int64_t it = tide_dataset_item_index(&a->ds, tab + 1);
+            if (it >= 0) {
+                int64_t u;
+                if ((st = tide_strmap_intern(&a->scorer.excl_users, p, strlen(p), &u, NULL))) {
                     free(pu);
                     free(pi);
-                    free(buf);
-                    return tide_error(TIDE_ERR_DATA, "%s:%lld: expected `user<TAB>item`", o_exclude, (long long)no);
+                    tide_lines_free(&L);
+                    return st;
                 }
-                *tab = 0;
-                int64_t it = tide_dataset_item_index(&a->ds, tab + 1);
-                if (it >= 0) {
-                    int64_t u;
-                    if ((st = tide_strmap_intern(&a->scorer.excl_users, p, strlen(p), &u, NULL))) return st;
-                    pu[n] = u;
-                    pi[n++] = (int32_t)it;
-                }
+                pu[n] = u;
+                pi[n++] = (int32_t)it;
             }
-            p = e + 1;
         }
+        tide_lines_free(&L);
         int64_t nu = a->scorer.excl_users.count;
         int64_t *ip = calloc((size_t)nu + 1, sizeof *ip), *fill = calloc((size_t)nu + 1, sizeof *fill);
         int32_t *its = malloc((size_t)n * sizeof *its + 1);
@@ -278,7 +258,6 @@ static tide_status load_rules(app *a) {
         free(fill);
         free(pu);
         free(pi);
-        free(buf);
     }
     return TIDE_OK;
 }
@@ -316,9 +295,6 @@ int main(int argc, char **argv) {
     memset(&fd, 0, sizeof fd);
     int feeding = 0;
     if (!o_data || !o_model) return cli_usage_error(&spec, "--data DIR and --model DIR are required");
-    if (o_interest)
-        return cli_usage_error(&spec, "--interest: the dynamic-interest model is not in this build yet "
-                                      "(interests are computed from history; see docs/tide-serve.md)");
     if (o_lm && !o_item_vectors) return cli_usage_error(&spec, "--lm needs --item-vectors (the items the queries are matched to)");
     tide_sync_mode sync;
     if (tide_sync_mode_parse(o_sync, &sync)) return cli_usage_error(&spec, "--sync must be always, batch or none, got '%s'", o_sync);
@@ -339,13 +315,10 @@ int main(int argc, char **argv) {
     }
     tide_serve_store_opts so;
     memset(&so, 0, sizeof so);
-    so.shard_n = 1;
-    if (o_shard) {
-        char extra;
-        if (sscanf(o_shard, "%d/%d%c", &so.shard_i, &so.shard_n, &extra) != 2 || so.shard_n < 1 || so.shard_i < 0 ||
-            so.shard_i >= so.shard_n)
-            return cli_usage_error(&spec, "--shard expects I/N with 0 <= I < N, got '%s'", o_shard);
-    }
+    tide_shard shard; /* one --shard grammar for every program (tide/shard.h) */
+    if (tide_shard_parse(o_shard, &shard)) return cli_usage_error(&spec, "%s", tide_error_message());
+    so.shard_i = shard.index;
+    so.shard_n = shard.count;
     if (parse_event_weights(&so)) return cli_usage_error(&spec, "--event-weight expects E=W,... with W >= 0");
     if (!(o_diversity >= 0 && o_diversity <= 1)) return cli_usage_error(&spec, "--diversity must be in [0, 1]");
     if (o_max_body_kb < 1 || o_max_body_kb > 65536) return cli_usage_error(&spec, "--max-body-kb must be in [1, 65536]");
@@ -382,6 +355,21 @@ int main(int argc, char **argv) {
                             tide_lm_get_config(a->lm)->dim, o_item_vectors, (long long)a->ivec.shape[1]);
             goto done;
         }
+    }
+    if (o_interest) {
+        cJSON *im = NULL;
+        if ((st = tide_interest_dir_load(o_interest, &a->interest_items, &a->interest_params, &a->interest_states, &im)))
+            goto done;
+        cJSON_Delete(im);
+        a->have_interest = 1;
+        if (a->interest_items.n_items != a->ds.n_items) {
+            st = tide_error(TIDE_ERR_DATA, "%s: %lld items but --data has %lld", o_interest,
+                            (long long)a->interest_items.n_items, (long long)a->ds.n_items);
+            goto done;
+        }
+        /* The item side's labels read the catalog text of the dataset served. */
+        a->interest_items.item_text = a->ds.item_text;
+        a->interest_items.n_text_fields = a->ds.n_text_fields;
     }
     a->interest_field = tide_serve_interest_field(&a->ds, o_interest_field);
     if (o_interest_field && a->interest_field < 0) {

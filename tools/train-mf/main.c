@@ -101,6 +101,7 @@ static int run(int argc, char **argv, int rank) {
     if (r >= 0) {
         return r;
     }
+    if ((r = cli_blas_prepare(&spec, &c)) >= 0) return r;
     if (rank != 0) tide_log_set(NULL, NULL, TIDE_LOG_ERROR);
     int code = 0;
     tide_dataset ds, vds;

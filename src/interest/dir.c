@@ -1,0 +1,374 @@
+/* dir.c — the interest dir: manifest.json (format "tide-interest", the settings with every
+ * combiner weight, the dataset's checksum, as-of, the tuning report) plus .npy arrays: the
+ * per-user states (row = dataset user) and the item side the scoring needs (EASE, kNN,
+ * transitions, ALS item factors, TF-IDF and LM item vectors, popularity events, categories).
+ * Written atomically as a directory; loading checks every shape. Also the --summary writer. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "tide/fileio.h"
+#include "tide/interest.h"
+#include "tide/npy.h"
+
+#define K TIDE_INTEREST_MAX_K
+
+tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *it, const tide_interest_params *p,
+                                   const tide_interest_states *S, const tide_interest_dir_info *info) {
+    tide_status st = TIDE_OK;
+    tide_atomic_dir d;
+    char *path = NULL, *text = NULL;
+    cJSON *man = cJSON_CreateObject();
+    if (!man) return TIDE_ERR_NOMEM;
+    if ((st = tide_atomic_dir_begin(&d, dir))) { cJSON_Delete(man); return st; }
+    cJSON_AddStringToObject(man, "format", "tide-interest");
+    cJSON_AddNumberToObject(man, "format_version", 1);
+    cJSON_AddStringToObject(man, "algorithm", "interest");
+    cJSON_AddItemToObject(man, "settings", tide_interest_params_to_json(p));
+    cJSON *ds = cJSON_AddObjectToObject(man, "dataset");
+    cJSON_AddStringToObject(ds, "path", info && info->dataset_path ? info->dataset_path : "");
+    cJSON_AddStringToObject(ds, "checksum", info && info->dataset_checksum ? info->dataset_checksum : "");
+    cJSON_AddNumberToObject(ds, "users", (double)S->n_users);
+    cJSON_AddNumberToObject(ds, "items", (double)it->n_items);
+    cJSON *ao = cJSON_AddObjectToObject(man, "as_of");
+    cJSON_AddStringToObject(ao, "mode", info && info->as_of == INT64_MIN ? "user" : "time");
+    if (info && info->as_of != INT64_MIN) cJSON_AddNumberToObject(ao, "time", (double)info->as_of);
+    if (info && info->as_of_text) cJSON_AddStringToObject(ao, "given", info->as_of_text);
+    cJSON *dims = cJSON_AddObjectToObject(man, "dims");
+    cJSON_AddNumberToObject(dims, "als_factors", it->als_k);
+    cJSON_AddNumberToObject(dims, "lm", it->lm_dim);
+    cJSON_AddNumberToObject(dims, "space", it->sp_dim);
+    cJSON_AddStringToObject(man, "space", it->sp == it->lm && it->lm ? "lm" : it->sp ? "tfidf" : "none");
+    cJSON_AddNumberToObject(dims, "tfidf", it->tfidf_dim);
+    cJSON_AddNumberToObject(dims, "max_clusters", K);
+    if (info && info->item_vectors_path) cJSON_AddStringToObject(man, "item_vectors", info->item_vectors_path);
+    if (info && info->tune_report) cJSON_AddItemToObject(man, "tuning", cJSON_Duplicate(info->tune_report, 1));
+    cJSON *arr = cJSON_AddObjectToObject(man, "arrays");
+    if (info && info->extra) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, info->extra) cJSON_AddItemToObject(man, e->string, cJSON_Duplicate(e, 1));
+    }
+    int64_t N = it->n_items, U = S->n_users;
+#define ARR(name, dtype, nd, a, b, c, data)                                                        \
+    do {                                                                                           \
+        free(path);                                                                                \
+        if (!(path = tide_atomic_dir_file(&d, name ".npy"))) { st = TIDE_ERR_NOMEM; goto fail; }  \
+        int64_t shape_[3] = {(a), (b), (c)};                                                       \
+        if ((st = tide_npy_save(path, dtype, nd, shape_, data))) goto fail;                        \
+        cJSON_AddStringToObject(arr, name, name ".npy");                                           \
+    } while (0)
+    /* per-user state */
+    if (S->als_k) {
+        ARR("long_cf", TIDE_DTYPE_F32, 2, U, S->als_k, 0, S->long_cf);
+        ARR("short_cf", TIDE_DTYPE_F32, 2, U, S->als_k, 0, S->short_cf);
+    }
+    if (S->lm_dim) {
+        ARR("short_lm", TIDE_DTYPE_F32, 2, U, S->lm_dim, 0, S->short_lm);
+        ARR("long_lm", TIDE_DTYPE_F32, 2, U, S->lm_dim, 0, S->long_lm);
+        ARR("words_lm", TIDE_DTYPE_F32, 2, U, S->lm_dim, 0, S->words_lm);
+        ARR("centroids", TIDE_DTYPE_F32, 3, U, K, S->lm_dim, S->centroids);
+    }
+    ARR("n_clusters", TIDE_DTYPE_I32, 1, U, 0, 0, S->n_clusters);
+    ARR("cluster_strength", TIDE_DTYPE_F32, 2, U, K, 0, S->strength);
+    ARR("cluster_last_active", TIDE_DTYPE_I64, 2, U, K, 0, S->last_active);
+    ARR("cluster_size", TIDE_DTYPE_I32, 2, U, K, 0, S->cluster_size);
+    ARR("cluster_items", TIDE_DTYPE_I32, 3, U, K, 3, S->top_items);
+    ARR("cluster_categories", TIDE_DTYPE_I32, 3, U, K, 2, S->cats);
+    ARR("drift", TIDE_DTYPE_F32, 1, U, 0, 0, S->drift);
+    ARR("drift_cf", TIDE_DTYPE_F32, 1, U, 0, 0, S->drift_cf);
+    ARR("last_time", TIDE_DTYPE_I64, 1, U, 0, 0, S->last_time);
+    ARR("n_events", TIDE_DTYPE_I64, 1, U, 0, 0, S->n_events);
+    ARR("n_text", TIDE_DTYPE_I64, 1, U, 0, 0, S->n_text);
+    /* item side */
+    if (it->ease) ARR("item_matrix", TIDE_DTYPE_F32, 2, N, N, 0, it->ease);
+    if (it->knn_indptr) {
+        ARR("knn_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, it->knn_indptr);
+        ARR("knn_items", TIDE_DTYPE_I32, 1, it->knn_indptr[N], 0, 0, it->knn_items);
+        ARR("knn_sims", TIDE_DTYPE_F32, 1, it->knn_indptr[N], 0, 0, it->knn_sims);
+    }
+    if (it->tr_indptr) {
+        ARR("trans_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, it->tr_indptr);
+        ARR("trans_items", TIDE_DTYPE_I32, 1, it->tr_indptr[N], 0, 0, it->tr_items);
+        ARR("trans_probs", TIDE_DTYPE_F32, 1, it->tr_indptr[N], 0, 0, it->tr_probs);
+    }
+    if (it->als_items) ARR("als_item_factors", TIDE_DTYPE_F32, 2, N, it->als_k, 0, it->als_items);
+    if (it->tfidf) ARR("tfidf_items", TIDE_DTYPE_F32, 2, N, it->tfidf_dim, 0, it->tfidf);
+    if (it->lm) ARR("lm_items", TIDE_DTYPE_F32, 2, N, it->lm_dim, 0, it->lm);
+    if (it->pop_indptr) {
+        ARR("pop_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, it->pop_indptr);
+        ARR("pop_times", TIDE_DTYPE_I64, 1, it->pop_indptr[N], 0, 0, it->pop_times);
+        ARR("pop_weights", TIDE_DTYPE_F32, 1, it->pop_indptr[N], 0, 0, it->pop_weights);
+    }
+    if (it->cat_indptr) {
+        ARR("category_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, it->cat_indptr);
+        ARR("category_ids", TIDE_DTYPE_I32, 1, it->cat_indptr[N], 0, 0, it->cat_ids);
+        cJSON *cn = cJSON_AddArrayToObject(man, "categories");
+        for (int c = 0; c < it->n_cats; c++) cJSON_AddItemToArray(cn, cJSON_CreateString(it->cat_names[c]));
+    }
+#undef ARR
+    if (!(text = cJSON_Print(man))) { st = TIDE_ERR_NOMEM; goto fail; }
+    free(path);
+    if (!(path = tide_atomic_dir_file(&d, "manifest.json"))) { st = TIDE_ERR_NOMEM; goto fail; }
+    size_t tl = strlen(text);
+    text[tl] = '\n';
+    st = tide_write_file_atomic(path, text, tl + 1);
+    if (st) goto fail;
+    if ((st = tide_atomic_dir_commit(&d))) goto fail;
+    free(path);
+    free(text);
+    cJSON_Delete(man);
+    return TIDE_OK;
+fail:
+    tide_atomic_dir_abort(&d);
+    free(path);
+    free(text);
+    cJSON_Delete(man);
+    return st;
+}
+
+/* Load DIR/name.npy (dtype, rank, shape checked; -1 = any) into a malloc'ed copy. Absent and
+ * optional: *out = NULL. */
+static tide_status load_arr(const char *dir, const char *name, tide_dtype dt, int nd, int64_t a, int64_t b, int64_t c,
+                            int optional, void **out, int64_t *rows) {
+    *out = NULL;
+    char file[256];
+    snprintf(file, sizeof file, "%s.npy", name);
+    char *path = tide_path_join(dir, file);
+    if (!path) return TIDE_ERR_NOMEM;
+    if (!tide_path_exists(path) && optional) { free(path); return TIDE_OK; }
+    tide_npy x;
+    tide_status st = tide_npy_load_expect(path, dt, nd, &x);
+    if (!st) {
+        int64_t want[3] = {a, b, c};
+        for (int k = 0; k < nd; k++)
+            if (want[k] >= 0 && x.shape[k] != want[k])
+                st = tide_error(TIDE_ERR_DATA, "%s: dimension %d is %lld, expected %lld", path, k, (long long)x.shape[k],
+                                (long long)want[k]);
+        if (!st) {
+            size_t n = tide_dtype_size(dt);
+            for (int k = 0; k < nd; k++) n *= (size_t)x.shape[k];
+            *out = tide_malloc(n + 1);
+            if (!*out) st = TIDE_ERR_NOMEM;
+            else memcpy(*out, x.data, n);
+            if (rows) *rows = x.shape[0];
+        }
+        tide_npy_free(&x);
+    }
+    free(path);
+    return st;
+}
+
+static int64_t jnum(const cJSON *o, const char *a, const char *b, int64_t def) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+    if (b) x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
+    return cJSON_IsNumber(x) ? (int64_t)x->valuedouble : def;
+}
+
+tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tide_interest_params *p,
+                                   tide_interest_states *S, cJSON **manifest) {
+    memset(it, 0, sizeof *it);
+    memset(S, 0, sizeof *S);
+    if (manifest) *manifest = NULL;
+    char *path = tide_path_join(dir, "manifest.json"), *buf = NULL;
+    size_t len = 0;
+    cJSON *m = NULL;
+    tide_status st;
+    if (!path) return TIDE_ERR_NOMEM;
+    if ((st = tide_read_file(path, &buf, &len))) { free(path); return st; }
+    m = cJSON_ParseWithLength(buf, len);
+    free(buf);
+    const cJSON *fmt = m ? cJSON_GetObjectItemCaseSensitive(m, "format") : NULL;
+    if (!m || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, "tide-interest") != 0) {
+        st = tide_error(TIDE_ERR_DATA, "%s: not an interest dir (format \"tide-interest\")", path);
+        goto fail;
+    }
+    *p = tide_interest_params_default();
+    if ((st = tide_interest_params_from_json(cJSON_GetObjectItemCaseSensitive(m, "settings"), p))) {
+        tide_error_prefix("%s: ", path);
+        goto fail;
+    }
+    int64_t U = jnum(m, "dataset", "users", -1), N = jnum(m, "dataset", "items", -1);
+    int k = (int)jnum(m, "dims", "als_factors", 0), dl = (int)jnum(m, "dims", "lm", 0), dt = (int)jnum(m, "dims", "tfidf", 0);
+    int d = (int)jnum(m, "dims", "space", 0);
+    if (U < 0 || N < 0 || k < 0 || d < 0 || dl < 0 || dt < 0 || jnum(m, "dims", "max_clusters", -1) != K) {
+        st = tide_error(TIDE_ERR_DATA, "%s: bad \"dataset\" counts or \"dims\"", path);
+        goto fail;
+    }
+    it->n_items = N;
+    if ((st = tide_interest_states_alloc(S, U, k, d))) goto fail;
+#define LOAD(name, dt_, nd, a, b, c, opt, field)                                                    \
+    do {                                                                                            \
+        void *x_ = NULL;                                                                            \
+        if ((st = load_arr(dir, name, dt_, nd, a, b, c, opt, &x_, NULL))) goto fail;                \
+        if (x_) { free(field); field = x_; }                                                        \
+    } while (0)
+    if (k) {
+        LOAD("long_cf", TIDE_DTYPE_F32, 2, U, k, 0, 0, S->long_cf);
+        LOAD("short_cf", TIDE_DTYPE_F32, 2, U, k, 0, 0, S->short_cf);
+    }
+    if (d) {
+        LOAD("short_lm", TIDE_DTYPE_F32, 2, U, d, 0, 0, S->short_lm);
+        LOAD("long_lm", TIDE_DTYPE_F32, 2, U, d, 0, 0, S->long_lm);
+        LOAD("words_lm", TIDE_DTYPE_F32, 2, U, d, 0, 0, S->words_lm);
+        LOAD("centroids", TIDE_DTYPE_F32, 3, U, K, d, 0, S->centroids);
+    }
+    LOAD("n_clusters", TIDE_DTYPE_I32, 1, U, 0, 0, 0, S->n_clusters);
+    LOAD("cluster_strength", TIDE_DTYPE_F32, 2, U, K, 0, 0, S->strength);
+    LOAD("cluster_last_active", TIDE_DTYPE_I64, 2, U, K, 0, 0, S->last_active);
+    LOAD("cluster_size", TIDE_DTYPE_I32, 2, U, K, 0, 0, S->cluster_size);
+    LOAD("cluster_items", TIDE_DTYPE_I32, 3, U, K, 3, 0, S->top_items);
+    LOAD("cluster_categories", TIDE_DTYPE_I32, 3, U, K, 2, 0, S->cats);
+    LOAD("drift", TIDE_DTYPE_F32, 1, U, 0, 0, 0, S->drift);
+    LOAD("drift_cf", TIDE_DTYPE_F32, 1, U, 0, 0, 0, S->drift_cf);
+    LOAD("last_time", TIDE_DTYPE_I64, 1, U, 0, 0, 0, S->last_time);
+    LOAD("n_events", TIDE_DTYPE_I64, 1, U, 0, 0, 0, S->n_events);
+    LOAD("n_text", TIDE_DTYPE_I64, 1, U, 0, 0, 0, S->n_text);
+    {
+        void *e = NULL;
+        if ((st = load_arr(dir, "item_matrix", TIDE_DTYPE_F32, 2, N, N, 0, 1, &e, NULL))) goto fail;
+        it->ease = e;
+        it->own_ease = e != NULL;
+    }
+    LOAD("knn_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, 1, it->knn_indptr);
+    if (it->knn_indptr) {
+        LOAD("knn_items", TIDE_DTYPE_I32, 1, it->knn_indptr[N], 0, 0, 0, it->knn_items);
+        LOAD("knn_sims", TIDE_DTYPE_F32, 1, it->knn_indptr[N], 0, 0, 0, it->knn_sims);
+    }
+    LOAD("trans_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, 1, it->tr_indptr);
+    if (it->tr_indptr) {
+        LOAD("trans_items", TIDE_DTYPE_I32, 1, it->tr_indptr[N], 0, 0, 0, it->tr_items);
+        LOAD("trans_probs", TIDE_DTYPE_F32, 1, it->tr_indptr[N], 0, 0, 0, it->tr_probs);
+    }
+    if (k) {
+        LOAD("als_item_factors", TIDE_DTYPE_F32, 2, N, k, 0, 1, it->als_items);
+        if (it->als_items) {
+            it->als_k = k;
+            it->als_params = tide_mf_params_default(TIDE_MF_ALS);
+            it->als_params.factors = k;
+            it->als_params.regularization = p->als_regularization;
+            it->als_params.alpha = p->als_alpha;
+            it->als_gram = tide_malloc((size_t)k * k * sizeof *it->als_gram);
+            if (!it->als_gram) { st = TIDE_ERR_NOMEM; goto fail; }
+            if ((st = tide_als_gram(it->als_items, N, k, p->als_regularization, it->als_gram))) goto fail;
+        }
+    }
+    if (dt) {
+        LOAD("tfidf_items", TIDE_DTYPE_F32, 2, N, dt, 0, 1, it->tfidf);
+        if (it->tfidf) it->tfidf_dim = dt;
+    }
+    if (dl) {
+        LOAD("lm_items", TIDE_DTYPE_F32, 2, N, dl, 0, 1, it->lm);
+        if (it->lm) it->lm_dim = dl;
+    }
+    if (it->lm) { it->sp = it->lm; it->sp_dim = it->lm_dim; }
+    else if (it->tfidf) { it->sp = it->tfidf; it->sp_dim = it->tfidf_dim; }
+    if (it->sp_dim != d) { st = tide_error(TIDE_ERR_DATA, "%s: \"dims\" space %d does not match the item vectors", path, d); goto fail; }
+    LOAD("pop_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, 1, it->pop_indptr);
+    if (it->pop_indptr) {
+        LOAD("pop_times", TIDE_DTYPE_I64, 1, it->pop_indptr[N], 0, 0, 0, it->pop_times);
+        LOAD("pop_weights", TIDE_DTYPE_F32, 1, it->pop_indptr[N], 0, 0, 0, it->pop_weights);
+        it->pop = tide_calloc(1, sizeof *it->pop);
+        if (!it->pop) { st = TIDE_ERR_NOMEM; goto fail; }
+        if ((st = tide_pop_context_init(it->pop, N, p->pop_half_life, TIDE_KERNEL_TWO_SIDED, it->pop_indptr, it->pop_times,
+                                        it->pop_weights, path))) {
+            free(it->pop);
+            it->pop = NULL;
+            goto fail;
+        }
+    }
+    LOAD("category_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, 1, it->cat_indptr);
+    if (it->cat_indptr) {
+        LOAD("category_ids", TIDE_DTYPE_I32, 1, it->cat_indptr[N], 0, 0, 0, it->cat_ids);
+        const cJSON *cn = cJSON_GetObjectItemCaseSensitive(m, "categories"), *e;
+        int n = cJSON_GetArraySize(cn);
+        it->cat_names = tide_calloc((size_t)n + 1, sizeof *it->cat_names);
+        if (!it->cat_names) { st = TIDE_ERR_NOMEM; goto fail; }
+        cJSON_ArrayForEach(e, cn) {
+            if (!cJSON_IsString(e)) { st = tide_error(TIDE_ERR_DATA, "%s: \"categories\" must hold strings", path); goto fail; }
+            if (!(it->cat_names[it->n_cats++] = strdup(e->valuestring))) { st = TIDE_ERR_NOMEM; goto fail; }
+        }
+        for (int64_t q = 0; q < it->cat_indptr[N]; q++)
+            if (it->cat_ids[q] < 0 || it->cat_ids[q] >= it->n_cats) { st = tide_error(TIDE_ERR_DATA, "%s: category id out of range", path); goto fail; }
+    }
+#undef LOAD
+    free(path);
+    if (manifest) *manifest = m;
+    else cJSON_Delete(m);
+    return TIDE_OK;
+fail:
+    free(path);
+    cJSON_Delete(m);
+    tide_interest_items_free(it);
+    tide_interest_states_free(S);
+    return st;
+}
+
+static void json_time(cJSON *o, const char *key, int64_t t) {
+    cJSON_AddNumberToObject(o, key, (double)t);
+}
+
+tide_status tide_interest_summary_write(const char *path, const tide_interest_items *it, const tide_interest_states *S,
+                                        const tide_dataset *ds) {
+    tide_atomic_file f;
+    tide_status st = tide_atomic_open(&f, path);
+    if (st) return st;
+    for (int64_t u = 0; u < S->n_users && !st; u++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "user", ds && u < ds->n_users ? ds->user_ids[u] : "");
+        cJSON_AddNumberToObject(o, "events", (double)S->n_events[u]);
+        if (S->n_events[u]) json_time(o, "last_event", S->last_time[u]);
+        cJSON_AddNumberToObject(o, "drift", S->lm_dim ? S->drift[u] : S->drift_cf[u]);
+        cJSON_AddNumberToObject(o, "drift_cf", S->drift_cf[u]);
+        cJSON *arr = cJSON_AddArrayToObject(o, "interests");
+        double tot = 0;
+        for (int q = 0; q < S->n_clusters[u]; q++) tot += S->strength[u * K + q];
+        /* strongest first */
+        int order[K];
+        int nq = S->n_clusters[u];
+        for (int q = 0; q < nq; q++) order[q] = q;
+        for (int a = 1; a < nq; a++)
+            for (int b = a; b > 0 && S->strength[u * K + order[b]] > S->strength[u * K + order[b - 1]]; b--) {
+                int t = order[b]; order[b] = order[b - 1]; order[b - 1] = t;
+            }
+        for (int r = 0; r < nq; r++) {
+            int q = order[r];
+            cJSON *e = cJSON_CreateObject();
+            char label[256] = "";
+            for (int c = 0; c < 2; c++) {
+                int id = S->cats[(u * K + q) * 2 + c];
+                if (id >= 0 && id < it->n_cats) {
+                    if (label[0]) strncat(label, ", ", sizeof label - strlen(label) - 1);
+                    strncat(label, it->cat_names[id], sizeof label - strlen(label) - 1);
+                }
+            }
+            cJSON *items = cJSON_CreateArray();
+            for (int c = 0; c < 3; c++) {
+                int32_t j = S->top_items[(u * K + q) * 3 + c];
+                if (j < 0 || j >= it->n_items) continue;
+                const char *title = ds && ds->item_text && ds->n_text_fields ? ds->item_text[(int64_t)j * ds->n_text_fields] : NULL;
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "item", ds ? ds->item_ids[j] : "");
+                if (title) cJSON_AddStringToObject(x, "title", title);
+                cJSON_AddItemToArray(items, x);
+                if (!label[0] && title) strncat(label, title, sizeof label - 1);   /* no categories: its latest item */
+            }
+            cJSON_AddStringToObject(e, "label", label);
+            cJSON_AddNumberToObject(e, "strength", tot > 0 ? S->strength[u * K + q] / tot : 0);
+            cJSON_AddNumberToObject(e, "mass", S->strength[u * K + q]);
+            json_time(e, "last_active", S->last_active[u * K + q]);
+            cJSON_AddNumberToObject(e, "items", S->cluster_size[u * K + q]);
+            cJSON_AddItemToObject(e, "representative_items", items);
+            cJSON_AddItemToArray(arr, e);
+        }
+        char *line = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!line) { st = TIDE_ERR_NOMEM; break; }
+        if (fputs(line, f.fp) == EOF || fputc('\n', f.fp) == EOF) st = tide_error(TIDE_ERR_IO, "%s: write failed", path);
+        free(line);
+    }
+    if (st) { tide_atomic_abort(&f); return st; }
+    return tide_atomic_commit(&f);
+}

@@ -1,0 +1,182 @@
+/* params.c — tide-capture-interest's settings: defaults, checks, component names, and the JSON
+ * form recorded in (and re-read from) the interest dir's manifest, so a tuned run's settings
+ * and combiner weights reproduce exactly on the refit. */
+#include <math.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "tide/interest.h"
+
+static const char *const names[TIDE_IC_N] = {"ease", "ease-long", "knn", "trans", "als",
+                                             "tfidf", "lm", "cluster", "words", "pop"};
+
+const char *tide_interest_component_name(int c) { return c >= 0 && c < TIDE_IC_N ? names[c] : "?"; }
+
+int tide_interest_component_parse(const char *s) {
+    for (int c = 0; c < TIDE_IC_N; c++)
+        if (strcmp(s, names[c]) == 0) return c;
+    return -1;
+}
+
+tide_interest_params tide_interest_params_default(void) {
+    tide_interest_params p;
+    memset(&p, 0, sizeof p);
+    p.enabled = (1u << TIDE_IC_N) - 1;
+    p.cf = (tide_interest_decay){3, 60};
+    p.content = (tide_interest_decay){5, 0};
+    p.cluster = (tide_interest_decay){20, 0};
+    p.trans_tau = 1;
+    p.trans_last = 5;
+    p.words_half_life = 30 * 86400.0;
+    p.pop_half_life = 30 * 86400.0;
+    p.max_clusters = 4;
+    p.ease_lambda = 100;
+    p.knn_neighbors = 100;
+    p.als_factors = 64;
+    p.als_iterations = 15;
+    p.als_regularization = 0.05;
+    p.als_alpha = 2;
+    p.tfidf_dim = 256;
+    p.combiner_l2 = 1e-3;
+    p.candidates_per_component = 50;
+    for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = 1;
+    p.seed = 42;
+    return p;
+}
+
+static int bad_decay(const tide_interest_decay *d) {
+    return !(isfinite(d->tau) && d->tau >= 0 && isfinite(d->half_life) && d->half_life >= 0);
+}
+
+const char *tide_interest_params_check(const tide_interest_params *p) {
+    if (p->enabled == 0 || p->enabled >= (1u << TIDE_IC_N)) return "no component enabled (or an unknown one)";
+    if (bad_decay(&p->cf)) return "cf decay: tau and half-life must be finite and >= 0";
+    if (bad_decay(&p->content)) return "content decay: tau and half-life must be finite and >= 0";
+    if (bad_decay(&p->cluster)) return "cluster decay: tau and half-life must be finite and >= 0";
+    if (!(p->trans_tau > 0) || p->trans_last < 1) return "transitions: tau must be > 0 and last >= 1";
+    if (!(p->words_half_life >= 0)) return "words half-life must be >= 0";
+    if (!(p->pop_half_life > 0)) return "popularity half-life must be > 0";
+    if (p->max_clusters < 1 || p->max_clusters > TIDE_INTEREST_MAX_K) return "clusters must be in 1..8";
+    if (!(p->ease_lambda > 0)) return "EASE lambda must be > 0";
+    if (p->knn_neighbors < 1) return "kNN neighbours must be >= 1";
+    if (p->als_factors < 1 || p->als_iterations < 1) return "ALS factors and iterations must be >= 1";
+    if (!(p->als_regularization > 0) || !(p->als_alpha >= 0)) return "ALS regularization must be > 0, alpha >= 0";
+    if (p->tfidf_dim < 1) return "TF-IDF dimensions must be >= 1";
+    if (!(p->combiner_l2 >= 0)) return "combiner L2 must be >= 0";
+    if (p->candidates_per_component < 1) return "candidates per component must be >= 1";
+    for (int c = 0; c < TIDE_IC_N; c++)
+        if (!isfinite(p->weights[c])) return "combiner weights must be finite";
+    return NULL;
+}
+
+static cJSON *decay_json(const tide_interest_decay *d) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "tau", d->tau);
+    cJSON_AddNumberToObject(o, "half_life_s", d->half_life);
+    return o;
+}
+
+cJSON *tide_interest_params_to_json(const tide_interest_params *p) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON *comp = cJSON_AddArrayToObject(o, "components");
+    cJSON *w = cJSON_AddObjectToObject(o, "weights");
+    for (int c = 0; c < TIDE_IC_N; c++)
+        if (p->enabled & (1u << c)) {
+            cJSON_AddItemToArray(comp, cJSON_CreateString(names[c]));
+            cJSON_AddNumberToObject(w, names[c], p->weights[c]);
+        }
+    cJSON_AddItemToObject(o, "cf_decay", decay_json(&p->cf));
+    cJSON_AddItemToObject(o, "content_decay", decay_json(&p->content));
+    cJSON_AddItemToObject(o, "cluster_decay", decay_json(&p->cluster));
+    cJSON_AddNumberToObject(o, "trans_tau", p->trans_tau);
+    cJSON_AddNumberToObject(o, "trans_last", p->trans_last);
+    cJSON_AddNumberToObject(o, "words_half_life_s", p->words_half_life);
+    cJSON_AddNumberToObject(o, "pop_half_life_s", p->pop_half_life);
+    cJSON_AddNumberToObject(o, "max_clusters", p->max_clusters);
+    cJSON_AddNumberToObject(o, "ease_lambda", p->ease_lambda);
+    cJSON_AddNumberToObject(o, "knn_neighbors", p->knn_neighbors);
+    cJSON_AddNumberToObject(o, "als_factors", p->als_factors);
+    cJSON_AddNumberToObject(o, "als_iterations", p->als_iterations);
+    cJSON_AddNumberToObject(o, "als_regularization", p->als_regularization);
+    cJSON_AddNumberToObject(o, "als_alpha", p->als_alpha);
+    cJSON_AddNumberToObject(o, "tfidf_dim", p->tfidf_dim);
+    cJSON_AddNumberToObject(o, "combiner_l2", p->combiner_l2);
+    cJSON_AddNumberToObject(o, "candidates_per_component", p->candidates_per_component);
+    cJSON_AddNumberToObject(o, "seed", (double)p->seed);
+    return o;
+}
+
+static tide_status num(const cJSON *o, const char *key, double *v) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!x) return TIDE_OK;
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
+        return tide_error(TIDE_ERR_DATA, "settings: \"%s\" must be a number", key);
+    *v = x->valuedouble;
+    return TIDE_OK;
+}
+
+static tide_status decay_from(const cJSON *o, const char *key, tide_interest_decay *d) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!x) return TIDE_OK;
+    if (!cJSON_IsObject(x)) return tide_error(TIDE_ERR_DATA, "settings: \"%s\" must be an object", key);
+    tide_status st = num(x, "tau", &d->tau);
+    if (!st) st = num(x, "half_life_s", &d->half_life);
+    return st;
+}
+
+tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params *p) {
+    if (!cJSON_IsObject(o)) return tide_error(TIDE_ERR_DATA, "settings: not a JSON object");
+    tide_status st = TIDE_OK;
+    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(o, "components");
+    if (comp) {
+        if (!cJSON_IsArray(comp)) return tide_error(TIDE_ERR_DATA, "settings: \"components\" must be an array");
+        p->enabled = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, comp) {
+            int c = cJSON_IsString(e) ? tide_interest_component_parse(e->valuestring) : -1;
+            if (c < 0) return tide_error(TIDE_ERR_DATA, "settings: unknown component %s",
+                                         cJSON_IsString(e) ? e->valuestring : "(not a string)");
+            p->enabled |= 1u << c;
+        }
+    }
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
+    if (w) {
+        if (!cJSON_IsObject(w)) return tide_error(TIDE_ERR_DATA, "settings: \"weights\" must be an object");
+        for (int c = 0; c < TIDE_IC_N; c++) p->weights[c] = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, w) {
+            int c = tide_interest_component_parse(e->string);
+            if (c < 0 || !cJSON_IsNumber(e))
+                return tide_error(TIDE_ERR_DATA, "settings: bad weight \"%s\"", e->string);
+            p->weights[c] = (float)e->valuedouble;
+        }
+    }
+    double v;
+    if ((st = decay_from(o, "cf_decay", &p->cf)) || (st = decay_from(o, "content_decay", &p->content)) ||
+        (st = decay_from(o, "cluster_decay", &p->cluster)))
+        return st;
+#define NUM(key, field, type)                              \
+    v = (double)p->field;                                  \
+    if ((st = num(o, key, &v))) return st;                 \
+    p->field = (type)v;
+    NUM("trans_tau", trans_tau, double)
+    NUM("trans_last", trans_last, int)
+    NUM("words_half_life_s", words_half_life, double)
+    NUM("pop_half_life_s", pop_half_life, double)
+    NUM("max_clusters", max_clusters, int)
+    NUM("ease_lambda", ease_lambda, double)
+    NUM("knn_neighbors", knn_neighbors, int)
+    NUM("als_factors", als_factors, int)
+    NUM("als_iterations", als_iterations, int)
+    NUM("als_regularization", als_regularization, double)
+    NUM("als_alpha", als_alpha, double)
+    NUM("tfidf_dim", tfidf_dim, int)
+    NUM("combiner_l2", combiner_l2, double)
+    NUM("candidates_per_component", candidates_per_component, int)
+    NUM("seed", seed, uint64_t)
+#undef NUM
+    const char *msg = tide_interest_params_check(p);
+    if (msg) return tide_error(TIDE_ERR_DATA, "settings: %s", msg);
+    return TIDE_OK;
+}

@@ -1,0 +1,218 @@
+/* scorer.c — the "tide-interest" family of tide/scorer.h: an interest dir scored by the engine
+ * (tide-recommend --model INTEREST_DIR, tide-serve). prepare copies each user's history view;
+ * score builds the user's whole row with tide_interest_features → z-scores → combiner, exactly as
+ * tide-capture-interest --recs does, and hands the engine the allowed columns. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "tide/interest.h"
+#include "tide/scorer.h"
+
+typedef struct {
+    tide_interest_items it;
+    tide_interest_params p;
+    tide_interest_states S;
+    int as_of_user;           /* as-of "user": each user's own last event */
+    int as_of_latest;         /* as-of "latest": the view's as_of (the scoring data's latest) */
+    int64_t as_of;            /* the captured reference time (mode time) */
+    cJSON *man;
+} ifs;
+
+typedef struct {
+    int max, rows;
+    int64_t *hoff;            /* [max+1] into items/times */
+    int32_t *items;
+    int64_t *times;
+    int64_t cap;
+    uint8_t *has_times;       /* [max] */
+    int64_t *tref;            /* [max] */
+    const float **words;      /* [max] */
+    float *feats, *work, *row;
+    int32_t *excl;
+} iblk;
+
+static int cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static tide_status s_bind(const tide_scorer *s, const tide_scorer_cols *cols, tide_backend *be, void **run) {
+    tide_scorer_cols *c = tide_malloc(sizeof *c);
+    if (!c) return TIDE_ERR_NOMEM;
+    *c = *cols;
+    *run = c;
+    return TIDE_OK;
+}
+
+static void s_unbind(const tide_scorer *s, void *run) { free(run); }
+
+static void s_block_free(const tide_scorer *s, void *run, void *blk) {
+    iblk *b = blk;
+    if (!b) return;
+    free(b->hoff); free(b->has_times); free(b->items); free(b->times); free(b->tref); free(b->words);
+    free(b->feats); free(b->work); free(b->row); free(b->excl);
+    free(b);
+}
+
+static tide_status s_block_alloc(const tide_scorer *s, void *run, int max_users, tide_backend *be, void **out) {
+    const ifs *m = s->impl;
+    iblk *b = tide_calloc(1, sizeof *b);
+    if (!b) return TIDE_ERR_NOMEM;
+    *out = b;
+    b->max = max_users;
+    int64_t N = m->it.n_items;
+    b->hoff = tide_calloc((size_t)max_users + 1, sizeof *b->hoff);
+    b->tref = tide_calloc((size_t)max_users + 1, sizeof *b->tref);
+    b->words = tide_calloc((size_t)max_users + 1, sizeof *b->words);
+    b->has_times = tide_calloc((size_t)max_users + 1, 1);
+    b->feats = tide_malloc((size_t)TIDE_IC_N * N * sizeof *b->feats);
+    b->work = tide_malloc(tide_interest_work_floats(&m->it, &m->p) * sizeof *b->work);
+    b->row = tide_malloc((size_t)N * sizeof *b->row + 1);
+    if (!b->hoff || !b->tref || !b->words || !b->has_times || !b->feats || !b->work || !b->row) return TIDE_ERR_NOMEM;
+    return TIDE_OK;
+}
+
+static tide_status s_prepare(const tide_scorer *s, void *run, void *blk, const tide_user_view *users, int n, uint8_t *by) {
+    const ifs *m = s->impl;
+    iblk *b = blk;
+    int64_t total = 0;
+    for (int i = 0; i < n; i++) total += users[i].n;
+    if (total > b->cap) {
+        int64_t cap = total + 1024;
+        int32_t *ni = realloc(b->items, (size_t)cap * sizeof *ni);
+        if (ni) b->items = ni;
+        int64_t *nt = realloc(b->times, (size_t)cap * sizeof *nt);
+        if (nt) b->times = nt;
+        if (!ni || !nt) return tide_error(TIDE_ERR_NOMEM, "out of memory for a block's histories");
+        b->cap = cap;
+    }
+    int rows = 0;
+    b->hoff[0] = 0;
+    for (int i = 0; i < n; i++) {
+        const tide_user_view *v = &users[i];
+        /* the events the state sees: all of them, or those up to a fixed as-of */
+        int64_t cnt = v->n;
+        if (!m->as_of_user && !m->as_of_latest && v->times)
+            while (cnt > 0 && v->times[cnt - 1] > m->as_of) cnt--;
+        const float *words = NULL;
+        if (m->it.lm && v->vector && v->vector_dim == m->it.lm_dim) words = v->vector;
+        else if (v->user >= 0 && v->user < m->S.n_users && m->S.n_text[v->user] > 0 && m->S.words_lm)
+            words = m->S.words_lm + (size_t)v->user * (size_t)m->S.lm_dim;
+        if (cnt == 0 && !words) { by[i] = TIDE_BY_POPULARITY; continue; }
+        by[i] = v->user >= 0 && v->user < m->S.n_users ? TIDE_BY_MODEL : TIDE_BY_FOLD_IN;
+        int q = rows++;
+        int64_t o = b->hoff[q];
+        if (cnt) memcpy(b->items + o, v->items, (size_t)cnt * sizeof *b->items);
+        for (int64_t e = 0; e < cnt; e++) {
+            if (v->items[e] < 0 || v->items[e] >= m->it.n_items)
+                return tide_error(TIDE_ERR_DATA, "interest scorer: item %d of a history is outside the model's %lld items",
+                                  v->items[e], (long long)m->it.n_items);
+            b->times[o + e] = v->times ? v->times[e] : 0;
+        }
+        b->has_times[q] = v->times != NULL;
+        b->hoff[q + 1] = o + cnt;
+        int64_t t;
+        if (m->as_of_user) t = cnt && v->times ? v->times[cnt - 1] : INT64_MIN;
+        else if (m->as_of_latest && v->as_of != INT64_MIN) t = v->as_of;
+        else if (m->as_of_latest) t = cnt && v->times ? v->times[cnt - 1] : INT64_MIN;
+        else t = m->as_of;
+        b->tref[q] = t;
+        b->words[q] = words;
+    }
+    b->rows = rows;
+    return TIDE_OK;
+}
+
+static tide_status s_score(const tide_scorer *s, void *run, void *blk, int r0, int nr, int64_t c0, int64_t w, float *tile) {
+    const ifs *m = s->impl;
+    const tide_scorer_cols *cols = run;
+    iblk *b = blk;
+    int64_t N = m->it.n_items;
+    for (int r = r0; r < r0 + nr; r++) {
+        int64_t o = b->hoff[r], n = b->hoff[r + 1] - o;
+        tide_interest_history h;
+        memset(&h, 0, sizeof h);
+        h.items = b->items + o;
+        h.times = b->has_times[r] ? b->times + o : NULL;
+        h.n = n;
+        h.t_ref = b->tref[r] == INT64_MIN ? (m->it.pop ? m->it.pop->latest : 0) : b->tref[r];
+        h.words_profile = b->words[r];
+        int32_t *ex = realloc(b->excl, (size_t)(n + 1) * sizeof *ex);
+        if (!ex) return TIDE_ERR_NOMEM;
+        b->excl = ex;
+        if (n) memcpy(ex, h.items, (size_t)n * sizeof *ex);
+        qsort(ex, (size_t)n, sizeof *ex, cmp_i32);
+        int64_t ne = 0;
+        for (int64_t k = 0; k < n; k++)
+            if (ne == 0 || ex[ne - 1] != ex[k]) ex[ne++] = ex[k];
+        tide_status st = tide_interest_features(&m->it, &m->p, &h, b->feats, b->work, NULL);
+        if (st) return st;
+        tide_interest_normalise(b->feats, N, ex, ne);
+        tide_interest_combine(b->feats, N, m->p.weights, b->row);
+        float *dst = tile + (size_t)(r - r0) * (size_t)w;
+        for (int64_t c = 0; c < w; c++) dst[c] = b->row[cols->items ? cols->items[c0 + c] : c0 + c];
+    }
+    return TIDE_OK;
+}
+
+static void s_destroy(tide_scorer *s) {
+    ifs *m = s->impl;
+    if (!m) return;
+    tide_interest_items_free(&m->it);
+    tide_interest_states_free(&m->S);
+    cJSON_Delete(m->man);
+    free(m);
+    s->impl = NULL;
+}
+
+static const tide_scorer_iface interest_iface = {
+    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy,
+};
+
+tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path, void *manifest, tide_scorer **out) {
+    *out = NULL;
+    cJSON_Delete(manifest);   /* the dir loader re-reads and checks it */
+    ifs *m = tide_calloc(1, sizeof *m);
+    if (!m) return TIDE_ERR_NOMEM;
+    tide_status st = tide_interest_dir_load(dir, &m->it, &m->p, &m->S, &m->man);
+    if (st) { free(m); return st; }
+    const cJSON *ao = cJSON_GetObjectItemCaseSensitive(m->man, "as_of");
+    const cJSON *mode = ao ? cJSON_GetObjectItemCaseSensitive(ao, "mode") : NULL;
+    const cJSON *given = ao ? cJSON_GetObjectItemCaseSensitive(ao, "given") : NULL;
+    const cJSON *t = ao ? cJSON_GetObjectItemCaseSensitive(ao, "time") : NULL;
+    m->as_of_user = cJSON_IsString(mode) && strcmp(mode->valuestring, "user") == 0;
+    m->as_of_latest = !m->as_of_user && cJSON_IsString(given) && strcmp(given->valuestring, "latest") == 0;
+    m->as_of = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : INT64_MIN;
+    if (!m->as_of_user && !m->as_of_latest && m->as_of == INT64_MIN) m->as_of_user = 1;
+    tide_scorer *s = tide_calloc(1, sizeof *s);
+    if (!s) {
+        tide_scorer tmp = {&interest_iface, {0}, m};
+        s_destroy(&tmp);
+        return TIDE_ERR_NOMEM;
+    }
+    s->iface = &interest_iface;
+    s->impl = m;
+    tide_scorer_info *in = &s->info;
+    in->family = "interest";
+    snprintf(in->algorithm, sizeof in->algorithm, "interest");
+    in->n_items = m->it.n_items;
+    in->n_users = m->S.n_users;
+    in->flags = TIDE_SCORER_NEEDS_HISTORY | TIDE_SCORER_WHOLE_ROWS;
+    in->item_vectors = m->it.sp;
+    in->item_dim = m->it.sp_dim;
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(m->man, "dataset");
+    const cJSON *ck = ds ? cJSON_GetObjectItemCaseSensitive(ds, "checksum") : NULL;
+    const cJSON *pa = ds ? cJSON_GetObjectItemCaseSensitive(ds, "path") : NULL;
+    if (cJSON_IsString(ck)) snprintf(in->dataset_checksum, sizeof in->dataset_checksum, "%s", ck->valuestring);
+    if (cJSON_IsString(pa)) snprintf(in->dataset_path, sizeof in->dataset_path, "%s", pa->valuestring);
+    in->dataset_users = m->S.n_users;
+    in->dataset_items = m->it.n_items;
+    in->manifest = m->man;
+    (void)manifest_path;
+    *out = s;
+    return TIDE_OK;
+}

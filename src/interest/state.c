@@ -1,0 +1,138 @@
+/* state.c — all users' interest states as contiguous arrays (one row per user, the interest
+ * dir's layout), the batch capture of a block of users, and the online step that advances one
+ * user by new events. Every state is recomputed from the history view by
+ * tide_interest_features, so batch, incremental and online runs agree exactly. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tide/interest.h"
+
+#define K TIDE_INTEREST_MAX_K
+
+tide_status tide_interest_states_alloc(tide_interest_states *S, int64_t n, int k, int d) {
+    memset(S, 0, sizeof *S);
+    S->n_users = n;
+    S->als_k = k;
+    S->lm_dim = d;
+    size_t N = (size_t)n + 1;
+#define A(f, cnt) if (!(S->f = tide_calloc(N * (size_t)(cnt) + 1, sizeof *S->f))) goto nomem
+    A(long_cf, k); A(short_cf, k);
+    A(short_lm, d); A(long_lm, d); A(words_lm, d);
+    A(centroids, (size_t)K * d);
+    A(n_clusters, 1); A(strength, K); A(last_active, K); A(cluster_size, K); A(top_items, K * 3); A(cats, K * 2);
+    A(drift, 1); A(drift_cf, 1); A(last_time, 1); A(n_events, 1); A(n_text, 1);
+#undef A
+    return TIDE_OK;
+nomem:
+    tide_interest_states_free(S);
+    return TIDE_ERR_NOMEM;
+}
+
+void tide_interest_states_free(tide_interest_states *S) {
+    free(S->long_cf); free(S->short_cf); free(S->short_lm); free(S->long_lm); free(S->words_lm); free(S->centroids);
+    free(S->n_clusters); free(S->strength); free(S->last_active); free(S->cluster_size); free(S->top_items); free(S->cats);
+    free(S->drift); free(S->drift_cf); free(S->last_time); free(S->n_events); free(S->n_text);
+    memset(S, 0, sizeof *S);
+}
+
+void tide_interest_states_put(tide_interest_states *S, int64_t u, const tide_interest_user *s, int64_t n_text) {
+    int k = S->als_k, d = S->lm_dim;
+    if (k) {
+        memcpy(S->long_cf + u * k, s->long_cf, (size_t)k * sizeof(float));
+        memcpy(S->short_cf + u * k, s->short_cf, (size_t)k * sizeof(float));
+    }
+    if (d) {
+        memcpy(S->short_lm + u * d, s->short_lm, (size_t)d * sizeof(float));
+        memcpy(S->long_lm + u * d, s->long_lm, (size_t)d * sizeof(float));
+        memcpy(S->words_lm + u * d, s->words_lm, (size_t)d * sizeof(float));
+        memset(S->centroids + u * K * d, 0, (size_t)K * d * sizeof(float));
+        memcpy(S->centroids + u * K * d, s->centroids, (size_t)s->n_clusters * d * sizeof(float));
+    }
+    S->n_clusters[u] = s->n_clusters;
+    for (int q = 0; q < K; q++) {
+        int on = q < s->n_clusters;
+        S->strength[u * K + q] = on ? s->clusters[q].strength : 0;
+        S->last_active[u * K + q] = on ? s->clusters[q].last_active : 0;
+        S->cluster_size[u * K + q] = on ? s->clusters[q].n_items : 0;
+        for (int r = 0; r < 3; r++) S->top_items[(u * K + q) * 3 + r] = on ? s->clusters[q].top_items[r] : -1;
+        for (int r = 0; r < 2; r++) S->cats[(u * K + q) * 2 + r] = on ? s->clusters[q].cats[r] : -1;
+    }
+    S->drift[u] = s->drift;
+    S->drift_cf[u] = s->drift_cf;
+    S->last_time[u] = s->last_time;
+    S->n_events[u] = s->n_events;
+    S->n_text[u] = n_text;
+}
+
+void tide_interest_states_get(const tide_interest_states *S, int64_t u, tide_interest_user *s) {
+    int k = S->als_k, d = S->lm_dim;
+    if (k && s->long_cf) memcpy(s->long_cf, S->long_cf + u * k, (size_t)k * sizeof(float));
+    if (k && s->short_cf) memcpy(s->short_cf, S->short_cf + u * k, (size_t)k * sizeof(float));
+    if (d && s->short_lm) memcpy(s->short_lm, S->short_lm + u * d, (size_t)d * sizeof(float));
+    if (d && s->long_lm) memcpy(s->long_lm, S->long_lm + u * d, (size_t)d * sizeof(float));
+    if (d && s->words_lm) memcpy(s->words_lm, S->words_lm + u * d, (size_t)d * sizeof(float));
+    if (d && s->centroids) memcpy(s->centroids, S->centroids + u * K * d, (size_t)K * d * sizeof(float));
+    s->n_clusters = S->n_clusters[u];
+    for (int q = 0; q < K; q++) {
+        s->clusters[q].strength = S->strength[u * K + q];
+        s->clusters[q].last_active = S->last_active[u * K + q];
+        s->clusters[q].n_items = S->cluster_size[u * K + q];
+        for (int r = 0; r < 3; r++) s->clusters[q].top_items[r] = S->top_items[(u * K + q) * 3 + r];
+        for (int r = 0; r < 2; r++) s->clusters[q].cats[r] = S->cats[(u * K + q) * 2 + r];
+    }
+    s->drift = S->drift[u];
+    s->drift_cf = S->drift_cf[u];
+    s->last_time = S->last_time[u];
+    s->n_events = S->n_events[u];
+}
+
+tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
+                                        const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                        int64_t lo, int64_t hi, tide_interest_states *S) {
+    tide_status st = TIDE_OK;
+    size_t wf = tide_interest_work_floats(it, p);
+#pragma omp parallel
+    {
+        float *work = tide_malloc(wf * sizeof *work);
+        tide_interest_user s;
+        tide_status s0 = tide_interest_user_alloc(it, p, &s);
+        if (!work || s0) {
+#pragma omp critical
+            st = TIDE_ERR_NOMEM;
+        }
+#pragma omp for schedule(dynamic, 16)
+        for (int64_t u = lo; u < hi; u++) {
+            if (!work || s0 || st) continue;
+            tide_interest_history h;
+            tide_interest_history_of(ds, text_vectors, it->lm_dim, u, as_of, &h);
+            tide_status s1 = tide_interest_features(it, p, &h, NULL, work, &s);
+            if (s1) {
+#pragma omp critical
+                st = s1;
+                continue;
+            }
+            tide_interest_states_put(S, u, &s, h.n_text);
+        }
+        free(work);
+        if (!s0) tide_interest_user_free(&s);
+    }
+    return st;
+}
+
+tide_status tide_interest_user_advance(const tide_interest_items *it, const tide_interest_params *p,
+                                       tide_interest_history *h, int64_t n_new_events, int64_t n_new_text,
+                                       int64_t as_of, tide_interest_user *state) {
+    h->n += n_new_events;
+    h->n_text += n_new_text;
+    if (as_of != INT64_MIN) h->t_ref = as_of;
+    else {
+        int64_t t = h->n ? h->times[h->n - 1] : INT64_MIN;
+        if (h->n_text && h->text_times[h->n_text - 1] > t && !h->n) t = h->text_times[h->n_text - 1];
+        h->t_ref = t == INT64_MIN ? 0 : t;
+    }
+    float *work = tide_malloc(tide_interest_work_floats(it, p) * sizeof *work);
+    if (!work) return TIDE_ERR_NOMEM;
+    tide_status st = tide_interest_features(it, p, h, NULL, work, state);
+    free(work);
+    return st;
+}

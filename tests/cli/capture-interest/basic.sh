@@ -1,0 +1,50 @@
+# tune on valid, refit with the chosen settings, the interest dir, recommendations, summary,
+# determinism across runs and thread counts.
+source "$(dirname "$BASH_SOURCE")/common.inc"
+run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST --report tune.json
+assert_exit 0
+[ "$(json_get tune.json '.settings.components | length')" = 6 ] || fail "settings components"
+jq -e '.valid_ndcg_alone.ease >= 0 and (.combiner_cv | length) == 5 and (.grid | length) > 10' tune.json >/dev/null || fail "tuning report"
+run tide-capture-interest --data split/train_valid --settings tune.json --as-of user $FAST \
+    --out interest --recs recs.tsv --k 5 --summary summary.jsonl
+assert_exit 0
+assert_no_tmp .
+[ "$(json_get interest/manifest.json .format)" = tide-interest ] || fail "format"
+[ "$(json_get interest/manifest.json .dataset.checksum)" = "$(json_get split/train_valid/manifest.json .checksum)" ] || fail "checksum"
+users=$(wc -l < split/train_valid/users.txt)
+[ "$(wc -l < summary.jsonl)" = "$users" ] || fail "summary lines"
+[ "$(cut -f1 recs.tsv | sort -u | wc -l)" -le "$users" ] || fail "recs users"
+jq -e 'select(.events > 0) | .interests[0].label | length > 0' summary.jsonl >/dev/null || fail "labels"
+# the weights the tuning chose are the ones recorded and applied
+[ "$(jq -c .settings.weights tune.json)" = "$(jq -c .settings.weights interest/manifest.json)" ] || fail "weights differ"
+# determinism: same bytes for another run with the same --threads
+run tide-capture-interest --data split/train_valid --settings tune.json --as-of user $FAST \
+    --out interest2 --recs recs2.tsv --k 5
+assert_exit 0
+cmp recs.tsv recs2.tsv || fail "recs differ between runs"
+for f in interest/*.npy; do cmp "$f" "interest2/$(basename "$f")" || fail "$f differs"; done
+# ... and for another thread count, except EASE (its LAPACK inverse runs on OpenBLAS threads)
+run tide-capture-interest --data split/train_valid --fixed-weights --as-of user $FAST --components trans,tfidf,pop,knn,cluster \
+    --out t2 --recs t2.tsv --k 5
+run tide-capture-interest --data split/train_valid --fixed-weights --as-of user $FAST --components trans,tfidf,pop,knn,cluster \
+    --out t1 --recs t1.tsv --k 5 --threads 1
+cmp t1.tsv t2.tsv || fail "recs differ between thread counts"
+for f in t1/*.npy; do cmp "$f" "t2/$(basename "$f")" || fail "$f differs between thread counts"; done
+# numpy reads the arrays
+if [ -n "${TIDE_PYTHON:-}" ] && "$TIDE_PYTHON" -c 'import numpy' 2>/dev/null; then
+    "$TIDE_PYTHON" -c "
+import numpy as np, sys
+d = np.load('interest/drift.npy', mmap_mode='r'); n = np.load('interest/n_clusters.npy')
+assert d.shape == ($users,) and n.min() >= 0 and n.max() <= 8, (d.shape, n.min(), n.max())
+" || fail "numpy"
+fi
+# tide-recommend scores the interest dir through the scorer interface: the same lists as
+# --recs for every user with events (users without any get the engine's popularity there)
+run tide-recommend --data split/train_valid --model interest --k 5 --out rr.tsv --threads 2
+assert_exit 0
+jq -r 'select(.events > 0) | .user' summary.jsonl | sort > active.txt
+awk 'NR==FNR {a[$1]; next} ($1 in a)' active.txt recs.tsv > a.tsv
+awk 'NR==FNR {a[$1]; next} ($1 in a)' active.txt rr.tsv > b.tsv
+[ -s a.tsv ] || fail "no active users"
+cut -f1-3 a.tsv > a3.tsv; cut -f1-3 b.tsv > b3.tsv
+cmp a3.tsv b3.tsv || fail "tide-recommend --model INTEREST_DIR differs from --recs"

@@ -1,0 +1,364 @@
+/* tide-capture-interest — every user's dynamic interests at a reference time (long-term CF,
+ * short-term interest by position and time, interest clusters, drift, their own words) written
+ * as an interest dir, with the combiner that turns them into recommendations; --tune picks the
+ * settings and the combiner on a validation split. Parses options, loads inputs, and calls
+ * src/interest/ (all logic is there). */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "tide/dataset.h"
+#include "tide/fileio.h"
+#include "tide/interest.h"
+#include "tide/npy.h"
+#include "tide/retrieval.h"
+#include "tide/timeparse.h"
+
+static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
+static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
+static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters;
+static double o_lambda;
+
+static const cli_opt opts[] = {
+    {"data", 0, CLI_STRING, &o_data, "DIR", "Dataset dir (normally the train split): histories, item text, text events"},
+    {"out", 'o', CLI_STRING, &o_out, "DIR", "Interest dir to write (atomically)"},
+    {"item-vectors", 0, CLI_STRING, &o_item_vectors, "FILE", "Item vectors .npy [items, d] (tide-embed): the LM space"},
+    {"text-vectors", 0, CLI_STRING, &o_text_vectors, "FILE", "The data's text events in the same LM space (tide-embed --user-text)"},
+    {"as-of", 0, CLI_STRING, &o_as_of, "T", "Reference time: latest (default), user, epoch seconds or YYYY-MM-DD[THH:MM:SS]"},
+    {"tune", 0, CLI_FLAG, &o_tune, NULL, "Choose decays, transitions, K and the combiner on --valid"},
+    {"valid", 0, CLI_STRING, &o_valid, "DIR", "Validation split (same id space) for --tune"},
+    {"settings", 0, CLI_STRING, &o_settings, "FILE|DIR", "Settings and combiner from an earlier run's manifest (the refit)"},
+    {"components", 0, CLI_STRING, &o_components, "LIST", "Components to use (default all): ease,ease-long,knn,trans,als,tfidf,lm,cluster,words,pop; -name drops one"},
+    {"no-position-decay", 0, CLI_FLAG, &o_no_pos, NULL, "Ablation: no position decay anywhere"},
+    {"no-time-decay", 0, CLI_FLAG, &o_no_time, NULL, "Ablation: no time decay anywhere"},
+    {"fixed-weights", 0, CLI_FLAG, &o_fixed, NULL, "Ablation: equal combiner weights (no learned combiner)"},
+    {"clusters", 0, CLI_INT, &o_clusters, "K", "At most K interest clusters per user (1..8, default 4; --tune may choose fewer)"},
+    {"lambda", 0, CLI_DOUBLE, &o_lambda, "X", "EASE L2 (default 100)"},
+    {"recs", 0, CLI_STRING, &o_recs, "FILE", "Also write top-k recommendations (TSV, seen items excluded)"},
+    {"k", 'k', CLI_INT, &o_k, "N", "Recommendations per user with --recs (default 10)"},
+    {"summary", 0, CLI_STRING, &o_summary, "FILE", "Per-user interests as JSON lines"},
+    {"report", 0, CLI_STRING, &o_report, "FILE", "The tuning report as JSON (also in the manifest)"},
+    {"update", 0, CLI_STRING, &o_update, "PREV", "Advance an earlier interest dir to --data (the grown dataset): touched users only, no refit"},
+    {"recompute-all", 0, CLI_FLAG, &o_recompute_all, NULL, "With --update: recompute every user (the reference an update must equal)"},
+    {0},
+};
+
+static const cli_spec spec = {
+    .program = "tide-capture-interest",
+    .summary = "Each user's dynamic interests (recent and lasting, several at once, in their own words)",
+    .usage = "--data DIR --out DIR [--item-vectors F] [--text-vectors F] [--as-of T] [--tune --valid DIR | --settings F]",
+    .details = "See docs/tide-capture-interest.md.",
+    .opts = opts,
+    .min_positional = 0,
+    .max_positional = 0,
+};
+
+static int parse_as_of(const tide_dataset *ds, int64_t *as_of) {
+    if (strcmp(o_as_of, "user") == 0) { *as_of = INT64_MIN; return 0; }
+    if (strcmp(o_as_of, "latest") == 0) {
+        int64_t t = INT64_MIN;
+        for (int64_t k = 0; k < ds->nnz; k++) if (ds->times[k] > t) t = ds->times[k];
+        for (int64_t k = 0; k < ds->n_text; k++) if (ds->text_times[k] > t) t = ds->text_times[k];
+        *as_of = t == INT64_MIN ? 0 : t;
+        return 0;
+    }
+    const char *why;
+    return tide_time_parse(o_as_of, strlen(o_as_of), TIDE_TIME_AUTO, as_of, &why);
+}
+
+static int parse_components(unsigned *en) {
+    if (!o_components) return 0;
+    int n;
+    char **v = cli_split(o_components, ',', &n);
+    if (!v) return -1;
+    int drop = n > 0 && v[0][0] == '-';
+    *en = drop ? (1u << TIDE_IC_N) - 1 : 0;
+    for (int i = 0; i < n; i++) {
+        const char *s = v[i];
+        int neg = s[0] == '-';
+        if (neg != drop) { cli_free_split(v, n); return -1; }
+        int c = tide_interest_component_parse(s + neg);
+        if (c < 0) { cli_free_split(v, n); return -1; }
+        if (neg) *en &= ~(1u << c);
+        else *en |= 1u << c;
+    }
+    cli_free_split(v, n);
+    return 0;
+}
+
+typedef struct {
+    tide_atomic_file f;
+    int open;
+} recs_out;
+
+int main(int argc, char **argv) {
+    cli_common common;
+    int code = cli_parse(&spec, argc, argv, &common);
+    if (code >= 0) return code;
+    code = 0;
+    tide_status st = TIDE_OK;
+    tide_dataset ds, valid;
+    memset(&ds, 0, sizeof ds);
+    memset(&valid, 0, sizeof valid);
+    tide_npy iv, tv;
+    memset(&iv, 0, sizeof iv);
+    memset(&tv, 0, sizeof tv);
+    tide_interest_items it;
+    memset(&it, 0, sizeof it);
+    cJSON *report = NULL, *settings_json = NULL;
+    int32_t *li = NULL, *lc = NULL;
+    float *ls = NULL;
+    tide_interest_states S, prev;
+    memset(&S, 0, sizeof S);
+    memset(&prev, 0, sizeof prev);
+    cJSON *prev_man = NULL;
+    recs_out ro = {0};
+
+    if (!o_data) return cli_usage_error(&spec, "--data is required");
+    if (!o_out && !o_recs && !o_summary && !o_report) return cli_usage_error(&spec, "nothing to write: give --out, --recs, --summary or --report");
+    if (o_tune && !o_valid) return cli_usage_error(&spec, "--tune needs --valid DIR");
+    if (o_valid && !o_tune) return cli_usage_error(&spec, "--valid is only used with --tune");
+    if (o_tune && o_settings) return cli_usage_error(&spec, "--tune and --settings exclude each other");
+    if (o_k < 1) return cli_usage_error(&spec, "--k must be >= 1");
+    if (o_clusters && (o_clusters < 1 || o_clusters > TIDE_INTEREST_MAX_K)) return cli_usage_error(&spec, "--clusters must be in 1..8");
+    if (o_lambda < 0) return cli_usage_error(&spec, "--lambda must be > 0");
+    if (o_update && (o_tune || o_settings)) return cli_usage_error(&spec, "--update takes its settings from PREV (no --tune/--settings)");
+    if (o_update && !o_out) return cli_usage_error(&spec, "--update needs --out");
+
+    tide_interest_params p = tide_interest_params_default();
+    p.seed = common.seed;
+    if (parse_components(&p.enabled)) return cli_usage_error(&spec, "--components: a comma list of component names (all with or all without a leading -), got '%s'", o_components);
+    if (o_clusters) p.max_clusters = o_clusters;
+    if (o_lambda > 0) p.ease_lambda = o_lambda;
+
+    if ((st = tide_dataset_load(o_data, &ds))) goto fail;
+    int64_t as_of;
+    if (parse_as_of(&ds, &as_of)) { code = cli_usage_error(&spec, "--as-of expects latest, user, epoch seconds or a date, got '%s'", o_as_of); goto out; }
+    if (as_of != INT64_MIN && ds.nnz > 0) {
+        int64_t t0 = INT64_MAX;
+        for (int64_t k = 0; k < ds.nnz; k++) if (ds.times[k] < t0) t0 = ds.times[k];
+        if (as_of < t0) { st = tide_error(TIDE_ERR_DATA, "--as-of %s is before the data's first event (%lld)", o_as_of, (long long)t0); goto fail; }
+    }
+    if (o_settings) {
+        char *path = tide_is_dir(o_settings) ? tide_path_join(o_settings, "manifest.json") : strdup(o_settings);
+        char *buf = NULL;
+        size_t n = 0;
+        if (!path) { st = TIDE_ERR_NOMEM; goto fail; }
+        st = tide_read_file(path, &buf, &n);
+        if (!st) {
+            cJSON *m = cJSON_ParseWithLength(buf, n);
+            cJSON *s = m ? cJSON_GetObjectItemCaseSensitive(m, "settings") : NULL;
+            if (!m) st = tide_error(TIDE_ERR_DATA, "%s: not JSON", path);
+            else st = tide_interest_params_from_json(s ? s : m, &p);
+            if (st) tide_error_prefix("%s: ", path);
+            cJSON_Delete(m);
+        }
+        free(buf);
+        free(path);
+        if (st) goto fail;
+        p.seed = common.seed;
+    }
+    if (o_no_pos) { p.cf.tau = p.content.tau = p.cluster.tau = 0; p.trans_tau = 1e9; }
+    if (o_no_time) { p.cf.half_life = p.content.half_life = p.cluster.half_life = p.words_half_life = 0; }
+    const char *msg = tide_interest_params_check(&p);
+    if (msg) { code = cli_usage_error(&spec, "%s", msg); goto out; }
+
+    tide_interest_items_opts io = {0};
+    if (o_item_vectors) {
+        if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &iv))) goto fail;
+        if (iv.shape[0] != ds.n_items) {
+            st = tide_error(TIDE_ERR_DATA, "%s: %lld rows, but %s has %lld items (vectors from another dataset?)", o_item_vectors,
+                            (long long)iv.shape[0], o_data, (long long)ds.n_items);
+            goto fail;
+        }
+        io.lm_vectors = iv.data;
+        io.lm_dim = (int)iv.shape[1];
+    } else p.enabled &= ~((1u << TIDE_IC_LM) | (1u << TIDE_IC_WORDS));
+    if (o_text_vectors) {
+        if (!o_item_vectors) { code = cli_usage_error(&spec, "--text-vectors needs --item-vectors (the same LM space)"); goto out; }
+        if ((st = tide_npy_load_expect(o_text_vectors, TIDE_DTYPE_F32, 2, &tv))) goto fail;
+        if (tv.shape[0] != ds.n_text || tv.shape[1] != iv.shape[1]) {
+            st = tide_error(TIDE_ERR_DATA, "%s: shape [%lld, %lld], but %s has %lld text events and the item vectors %lld dimensions",
+                            o_text_vectors, (long long)tv.shape[0], (long long)tv.shape[1], o_data, (long long)ds.n_text,
+                            (long long)iv.shape[1]);
+            goto fail;
+        }
+    } else p.enabled &= ~(1u << TIDE_IC_WORDS);
+    if (!p.enabled) { code = cli_usage_error(&spec, "no component left to run (LM components need --item-vectors)"); goto out; }
+
+    if (o_update) {
+        if ((st = tide_interest_dir_load(o_update, &it, &p, &prev, &prev_man))) goto fail;
+        p.seed = common.seed;
+        if (it.n_items != ds.n_items) {
+            st = tide_error(TIDE_ERR_DATA, "%s has %lld items, but %s was captured over %lld (another dataset?)", o_data,
+                            (long long)ds.n_items, o_update, (long long)it.n_items);
+            goto fail;
+        }
+        if (ds.n_users < prev.n_users) {
+            st = tide_error(TIDE_ERR_DATA, "%s has %lld users, fewer than the %lld of %s (users are only ever appended)", o_data,
+                            (long long)ds.n_users, (long long)prev.n_users, o_update);
+            goto fail;
+        }
+        if ((it.lm_dim != 0) != (o_item_vectors != NULL) || (it.lm_dim && it.lm_dim != io.lm_dim)) {
+            st = tide_error(TIDE_ERR_DATA, "%s: LM dimension %d, --item-vectors %d (give the vectors the run used)", o_update,
+                            it.lm_dim, io.lm_dim);
+            goto fail;
+        }
+    } else if ((st = tide_interest_items_build(&ds, &p, &io, &it))) goto fail;
+    const float *text_vecs = tv.data;
+
+    if (o_tune) {
+        if ((st = tide_dataset_load(o_valid, &valid))) goto fail;
+        if (valid.n_items != ds.n_items || valid.n_users != ds.n_users) {
+            st = tide_error(TIDE_ERR_DATA, "%s: %lld users × %lld items, but %s has %lld × %lld (not the same split?)", o_valid,
+                            (long long)valid.n_users, (long long)valid.n_items, o_data, (long long)ds.n_users, (long long)ds.n_items);
+            goto fail;
+        }
+        tide_interest_tune_opts to = {0};
+        to.train = &ds;
+        to.valid = &valid;
+        to.text_vectors = text_vecs;
+        to.as_of = as_of;
+        to.k = 10;
+        to.no_position = o_no_pos;
+        to.no_time = o_no_time;
+        to.fixed_weights = o_fixed;
+        if ((st = tide_interest_tune(&it, &to, &p, &report))) goto fail;
+    } else if (o_fixed) {
+        for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = (p.enabled >> c) & 1u ? 1.0f : 0.0f;
+    } else if (!o_settings) {
+        tide_log(TIDE_LOG_WARN, "no --settings and no --tune: equal combiner weights");
+        for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = (p.enabled >> c) & 1u ? 1.0f : 0.0f;
+    }
+    {
+        cJSON *sj = tide_interest_params_to_json(&p);
+        char *txt = cJSON_PrintUnformatted(sj);
+        tide_log(TIDE_LOG_INFO, "settings: %s", txt);
+        free(txt);
+        cJSON_Delete(sj);
+    }
+    if (report) cJSON_AddItemToObject(report, "settings", tide_interest_params_to_json(&p));
+    if (o_report && report) {
+        char *txt = cJSON_Print(report);
+        st = tide_write_file_atomic(o_report, txt, strlen(txt));
+        free(txt);
+        if (st) goto fail;
+    }
+
+    /* score every user in blocks */
+    int64_t U = ds.n_users, B = 256;
+    li = tide_malloc((size_t)B * o_k * sizeof *li);
+    ls = tide_malloc((size_t)B * o_k * sizeof *ls);
+    lc = tide_malloc((size_t)B * sizeof *lc);
+    if (!li || !ls || !lc) { st = TIDE_ERR_NOMEM; goto fail; }
+    if (o_recs) {
+        if ((st = tide_atomic_open(&ro.f, o_recs))) goto fail;
+        ro.open = 1;
+    }
+    for (int64_t lo = 0; lo < U; lo += B) {
+        int64_t hi = lo + B < U ? lo + B : U;
+        if ((st = tide_interest_score_block(&it, &p, &ds, text_vecs, as_of, lo, hi, o_k, li, ls, lc, NULL))) goto fail;
+        if (o_recs) {
+            int64_t users[256];
+            uint8_t by[256] = {0};
+            for (int64_t u = lo; u < hi; u++) users[u - lo] = u;
+            tide_retrieval_batch b = {lo, hi - lo, o_k, users, li, ls, lc, by};
+            if ((st = tide_recs_write_batch(ro.f.fp, TIDE_RECS_TSV, &b, ds.user_ids, ds.item_ids))) goto fail;
+        }
+    }
+    if (o_recs) {
+        ro.open = 0;
+        if ((st = tide_atomic_commit(&ro.f))) goto fail;
+    }
+    if (o_out || o_summary) {
+        if ((st = tide_interest_states_alloc(&S, U, it.als_k, it.sp_dim))) goto fail;
+        int64_t touched = 0;
+        /* --update: users whose history (events, text events, last time) is unchanged keep
+         * their state; the rest, and users new since PREV, are recomputed. A moved reference
+         * time (as-of latest on grown data) touches everyone. */
+        int64_t prev_asof = INT64_MIN;
+        if (o_update) {
+            const cJSON *ao = cJSON_GetObjectItemCaseSensitive(prev_man, "as_of");
+            const cJSON *t = ao ? cJSON_GetObjectItemCaseSensitive(ao, "time") : NULL;
+            prev_asof = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : INT64_MIN;
+        }
+        for (int64_t lo = 0; lo < U;) {
+            int64_t hi = lo;
+            int same = 0;
+            if (o_update && prev_asof == as_of && !o_recompute_all) {
+                /* a run of unchanged users: copy rows */
+                while (hi < U && hi < prev.n_users) {
+                    int64_t u = hi, n = ds.indptr[u + 1] - ds.indptr[u];
+                    int64_t nt = text_vecs && ds.text_indptr ? ds.text_indptr[u + 1] - ds.text_indptr[u] : 0;   /* text counts only with its vectors */
+                    int64_t lt = n ? ds.times[ds.indptr[u + 1] - 1] : INT64_MIN;
+                    if (as_of != INT64_MIN) {   /* events after a fixed as-of are not in the state */
+                        while (n && ds.times[ds.indptr[u] + n - 1] > as_of) n--;
+                        lt = n ? ds.times[ds.indptr[u] + n - 1] : INT64_MIN;
+                        while (nt && ds.text_times[ds.text_indptr[u] + nt - 1] > as_of) nt--;
+                    }
+                    if (n != prev.n_events[u] || nt != prev.n_text[u] || lt != prev.last_time[u]) break;
+                    hi++;
+                }
+                same = hi > lo;
+            }
+            if (same) {
+                tide_interest_user tmp;
+                if ((st = tide_interest_user_alloc(&it, &p, &tmp))) goto fail;
+                for (int64_t u = lo; u < hi; u++) {
+                    tide_interest_states_get(&prev, u, &tmp);
+                    tide_interest_states_put(&S, u, &tmp, prev.n_text[u]);
+                }
+                tide_interest_user_free(&tmp);
+                lo = hi;
+                continue;
+            }
+            hi = lo + 1;
+            if (!o_update || prev_asof != as_of || o_recompute_all) hi = lo + B < U ? lo + B : U;
+            if ((st = tide_interest_capture_block(&it, &p, &ds, text_vecs, as_of, lo, hi, &S))) goto fail;
+            touched += hi - lo;
+            lo = hi;
+        }
+        if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
+        if (o_out) {
+            cJSON *extra = cJSON_CreateObject();
+            cJSON *cmd = cJSON_AddArrayToObject(extra, "command");
+            for (int a = 0; a < argc; a++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[a]));
+            cJSON *prod = cJSON_AddObjectToObject(extra, "producer");
+            cJSON_AddStringToObject(prod, "program", "tide-capture-interest");
+            cJSON_AddStringToObject(prod, "version", tide_version());
+            if (o_update) {
+                cJSON_AddStringToObject(extra, "updated_from", o_update);
+                cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            }
+            const cJSON *tuning = report;
+            if (!tuning && prev_man) tuning = cJSON_GetObjectItemCaseSensitive(prev_man, "tuning");
+            tide_interest_dir_info info = {o_data, ds.checksum, as_of, o_as_of, o_item_vectors, tuning, extra};
+            st = tide_interest_dir_save(o_out, &it, &p, &S, &info);
+            cJSON_Delete(extra);
+            if (st) goto fail;
+        }
+        if (o_summary && (st = tide_interest_summary_write(o_summary, &it, &S, &ds))) goto fail;
+    }
+    goto out;
+fail:
+    code = cli_fail(&spec, st);
+out:
+    if (ro.open) tide_atomic_abort(&ro.f);
+    free(li); free(ls); free(lc);
+    tide_interest_states_free(&S);
+    tide_interest_states_free(&prev);
+    cJSON_Delete(prev_man);
+    cJSON_Delete(report);
+    cJSON_Delete(settings_json);
+    tide_interest_items_free(&it);
+    tide_npy_free(&iv);
+    tide_npy_free(&tv);
+    tide_dataset_free(&valid);
+    tide_dataset_free(&ds);
+    return cli_finish(&spec, code);
+}
