@@ -1028,7 +1028,7 @@ static void test_model_load(void) {
     CHECK_CONTAINS(tide_error_message(), "\"half-life\" must be");
     manifest_as_of = NULL;
     /* Unknown kinds. */
-    write_manifest(dir, "tide-slim", "drift", 4, 5);
+    write_manifest(dir, "tide-future", "drift", 4, 5); /* a format no family registered */
     CHECK_STATUS(tide_scorer_open(dir, &m), TIDE_ERR_DATA);
     CHECK(m == NULL);
     CHECK_CONTAINS(tide_error_message(), "unsupported model kind");

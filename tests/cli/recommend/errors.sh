@@ -40,12 +40,12 @@ printf 'u1\nu1\n' > users2.txt
 run tide-recommend --data fx/data --model fx/als --k 3 --users users2.txt
 assert_exit 3
 assert_stderr_has "users2.txt:2: user id 'u1' listed twice"
-# Unknown model kinds: a format no family registers, or an unknown algorithm.
-cp -r fx/pop interest
-sed -i 's/"tide-model"/"tide-slim"/' interest/manifest.json
-run tide-recommend --data fx/data --model interest --k 3
+# Unknown model kinds: a format no family registered (src/models/open.c) or an unknown algorithm.
+cp -r fx/pop future
+sed -i 's/"tide-model"/"tide-future"/' future/manifest.json
+run tide-recommend --data fx/data --model future --k 3
 assert_exit 3
-assert_stderr_has "unsupported model kind"
+assert_stderr_has "unsupported model kind: format 'tide-future'"
 cp -r fx/pop slim
 sed -i 's/"pop"/"slim"/' slim/manifest.json
 run tide-recommend --data fx/data --model slim --k 3
