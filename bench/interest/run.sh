@@ -10,7 +10,7 @@
 #
 #   bench/interest/run.sh [ML_DIR] [WORK_DIR]      (defaults ../shared/data/ml-latest-small, build/bench-interest)
 #   env: B (binaries, build/release/bin), PYTHON (with numpy), MODEL (models/all-MiniLM-L6-v2),
-#        THREADS (2), ABLATE ("1"), PROTOCOLS ("1 5")
+#        THREADS (2), ABLATE ("1"), PROTOCOLS ("1 5"), BASE_LAMBDAS, BASE_HALF_LIVES (the baseline grid)
 set -euo pipefail
 ML=${1:-../shared/data/ml-latest-small}
 W=${2:-build/bench-interest}
@@ -39,7 +39,7 @@ for P in $PROTOCOLS; do
 
     # -- baseline: recency-weighted EASE, lambda and half-life tuned on valid
     best=""; bestv=-1
-    for lam in 100 200 300 500; do for hl in 30 60 120; do
+    for lam in ${BASE_LAMBDAS:-100 200 300 500}; do for hl in ${BASE_HALF_LIVES:-30 60 120}; do
         $B/tide-train-mf --data "$S/train" --valid "$S/valid" --algo ease --lambda $lam --half-life $hl \
             --as-of user --out "$W/tmp-ease" $T
         v=$(jq '.training["best_valid_ndcg@10"]' "$W/tmp-ease/manifest.json")

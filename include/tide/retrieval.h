@@ -80,6 +80,9 @@ typedef struct tide_retrieval_job {
      * (tide_retrieval_popularity). */
     const float *popularity;
     tide_backend *backend;         /* NULL = CPU */
+    /* Optional: the items of `popularity` by score descending, ties by lower index
+     * (tide_retrieval_popularity_order); saves a sort per run. */
+    const int32_t *popularity_order;
 } tide_retrieval_job;
 
 /* How each user was scored (tide/scorer.h's TIDE_BY_*). */
@@ -109,6 +112,9 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
 /* Interaction counts per item of a dataset, the default popularity of users not in the model
  * (malloc'ed [n_items]). */
 tide_status tide_retrieval_popularity(const tide_dataset *ds, float **out);
+/* The items by score descending, ties by lower index — the order the engine walks popularity in
+ * (malloc'ed [n]). */
+tide_status tide_retrieval_popularity_order(const float *scores, int64_t n, int32_t **out);
 
 /* Exclusion lists: each data user's items (unless keep_seen) plus extra (user, item) pairs,
  * sorted and de-duplicated per user. Output arrays are malloc'ed (free()). */

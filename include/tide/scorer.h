@@ -152,6 +152,10 @@ typedef struct tide_scorer_info {
     char dataset_path[512];
     int64_t dataset_users, dataset_items;
     const void *manifest;        /* the parsed manifest (cJSON *), or NULL */
+    /* Items by item_scores / popularity descending, ties by lower index (NULL = not given): the
+     * engine then walks them without sorting per run (a one-user call stays O(k) for them). */
+    const int32_t *item_order;
+    const int32_t *popularity_order;
 } tide_scorer_info;
 
 typedef struct tide_scorer tide_scorer;

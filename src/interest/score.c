@@ -62,8 +62,8 @@ tide_status tide_interest_score_user(const tide_interest_items *it, const tide_i
     int64_t N = it->n_items;
     int32_t *excl = tide_malloc((size_t)(h->n + 1) * sizeof *excl);
     if (!excl) return TIDE_ERR_NOMEM;
-    memcpy(excl, h->items, (size_t)h->n * sizeof *excl);
-    qsort(excl, (size_t)h->n, sizeof *excl, cmp_i32);
+    if (h->n) memcpy(excl, h->items, (size_t)h->n * sizeof *excl); /* h->items is NULL for an empty history */
+    if (h->n > 1) qsort(excl, (size_t)h->n, sizeof *excl, cmp_i32);
     int64_t ne = 0;
     for (int64_t q = 0; q < h->n; q++)
         if (ne == 0 || excl[ne - 1] != excl[q]) excl[ne++] = excl[q];

@@ -106,7 +106,7 @@ static tide_status s_prepare(const tide_scorer *s, void *run, void *blk, const t
         by[i] = v->user >= 0 && v->user < m->S.n_users ? TIDE_BY_MODEL : TIDE_BY_FOLD_IN;
         int q = rows++;
         int64_t o = b->hoff[q];
-        memcpy(b->items + o, v->items, (size_t)cnt * sizeof *b->items);
+        if (cnt) memcpy(b->items + o, v->items, (size_t)cnt * sizeof *b->items);
         for (int64_t e = 0; e < cnt; e++) {
             if (v->items[e] < 0 || v->items[e] >= m->it.n_items)
                 return tide_error(TIDE_ERR_DATA, "interest scorer: item %d of a history is outside the model's %lld items",
@@ -144,7 +144,7 @@ static tide_status s_score(const tide_scorer *s, void *run, void *blk, int r0, i
         int32_t *ex = realloc(b->excl, (size_t)(n + 1) * sizeof *ex);
         if (!ex) return TIDE_ERR_NOMEM;
         b->excl = ex;
-        memcpy(ex, h.items, (size_t)n * sizeof *ex);
+        if (n) memcpy(ex, h.items, (size_t)n * sizeof *ex);
         qsort(ex, (size_t)n, sizeof *ex, cmp_i32);
         int64_t ne = 0;
         for (int64_t k = 0; k < n; k++)

@@ -20,7 +20,7 @@ static int cmp_i32(const void *a, const void *b) {
 
 /* sorted unique copy of the user's training items (those before as-of are all of them here) */
 static int64_t seen_items(const tide_interest_history *h, int32_t *out) {
-    memcpy(out, h->items, (size_t)h->n * sizeof *out);
+    if (h->n) memcpy(out, h->items, (size_t)h->n * sizeof *out);
     qsort(out, (size_t)h->n, sizeof *out, cmp_i32);
     int64_t m = 0;
     for (int64_t k = 0; k < h->n; k++)

@@ -29,6 +29,7 @@
 #include "tide/fileio.h"
 #include "tide/manifest.h"
 #include "tide/npy.h"
+#include "tide/retrieval.h"
 #include "tide/scorer.h"
 #include "mf-internal.h"
 
@@ -43,6 +44,7 @@ typedef struct mfs {
     const int32_t *nb_items;
     const float *nb_sims;
     const float *pop;
+    int32_t *pop_order;          /* owned: items by popularity (the engine's walk, sorted once) */
     tide_pop_context *pc;        /* owned */
     int can_fold_in, fold_all;
     cJSON *manifest;             /* owned (opened from a dir) */
@@ -399,6 +401,7 @@ static void s_destroy(tide_scorer *s) {
         free(m->pc);
     }
     free(m->yty);
+    free(m->pop_order);
     pthread_mutex_destroy(&m->lock);
     free(m);
     s->impl = NULL;
@@ -440,6 +443,14 @@ static tide_status wrap(mfs *m, const char *algorithm, tide_scorer **out) {
         in->flags = TIDE_SCORER_NEEDS_HISTORY | (m->pc ? TIDE_SCORER_WHOLE_ROWS : 0);
         in->popularity = m->pop;
         in->item_scores = m->pc ? NULL : m->pop;
+        /* Sorted once per scorer, not per run (tide-serve asks for one user at a time). */
+        if (tide_retrieval_popularity_order(m->pop, m->n_items, &m->pop_order)) {
+            tide_scorer_free(s);
+            *out = NULL;
+            return TIDE_ERR_NOMEM;
+        }
+        in->popularity_order = m->pop_order;
+        in->item_order = m->pc ? NULL : m->pop_order;
         break;
     }
     *out = s;

@@ -55,8 +55,10 @@ const char *tide_retrieval_params_check(const tide_retrieval_params *p) {
 /* A column order by score, descending, ties by lower column: the walk that serves users whose
  * scores do not depend on them. */
 typedef struct walk {
-    float *val;      /* score per column */
-    int32_t *order;  /* columns by score */
+    const float *val;      /* score per column */
+    const int32_t *order;  /* columns by score */
+    float *own_val;        /* what this run allocated */
+    int32_t *own_order;
 } walk;
 
 /* Shared, read-only during the parallel part (except the lazily built fallback walk, behind a
@@ -177,35 +179,52 @@ static int cmp_walk(const void *a, const void *b, void *arg) {
     return (x > y) - (x < y);
 }
 
-/* Scores by item → a walk in column space. */
-static tide_status walk_build(const run_ctx *c, const float *by_item, walk *w) {
-    w->val = tide_malloc(((size_t)c->C + 1) * sizeof *w->val);
-    w->order = tide_malloc(((size_t)c->C + 1) * sizeof *w->order);
-    if (!w->val || !w->order) return TIDE_ERR_NOMEM;
-    for (int64_t q = 0; q < c->C; q++) w->val[q] = by_item[c->cand ? c->cand[q] : q];
-    for (int64_t q = 0; q < c->C; q++) w->order[q] = (int32_t)q;
-    qsort_r(w->order, (size_t)c->C, sizeof *w->order, cmp_walk, w->val);
+/* Scores by item → a walk in column space; without candidates a given item order (the same
+ * total order: score descending, ties by lower index) is used as it is. */
+static tide_status walk_build(const run_ctx *c, const float *by_item, const int32_t *order, walk *w) {
+    if (!c->cand && order) {
+        w->val = by_item;
+        w->order = order;
+        return TIDE_OK;
+    }
+    w->val = w->own_val = tide_malloc(((size_t)c->C + 1) * sizeof *w->own_val);
+    w->order = w->own_order = tide_malloc(((size_t)c->C + 1) * sizeof *w->own_order);
+    if (!w->own_val || !w->own_order) return TIDE_ERR_NOMEM;
+    for (int64_t q = 0; q < c->C; q++) w->own_val[q] = by_item[c->cand ? c->cand[q] : q];
+    for (int64_t q = 0; q < c->C; q++) w->own_order[q] = (int32_t)q;
+    qsort_r(w->own_order, (size_t)c->C, sizeof *w->own_order, cmp_walk, w->own_val);
+    return TIDE_OK;
+}
+
+tide_status tide_retrieval_popularity_order(const float *scores, int64_t n, int32_t **out) {
+    int32_t *o = tide_malloc(((size_t)n + 1) * sizeof *o);
+    if (!o) return TIDE_ERR_NOMEM;
+    for (int64_t q = 0; q < n; q++) o[q] = (int32_t)q;
+    qsort_r(o, (size_t)n, sizeof *o, cmp_walk, (void *)scores);
+    *out = o;
     return TIDE_OK;
 }
 
 /* The fallback popularity: the job's, the scorer's, or the dataset's interaction counts. */
 static tide_status fallback_build(run_ctx *c) {
     const tide_retrieval_job *job = c->job;
-    const float *pop = job->popularity ? job->popularity : c->info->popularity;
-    if (pop) return walk_build(c, pop, &c->fb);
+    if (job->popularity) return walk_build(c, job->popularity, job->popularity_order, &c->fb);
+    if (c->info->popularity) return walk_build(c, c->info->popularity, c->info->popularity_order, &c->fb);
     if (!job->data)
         return tide_error(TIDE_ERR_USAGE, "users not in the %s model need a popularity fallback: pass a dataset or "
                           "popularity", c->info->algorithm);
-    c->fb.val = tide_calloc((size_t)c->C + 1, sizeof *c->fb.val);
-    c->fb.order = tide_malloc(((size_t)c->C + 1) * sizeof *c->fb.order);
-    if (!c->fb.val || !c->fb.order) return TIDE_ERR_NOMEM;
+    float *val = c->fb.own_val = tide_calloc((size_t)c->C + 1, sizeof *c->fb.own_val);
+    int32_t *order = c->fb.own_order = tide_malloc(((size_t)c->C + 1) * sizeof *c->fb.own_order);
+    if (!val || !order) return TIDE_ERR_NOMEM;
     const tide_dataset *ds = job->data;
     for (int64_t e = 0; e < ds->nnz; e++) {
         int32_t col = c->local_of ? c->local_of[ds->items[e]] : ds->items[e];
-        if (col >= 0) c->fb.val[col] += 1.0f;
+        if (col >= 0) val[col] += 1.0f;
     }
-    for (int64_t q = 0; q < c->C; q++) c->fb.order[q] = (int32_t)q;
-    qsort_r(c->fb.order, (size_t)c->C, sizeof *c->fb.order, cmp_walk, c->fb.val);
+    for (int64_t q = 0; q < c->C; q++) order[q] = (int32_t)q;
+    qsort_r(order, (size_t)c->C, sizeof *order, cmp_walk, val);
+    c->fb.val = val;
+    c->fb.order = order;
     return TIDE_OK;
 }
 
@@ -341,10 +360,10 @@ static tide_status process_block(run_ctx *c, scratch *s, const int64_t *users, i
 static void ctx_free(run_ctx *c) {
     if (c->bound) c->sc->iface->unbind(c->sc, c->run);
     free(c->local_of);
-    free(c->model_walk.val);
-    free(c->model_walk.order);
-    free(c->fb.val);
-    free(c->fb.order);
+    free(c->model_walk.own_val);
+    free(c->model_walk.own_order);
+    free(c->fb.own_val);
+    free(c->fb.own_order);
 }
 
 tide_status tide_retrieval_popularity(const tide_dataset *ds, float **out) {
@@ -432,7 +451,7 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
     tide_scorer_cols cols = {c.C, c.cand, c.local_of};
     if ((st = sc->iface->bind(sc, &cols, job->backend, &c.run))) goto done;
     c.bound = 1;
-    if (info->item_scores && (st = walk_build(&c, info->item_scores, &c.model_walk))) goto done;
+    if (info->item_scores && (st = walk_build(&c, info->item_scores, info->item_order, &c.model_walk))) goto done;
 
 #ifdef _OPENMP
     nthreads = c.host ? omp_get_max_threads() : 1;

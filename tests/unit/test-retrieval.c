@@ -799,6 +799,16 @@ static void test_user_source(void) {
     CHECK(memcmp(a.items, b.items, sizeof(int32_t) * NU * K) == 0);
     CHECK(memcmp(a.scores, b.scores, sizeof(float) * NU * K) == 0);
     CHECK(memcmp(a.by, b.by, NU) == 0);
+    collect_free(&b);
+    /* The popularity's order given (no sort per run): the same bytes. */
+    int32_t *order;
+    CHECK_OK(tide_retrieval_popularity_order(pop, NI, &order));
+    job.popularity_order = order;
+    run_job(&job, &p, &b);
+    CHECK(memcmp(a.items, b.items, sizeof(int32_t) * NU * K) == 0);
+    CHECK(memcmp(a.scores, b.scores, sizeof(float) * NU * K) == 0);
+    CHECK(a.by[4] == TIDE_BY_POPULARITY);
+    free(order);
     collect_free(&a);
     collect_free(&b);
     free(ip);
@@ -1018,7 +1028,7 @@ static void test_model_load(void) {
     CHECK_CONTAINS(tide_error_message(), "\"half-life\" must be");
     manifest_as_of = NULL;
     /* Unknown kinds. */
-    write_manifest(dir, "tide-interest", "drift", 4, 5);
+    write_manifest(dir, "tide-slim", "drift", 4, 5);
     CHECK_STATUS(tide_scorer_open(dir, &m), TIDE_ERR_DATA);
     CHECK(m == NULL);
     CHECK_CONTAINS(tide_error_message(), "unsupported model kind");

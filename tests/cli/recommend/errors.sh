@@ -40,9 +40,9 @@ printf 'u1\nu1\n' > users2.txt
 run tide-recommend --data fx/data --model fx/als --k 3 --users users2.txt
 assert_exit 3
 assert_stderr_has "users2.txt:2: user id 'u1' listed twice"
-# Unknown model kinds: an interest dir (no scoring rule yet) or an unknown algorithm.
+# Unknown model kinds: a format no family registers, or an unknown algorithm.
 cp -r fx/pop interest
-sed -i 's/"tide-model"/"tide-interest"/' interest/manifest.json
+sed -i 's/"tide-model"/"tide-slim"/' interest/manifest.json
 run tide-recommend --data fx/data --model interest --k 3
 assert_exit 3
 assert_stderr_has "unsupported model kind"

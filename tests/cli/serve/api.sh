@@ -76,8 +76,14 @@ grep -q "replayed 3 events and 1 texts" "$T/err2" || fail "replay count"
 get "/v1/users/u1/recommendations?k=10"; jq -r '.items[].item' body > r2
 grep -qx "$top" r2 && fail "the replayed event is not reflected"
 get /v1/users/newbie; assert_eq "$(jq -r .events body)" 2
-# Factor model with item factors: similar items work.
 stop_server
+# --token-reads: reads need the token too.
+start_server "$T/err-tr" --data ds --model ease --token token --token-reads
+get /v1/users/u1/recommendations; assert_eq "$HTTP" 401
+get /v1/users/u1/recommendations -H "$TOK"; assert_eq "$HTTP" 200
+get /v1/users/u1/recommendations -H "Authorization: Bearer wrong-token-wrong-token"; assert_eq "$HTTP" 401
+stop_server
+# Factor model with item factors: similar items work.
 start_server "$T/err3" --data ds --model als
 get "/v1/items/i3/similar?k=4"; assert_eq "$HTTP" 200; assert_eq "$(jq '.items|length' body)" 4
 jq -r '.items[].item' body | grep -qx i3 && fail "an item is similar to itself"
