@@ -34,7 +34,9 @@ prog_cmd() {
 PROGRAMS="datagen ingest split train-als train-ease train-knn recommend eval embed-tfidf embed-bert"
 # 1 when the programs are built with AddressSanitizer (it reserves terabytes of address space, so
 # `ulimit -v` cannot apply to it).
-is_asan() { ldd "$B/tide-ingest" 2>/dev/null | grep -q libasan; }
+# ldd's output taken whole: `ldd | grep -q` under pipefail fails when grep's early exit SIGPIPEs
+# ldd, so an ASan build was sometimes taken for a plain one (and capped, which ASan cannot bear).
+is_asan() { case "$(ldd "$B/tide-ingest" 2>/dev/null)" in *libasan*) return 0 ;; esac; return 1; }
 # run_capped KIND MB SECONDS CMD...: run under `ulimit -v` (KIND v) or `ulimit -d` (KIND d) with a
 # time limit; sets CAP_RC (124/137 = timed out)
 run_capped() {
