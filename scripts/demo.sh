@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh — README's first command: installs dependencies, builds tide, and runs the whole
-# pipeline on the sample in data/sample (ingest → temporal split → train → recommend → eval),
+# pipeline on the sample in data/sample (ingest → temporal split → train → capture interests →
+# recommend → eval),
 # printing the evaluation table. Outputs go to build/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,20 @@ if [ -x "$B/tide-train-mf" ] && [ -x "$B/tide-recommend" ]; then
     train als --algo als --factors 32 --iterations 15 --regularization 0.05 --alpha 2
     train ease --algo ease --lambda 200
     train ease-recent --algo ease --lambda 200 --half-life 60d --as-of user
+fi
+
+if [ -x "$B/tide-capture-interest" ] && [ -x "$B/tide-recommend" ]; then
+    step "capture interests: tune decays and the combiner on valid (train -> valid), refit on train+valid"
+    "$B/tide-capture-interest" --data "$W/split/train" --tune --valid "$W/split/valid" --as-of user \
+        --report "$W/interest-tuned.json" -q
+    "$B/tide-capture-interest" --data "$W/split/train_valid" --settings "$W/interest-tuned.json" \
+        --as-of user --out "$W/interest" --summary "$W/interest-summary.jsonl" -q
+    step "each user's interests now (first two users of $W/interest-summary.jsonl)"
+    head -n 2 "$W/interest-summary.jsonl" | jq -c '{user, drift, interests: [.interests[] |
+        {label: .label, strength, last_active, items: [.representative_items[].title]}]}' >&2
+    "$B/tide-recommend" --data "$W/split/train_valid" --model "$W/interest" --k 20 \
+        --out "$W/recs-interest.tsv" -q
+    runs+=(--recs "$W/recs-interest.tsv")
 fi
 
 step "evaluate against each user's held-out last event (95% bootstrap intervals)"

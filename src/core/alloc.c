@@ -62,13 +62,16 @@ void *tide_calloc_large(size_t count, size_t size) {
 #include <stdio.h>
 #include <unistd.h>
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t a, size_t b);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-int __real_posix_memalign(void **p, size_t a, size_t n);
-void *__real_aligned_alloc(size_t a, size_t n);
+/* Weak: a program linked against the installed libtide.a without the --wrap flags (tide.pc does
+ * not carry them) never calls the __wrap_ functions, and must still link. */
+#define WEAK __attribute__((weak))
+WEAK void *__real_malloc(size_t n);
+WEAK void *__real_calloc(size_t a, size_t b);
+WEAK void *__real_realloc(void *p, size_t n);
+WEAK char *__real_strdup(const char *s);
+WEAK char *__real_strndup(const char *s, size_t n);
+WEAK int __real_posix_memalign(void **p, size_t a, size_t n);
+WEAK void *__real_aligned_alloc(size_t a, size_t n);
 
 static long long g_fail_at = -1; /* -1: not read yet; -2: off */
 static long long g_count;

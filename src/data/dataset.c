@@ -396,7 +396,10 @@ tide_status tide_dataset_save(const char *dir, tide_dataset *ds) {
         if (!s) { st = tide_error(TIDE_ERR_NOMEM, "out of memory writing the manifest"); goto fail; }
         size_t n = strlen(s);
         s[n] = 0;
-        TRY(PATH("manifest.json"));
+        if ((st = PATH("manifest.json"))) { /* the printed manifest is freed on this path too */
+            free(s);
+            goto fail;
+        }
         char *withnl = malloc(n + 2);
         if (!withnl) { free(s); st = TIDE_ERR_NOMEM; goto fail; }
         memcpy(withnl, s, n);

@@ -100,6 +100,7 @@ int main(int argc, char **argv) {
     cli_common common;
     int code = cli_parse(&spec, argc, argv, &common);
     if (code >= 0) return code;
+    if ((code = cli_blas_prepare(&spec, &common)) >= 0) return code;
     code = 0;
     tide_status st = TIDE_OK;
     tide_dataset ds, valid;

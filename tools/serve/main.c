@@ -288,6 +288,7 @@ int main(int argc, char **argv) {
     cli_common com;
     int code = cli_parse(&spec, argc, argv, &com);
     if (code >= 0) return code;
+    if ((code = cli_blas_prepare(&spec, &com)) >= 0) return code;
     app *a = &A;
     tide_status st = TIDE_OK;
     void *daemon = NULL;

@@ -11,6 +11,7 @@ fixture fx
 KILLS=${TIDE_KILLS:-20}
 RANDOM=1515
 total=0
+journals() { local d; for d in out out/gen; do [ -d "$d" ] && ls -a "$d"; done; true; }
 multi_files() {
     case "$1" in
     datagen) echo gen/interactions.csv gen/items.csv gen/text_events.csv ;;
@@ -27,7 +28,7 @@ single_valid() { # the single output exists and is complete (or absent: never wr
     esac
 }
 no_litter() { for d in out out/gen; do [ -d "$d" ] && assert_no_tmp "$d"; done
-    ! ls -a out out/gen 2>/dev/null | grep -q '\.commit\.' || fail "$p: a commit journal was left"; }
+    ! journals | grep -q '\.commit\.' || fail "$p: a commit journal was left"; }
 for p in datagen eval ingest split train-als recommend embed-tfidf; do
     rm -rf out ref_old ref_new && mkdir out
     set -- $(prog_cmd "$p" fx out | sed "s|^tide-|$B/tide-|")
@@ -61,7 +62,9 @@ for p in datagen eval ingest split train-als recommend embed-tfidf; do
             done
             case "$state" in
             *new*old*|*old*new*)
-                ls -a out out/gen 2>/dev/null | grep -q '\.commit\.' || fail "$p: kill $i left old and new files mixed ($state), and no journal"
+                # only directories that exist: under pipefail, ls's status for a missing out/gen
+                # (tide-eval has none) failed this check whenever a commit was cut
+                journals | grep -q '\.commit\.' || fail "$p: kill $i left old and new files mixed ($state), and no journal"
                 cut=$((cut + 1))
                 "$@" -q >/dev/null || fail "$p: the run after a cut commit failed"
                 for f in $multi; do cmp -s "out/$f" "ref_new/$f" || fail "$p: $f not new after the cut commit's next run"; done ;;

@@ -16,6 +16,8 @@ if is_asan; then
     export LSAN_OPTIONS="suppressions=$SRC/tests/cli/faults/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="print_stacktrace=1:exitcode=88"
 fi
+# TIDE_OOM_FULL=1: every N, however many (for a full sweep by hand; CI keeps the bound)
+[ "${TIDE_OOM_FULL:-0}" = 1 ] && DENSE=1000000 MAX=1000001
 TIDE_FAIL_ALLOC=0 "$@" -q >/dev/null 2>count.err || { cat count.err; fail "$OOM_PROG: the fixture run failed"; }
 K=$(sed -n 's/^tide: \([0-9]*\) allocations$/\1/p' count.err)
 [ -n "$K" ] && [ "$K" -gt 0 ] || fail "$OOM_PROG: no allocation count (is the --wrap hook linked?)"

@@ -46,6 +46,12 @@ sed -i 's/"tide-model"/"tide-future"/' future/manifest.json
 run tide-recommend --data fx/data --model future --k 3
 assert_exit 3
 assert_stderr_has "unsupported model kind: format 'tide-future'"
+# A dir that claims to be an interest dir but is not one: the interest family refuses it.
+cp -r fx/pop notinterest
+sed -i 's/"tide-model"/"tide-interest"/' notinterest/manifest.json
+run tide-recommend --data fx/data --model notinterest --k 3
+assert_exit 3
+assert_stderr_has "notinterest/manifest.json"
 cp -r fx/pop slim
 sed -i 's/"pop"/"slim"/' slim/manifest.json
 run tide-recommend --data fx/data --model slim --k 3
