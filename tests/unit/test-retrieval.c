@@ -6,6 +6,7 @@
  * fold-in through tide_mf_fold_in, popularity), the model's time decay on EASE / kNN / fold-in
  * histories against weights computed here, MMR, thread-count independence, model-dir loading. */
 #include "harness.h"
+#include "dataset-builder.h"
 
 #include <cjson/cJSON.h>
 #include <omp.h>
@@ -29,38 +30,28 @@ static int rint_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - l
 
 enum { NU = 41, NI = 157, D = 6, K = 7 };
 
-/* A dataset with random histories (some users empty, some repeated items). */
-typedef struct fixture {
-    tide_dataset ds;
-    int64_t indptr[NU + 1];
+/* A dataset with random histories (some users empty, some repeated items), built by the shared
+ * builder so it owns its arrays: the checks read them back from the dataset (ds->indptr,
+ * ds->items, ...), and tide_dataset_free() releases them. */
+static void make_data(tide_dataset *ds) {
+    int len[NU];
     int32_t items[NU * 30];
     float weights[NU * 30];
     int64_t times[NU * 30];
-} fixture;
-
-static void make_data(fixture *f) {
-    memset(f, 0, sizeof *f);
     int64_t nnz = 0;
     for (int u = 0; u < NU; u++) {
-        f->indptr[u] = nnz;
-        int n = (u % 9 == 4) ? 0 : rint_in(1, 25);
+        int n = len[u] = (u % 9 == 4) ? 0 : rint_in(1, 25);
         for (int e = 0; e < n; e++) {
-            f->items[nnz] = rint_in(0, NI - 1);
-            f->weights[nnz] = (float)rint_in(1, 3);
+            items[nnz] = rint_in(0, NI - 1);
+            weights[nnz] = (float)rint_in(1, 3);
             /* Times without rnd() (the other tests' draws stay as they were): spread over ~6
              * days, users' latest events differing, some repeated times. */
-            f->times[nnz] = 1000000 + (int64_t)((u * 7919 + e * 104729) % 500000);
+            times[nnz] = 1000000 + (int64_t)((u * 7919 + e * 104729) % 500000);
             nnz++;
         }
     }
-    f->indptr[NU] = nnz;
-    f->ds.n_users = NU;
-    f->ds.n_items = NI;
-    f->ds.nnz = nnz;
-    f->ds.indptr = f->indptr;
-    f->ds.items = f->items;
-    f->ds.weights = f->weights;
-    f->ds.times = f->times;
+    tb_build(ds, &(tb_spec){.n_users = NU, .n_items = NI, .len = len, .items = items, .times = times,
+                            .weights = weights});
 }
 
 /* Collects every batch into full arrays. */
@@ -126,24 +117,24 @@ static int brute_topk(const double *score, const int *eligible, int n, int k, in
 }
 
 /* Eligibility of items for user u: not seen (unless keep_seen), not in the extra pairs, in cand. */
-static void eligibility(const fixture *f, int u, int keep_seen, const int64_t *pu, const int32_t *pi, int npairs,
+static void eligibility(const tide_dataset *ds, int u, int keep_seen, const int64_t *pu, const int32_t *pi, int npairs,
                         const int32_t *cand, int ncand, int *el) {
     for (int j = 0; j < NI; j++) el[j] = cand ? 0 : 1;
     for (int q = 0; q < ncand; q++) el[cand[q]] = 1;
     if (!keep_seen)
-        for (int64_t e = f->indptr[u]; e < f->indptr[u + 1]; e++) el[f->items[e]] = 0;
+        for (int64_t e = ds->indptr[u]; e < ds->indptr[u + 1]; e++) el[ds->items[e]] = 0;
     for (int q = 0; q < npairs; q++)
         if (pu[q] == u) el[pi[q]] = 0;
 }
 
 /* Compare a run with brute-force scores score[u][j] (double) for every user. */
-static void check_against(const collect *c, const fixture *f, double *const *score, int k, int keep_seen,
+static void check_against(const collect *c, const tide_dataset *ds, double *const *score, int k, int keep_seen,
                           const int64_t *pu, const int32_t *pi, int npairs, const int32_t *cand, int ncand) {
     int el[NI];
     int32_t bi[NI];
     double bv[NI];
     for (int u = 0; u < NU; u++) {
-        eligibility(f, u, keep_seen, pu, pi, npairs, cand, ncand, el);
+        eligibility(ds, u, keep_seen, pu, pi, npairs, cand, ncand, el);
         int m = brute_topk(score[u], el, NI, k, bi, bv);
         CHECK_EQ(c->counts[u], m);
         for (int r = 0; r < m && r < c->counts[u]; r++) {
@@ -206,12 +197,12 @@ static void scorers_free(void) {
     n_scorers = 0;
 }
 
-static tide_retrieval_job excl_job(const tide_mf_model *m, const fixture *f, int keep_seen, const int64_t *pu,
+static tide_retrieval_job excl_job(const tide_mf_model *m, const tide_dataset *ds, int keep_seen, const int64_t *pu,
                                    const int32_t *pi, int64_t n, int64_t **ip, int32_t **ix) {
-    CHECK_OK(tide_retrieval_exclusions_build(&f->ds, keep_seen, pu, pi, n, ip, ix));
+    CHECK_OK(tide_retrieval_exclusions_build(ds, keep_seen, pu, pi, n, ip, ix));
     tide_retrieval_job job = {0};
     job.scorer = m ? scorer_of(m) : NULL;
-    job.data = &f->ds;
+    job.data = ds;
     job.users = all_users;
     job.n_users = NU;
     job.excl_indptr = *ip;
@@ -220,8 +211,8 @@ static tide_retrieval_job excl_job(const tide_mf_model *m, const fixture *f, int
 }
 
 /* A job over every fixture user with their seen items excluded (*ip, *ix: free()). */
-static tide_retrieval_job seen_job(const tide_mf_model *m, const fixture *f, int64_t **ip, int32_t **ix) {
-    return excl_job(m, f, 0, NULL, NULL, 0, ip, ix);
+static tide_retrieval_job seen_job(const tide_mf_model *m, const tide_dataset *ds, int64_t **ip, int32_t **ix) {
+    return excl_job(m, ds, 0, NULL, NULL, 0, ip, ix);
 }
 
 /* History models over caller arrays. */
@@ -291,8 +282,8 @@ static void make_factors(void) {
 }
 
 static void test_factors_exclusion(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     make_factors();
     tide_mf_model m = vec_model(UF, NU, IF);
     /* Every user row non-zero so none falls back to popularity. */
@@ -301,7 +292,7 @@ static void test_factors_exclusion(void) {
     int32_t pi[] = {3, 150, 8, 0};
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = excl_job(&m, &f, 0, pu, pi, 4, &ip, &ix);
+    tide_retrieval_job job = excl_job(&m, &ds, 0, pu, pi, 4, &ip, &ix);
     double **sc = alloc_scores();
     for (int u = 0; u < NU; u++)
         for (int j = 0; j < NI; j++) {
@@ -314,7 +305,7 @@ static void test_factors_exclusion(void) {
         tide_retrieval_params p = small_blocks(ks[t]);
         collect c;
         run_job(&job, &p, &c);
-        check_against(&c, &f, sc, ks[t], 0, pu, pi, 4, NULL, 0);
+        check_against(&c, &ds, sc, ks[t], 0, pu, pi, 4, NULL, 0);
         collect_free(&c);
     }
     /* Item bias. */
@@ -326,13 +317,13 @@ static void test_factors_exclusion(void) {
         tide_retrieval_params p = small_blocks(K);
         collect c;
         run_job(&job, &p, &c);
-        check_against(&c, &f, sc, K, 0, pu, pi, 4, NULL, 0);
+        check_against(&c, &ds, sc, K, 0, pu, pi, 4, NULL, 0);
         collect_free(&c);
     }
     /* Allow-list + keep seen (only the extra pairs excluded). */
     free(ip);
     free(ix);
-    CHECK_OK(tide_retrieval_exclusions_build(&f.ds, 1, pu, pi, 4, &ip, &ix));
+    CHECK_OK(tide_retrieval_exclusions_build(&ds, 1, pu, pi, 4, &ip, &ix));
     job.excl_indptr = ip;
     job.excl_items = ix;
     int32_t cand[40];
@@ -343,7 +334,7 @@ static void test_factors_exclusion(void) {
         tide_retrieval_params p = small_blocks(K);
         collect c;
         run_job(&job, &p, &c);
-        check_against(&c, &f, sc, K, 1, pu, pi, 4, cand, 40);
+        check_against(&c, &ds, sc, K, 1, pu, pi, 4, cand, 40);
         collect_free(&c);
     }
     /* K larger than the candidate set is a usage error. */
@@ -355,12 +346,13 @@ static void test_factors_exclusion(void) {
     free_scores(sc);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 /* The same bytes for 1 and 2 threads and for different batch sizes. */
 static void test_thread_independence(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     make_factors();
     /* Real-valued factors this time, so summation order would show. */
     float uf[NU * D], itf[NI * D];
@@ -369,7 +361,7 @@ static void test_thread_independence(void) {
     tide_mf_model m = vec_model(uf, NU, itf);
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
+    tide_retrieval_job job = seen_job(&m, &ds, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     collect a, b;
     tide_threads_set(1);
@@ -384,34 +376,35 @@ static void test_thread_independence(void) {
     collect_free(&b);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 /* ---- EASE, kNN, pop ---------------------------------------------------------------------- */
 
 static void test_ease(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     float *B = calloc((size_t)NI * NI, sizeof *B);
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-2, 3);
     tide_mf_model m = ease_model(B);
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
+    tide_retrieval_job job = seen_job(&m, &ds, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
-    for (int64_t e = 0; e < f.ds.nnz; e++) pop[f.items[e]] += 1;
+    for (int64_t e = 0; e < ds.nnz; e++) pop[ds.items[e]] += 1;
     for (int u = 0; u < NU; u++)
         for (int j = 0; j < NI; j++) {
             double s = 0;
-            for (int64_t e = f.indptr[u]; e < f.indptr[u + 1]; e++) s += (double)f.weights[e] * B[f.items[e] * NI + j];
+            for (int64_t e = ds.indptr[u]; e < ds.indptr[u + 1]; e++) s += (double)ds.weights[e] * B[ds.items[e] * NI + j];
             /* Users without events get popularity (interaction counts). */
-            sc[u][j] = f.indptr[u + 1] > f.indptr[u] ? s : pop[j];
+            sc[u][j] = ds.indptr[u + 1] > ds.indptr[u] ? s : pop[j];
         }
     tide_retrieval_params p = small_blocks(K);
     collect c;
     run_job(&job, &p, &c);
-    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+    check_against(&c, &ds, sc, K, 0, NULL, NULL, 0, NULL, 0);
     CHECK_EQ(c.by[4], TIDE_RETRIEVAL_BY_POPULARITY);
     CHECK_EQ(c.by[0], TIDE_RETRIEVAL_BY_MODEL);
     collect_free(&c);
@@ -421,17 +414,18 @@ static void test_ease(void) {
     job.candidates = cand;
     job.n_candidates = 50;
     run_job(&job, &p, &c);
-    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, cand, 50);
+    check_against(&c, &ds, sc, K, 0, NULL, NULL, 0, cand, 50);
     collect_free(&c);
     free_scores(sc);
     free(B);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 static void test_knn(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     int64_t nip[NI + 1];
     int32_t nb[NI * 6];
     float sim[NI * 6];
@@ -439,36 +433,37 @@ static void test_knn(void) {
     tide_mf_model m = knn_model(nip, nb, sim);
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
+    tide_retrieval_job job = seen_job(&m, &ds, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
-    for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
+    for (int64_t q = 0; q < ds.nnz; q++) pop[ds.items[q]] += 1;
     for (int u = 0; u < NU; u++) {
-        for (int64_t h = f.indptr[u]; h < f.indptr[u + 1]; h++)
-            for (int64_t q = nip[f.items[h]]; q < nip[f.items[h] + 1]; q++) sc[u][nb[q]] += (double)f.weights[h] * sim[q];
-        if (f.indptr[u + 1] == f.indptr[u])
+        for (int64_t h = ds.indptr[u]; h < ds.indptr[u + 1]; h++)
+            for (int64_t q = nip[ds.items[h]]; q < nip[ds.items[h] + 1]; q++) sc[u][nb[q]] += (double)ds.weights[h] * sim[q];
+        if (ds.indptr[u + 1] == ds.indptr[u])
             for (int j = 0; j < NI; j++) sc[u][j] = pop[j];
     }
     tide_retrieval_params p = small_blocks(K);
     collect c;
     run_job(&job, &p, &c);
-    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+    check_against(&c, &ds, sc, K, 0, NULL, NULL, 0, NULL, 0);
     collect_free(&c);
     int32_t cand[30];
     for (int q = 0; q < 30; q++) cand[q] = q * 5 + 2;
     job.candidates = cand;
     job.n_candidates = 30;
     run_job(&job, &p, &c);
-    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, cand, 30);
+    check_against(&c, &ds, sc, K, 0, NULL, NULL, 0, cand, 30);
     collect_free(&c);
     free_scores(sc);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 static void test_pop(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     float popv[NI];
     for (int j = 0; j < NI; j++) popv[j] = (float)rint_in(0, 5); /* many ties */
     tide_mf_model m = base_model(TIDE_MF_POP);
@@ -477,44 +472,45 @@ static void test_pop(void) {
     int32_t pi[] = {5, 6};
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = excl_job(&m, &f, 0, pu, pi, 2, &ip, &ix);
+    tide_retrieval_job job = excl_job(&m, &ds, 0, pu, pi, 2, &ip, &ix);
     double **sc = alloc_scores();
     for (int u = 0; u < NU; u++)
         for (int j = 0; j < NI; j++) sc[u][j] = popv[j];
     tide_retrieval_params p = small_blocks(K);
     collect c;
     run_job(&job, &p, &c);
-    check_against(&c, &f, sc, K, 0, pu, pi, 2, NULL, 0);
+    check_against(&c, &ds, sc, K, 0, pu, pi, 2, NULL, 0);
     collect_free(&c);
     free_scores(sc);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 /* ---- fold-in ------------------------------------------------------------------------------ */
 
 /* Users past a factor model's user count: ALS folds them in, otherwise popularity. */
 static void test_users_not_in_model(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     float Y[NI * D], U[NU * D];
     for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
     for (int i = 0; i < NU * D; i++) U[i] = (float)rnd() / 4294967296.0f - 0.5f;
     tide_mf_model m = als_model(U, 30, Y, 5, 0.5); /* users 30.. are new */
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
+    tide_retrieval_job job = seen_job(&m, &ds, &ip, &ix);
     double **sc = alloc_scores();
     double pop[NI] = {0};
-    for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
+    for (int64_t q = 0; q < ds.nnz; q++) pop[ds.items[q]] += 1;
     int want_fold = 0, want_pop = 0;
     for (int u = 0; u < NU; u++) {
         float xu[D];
         const float *x = U + u * D;
-        int has = f.indptr[u + 1] > f.indptr[u];
+        int has = ds.indptr[u + 1] > ds.indptr[u];
         if (u >= 30 && has) {
-            CHECK_OK(tide_mf_fold_in(&m.params, Y, NI, D, NULL, f.items + f.indptr[u], f.weights + f.indptr[u], NULL,
-                                     f.indptr[u + 1] - f.indptr[u], xu));
+            CHECK_OK(tide_mf_fold_in(&m.params, Y, NI, D, NULL, ds.items + ds.indptr[u], ds.weights + ds.indptr[u], NULL,
+                                     ds.indptr[u + 1] - ds.indptr[u], xu));
             x = xu;
             want_fold++;
         }
@@ -533,7 +529,7 @@ static void test_users_not_in_model(void) {
     CHECK_EQ(st.by_fold_in, want_fold);
     CHECK_EQ(st.by_popularity, want_pop);
     CHECK(want_fold > 0 && want_pop > 0);
-    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+    check_against(&c, &ds, sc, K, 0, NULL, NULL, 0, NULL, 0);
     collect_free(&c);
     /* BPR (no fold-in): every new user gets popularity. */
     m.algo = TIDE_MF_BPR;
@@ -545,6 +541,7 @@ static void test_users_not_in_model(void) {
     free_scores(sc);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 /* ---- time decay of histories ------------------------------------------------------------ */
@@ -552,18 +549,18 @@ static void test_users_not_in_model(void) {
 /* The decayed weight of event e of user u, computed here from the definition (tide/mf.h):
  * w · 2^(-(t_ref - t)/h), age <= 0 counting as 0, t_ref the data's latest event, the user's
  * latest event or a fixed time. */
-static void decayed_weights(const fixture *f, const tide_mf_decay *d, double *w) {
+static void decayed_weights(const tide_dataset *ds, const tide_mf_decay *d, double *w) {
     int64_t latest = INT64_MIN;
-    for (int64_t e = 0; e < f->ds.nnz; e++) latest = f->times[e] > latest ? f->times[e] : latest;
+    for (int64_t e = 0; e < ds->nnz; e++) latest = ds->times[e] > latest ? ds->times[e] : latest;
     for (int u = 0; u < NU; u++) {
         int64_t ref = d->as_of_mode == TIDE_ASOF_TIME ? d->as_of : latest;
         if (d->as_of_mode == TIDE_ASOF_USER) {
             ref = INT64_MIN;
-            for (int64_t e = f->indptr[u]; e < f->indptr[u + 1]; e++) ref = f->times[e] > ref ? f->times[e] : ref;
+            for (int64_t e = ds->indptr[u]; e < ds->indptr[u + 1]; e++) ref = ds->times[e] > ref ? ds->times[e] : ref;
         }
-        for (int64_t e = f->indptr[u]; e < f->indptr[u + 1]; e++) {
-            double age = (double)(ref - f->times[e]);
-            w[e] = f->weights[e] * (d->half_life > 0 && age > 0 ? pow(2.0, -age / d->half_life) : 1.0);
+        for (int64_t e = ds->indptr[u]; e < ds->indptr[u + 1]; e++) {
+            double age = (double)(ref - ds->times[e]);
+            w[e] = ds->weights[e] * (d->half_life > 0 && age > 0 ? pow(2.0, -age / d->half_life) : 1.0);
         }
     }
 }
@@ -572,8 +569,8 @@ static void decayed_weights(const fixture *f, const tide_mf_decay *d, double *w)
  * brute force on the decayed weights; the as-of modes give different lists (so the decay is
  * really applied); a zero half-life scores on the raw weights. */
 static void test_decayed_history(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     float *B = calloc((size_t)NI * NI, sizeof *B);
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-20, 30) * 0.125f;
@@ -587,41 +584,41 @@ static void test_decayed_history(void) {
     tide_mf_model als = als_model(NULL, 0, Y, 4, 0.3); /* every user is folded in */
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = seen_job(NULL, &f, &ip, &ix);
+    tide_retrieval_job job = seen_job(NULL, &ds, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     double pop[NI] = {0};
-    for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
+    for (int64_t q = 0; q < ds.nnz; q++) pop[ds.items[q]] += 1;
     const tide_mf_decay modes[] = {{43200, TIDE_ASOF_LATEST, 0}, {43200, TIDE_ASOF_USER, 0},
                                    {86400, TIDE_ASOF_TIME, 1300000}, {0, TIDE_ASOF_USER, 0}};
     float lists[3][4][NU * K];
-    double *w = malloc((size_t)f.ds.nnz * sizeof *w + 1);
-    float *wf = malloc((size_t)f.ds.nnz * sizeof *wf + 1);
+    double *w = malloc((size_t)ds.nnz * sizeof *w + 1);
+    float *wf = malloc((size_t)ds.nnz * sizeof *wf + 1);
     for (int md = 0; md < 4; md++) {
-        decayed_weights(&f, &modes[md], w);
-        for (int64_t e = 0; e < f.ds.nnz; e++) wf[e] = (float)w[e];
+        decayed_weights(&ds, &modes[md], w);
+        for (int64_t e = 0; e < ds.nnz; e++) wf[e] = (float)w[e];
         tide_mf_model *models[3] = {&ease, &knn, &als};
         for (int which = 0; which < 3; which++) {
             tide_mf_model *m = models[which];
             m->params.decay = modes[md];
             double **sc = alloc_scores();
             for (int u = 0; u < NU; u++) {
-                int64_t a = f.indptr[u], n = f.indptr[u + 1] - a;
+                int64_t a = ds.indptr[u], n = ds.indptr[u + 1] - a;
                 if (n == 0) {
                     for (int j = 0; j < NI; j++) sc[u][j] = pop[j];
                     continue;
                 }
                 if (which == 0)
                     for (int j = 0; j < NI; j++)
-                        for (int64_t e = a; e < a + n; e++) sc[u][j] += w[e] * B[f.items[e] * NI + j];
+                        for (int64_t e = a; e < a + n; e++) sc[u][j] += w[e] * B[ds.items[e] * NI + j];
                 if (which == 1)
                     for (int64_t e = a; e < a + n; e++)
-                        for (int64_t q = nip[f.items[e]]; q < nip[f.items[e] + 1]; q++) sc[u][nb[q]] += w[e] * sim[q];
+                        for (int64_t q = nip[ds.items[e]]; q < nip[ds.items[e] + 1]; q++) sc[u][nb[q]] += w[e] * sim[q];
                 if (which == 2) {
                     /* The fold-in of the decayed weights with no further decay. */
                     tide_mf_params pn = als.params;
                     pn.decay.half_life = 0;
                     float x[D];
-                    CHECK_OK(tide_mf_fold_in(&pn, Y, NI, D, NULL, f.items + a, wf + a, NULL, n, x));
+                    CHECK_OK(tide_mf_fold_in(&pn, Y, NI, D, NULL, ds.items + a, wf + a, NULL, n, x));
                     for (int j = 0; j < NI; j++)
                         for (int d = 0; d < D; d++) sc[u][j] += (double)x[d] * Y[j * D + d];
                 }
@@ -632,7 +629,7 @@ static void test_decayed_history(void) {
             collect_init(&c, NU, K);
             CHECK_OK(tide_retrieval_run(&job, &p, sink, &c, &st));
             if (which == 2) CHECK_EQ(st.by_fold_in, NU - 5); /* users 4, 13, 22, 31, 40 have no events */
-            check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+            check_against(&c, &ds, sc, K, 0, NULL, NULL, 0, NULL, 0);
             memcpy(lists[which][md], c.scores, sizeof lists[which][md]);
             collect_free(&c);
             free_scores(sc);
@@ -648,6 +645,7 @@ static void test_decayed_history(void) {
     free(B);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 /* Contextual popularity (pop --as-of user) through the scorer, with an allow-list and extra
@@ -655,12 +653,12 @@ static void test_decayed_history(void) {
  * --fold-in --decay-preference: every user with events folded in with fading preferences
  * (counted as scored by the model), against tide_mf_fold_in_pref on hand-decayed inputs. */
 static void test_contextual(void) {
-    fixture f;
-    make_data(&f);
-    CHECK_OK(tide_dataset_build_item_major(&f.ds));
+    tide_dataset ds;
+    make_data(&ds);
+    CHECK_OK(tide_dataset_build_item_major(&ds));
     int64_t *eip, *et;
     float *ew;
-    CHECK_OK(tide_pop_events(&f.ds, &eip, &et, &ew));
+    CHECK_OK(tide_pop_events(&ds, &eip, &et, &ew));
     const double h = 43200;
     float popv[NI] = {0};
     int32_t cand[NI];
@@ -679,23 +677,23 @@ static void test_contextual(void) {
         m.ev_weights = ew;
         int64_t *ip;
         int32_t *ix;
-        tide_retrieval_job job = excl_job(&m, &f, 0, pu, pi, 2, &ip, &ix);
+        tide_retrieval_job job = excl_job(&m, &ds, 0, pu, pi, 2, &ip, &ix);
         job.candidates = cand;
         job.n_candidates = nc;
         double **sc = alloc_scores();
         int64_t latest = INT64_MIN;
-        for (int64_t e = 0; e < f.ds.nnz; e++) latest = f.times[e] > latest ? f.times[e] : latest;
+        for (int64_t e = 0; e < ds.nnz; e++) latest = ds.times[e] > latest ? ds.times[e] : latest;
         for (int u = 0; u < NU; u++) {
-            int64_t t = f.indptr[u] == f.indptr[u + 1] ? latest : INT64_MIN;
-            for (int64_t e = f.indptr[u]; e < f.indptr[u + 1]; e++) t = f.times[e] > t ? f.times[e] : t;
-            for (int64_t e = 0; e < f.ds.nnz; e++)
-                if (kern == TIDE_KERNEL_TWO_SIDED || f.times[e] <= t)
-                    sc[u][f.items[e]] += f.weights[e] * pow(2.0, -fabs((double)(t - f.times[e])) / h);
+            int64_t t = ds.indptr[u] == ds.indptr[u + 1] ? latest : INT64_MIN;
+            for (int64_t e = ds.indptr[u]; e < ds.indptr[u + 1]; e++) t = ds.times[e] > t ? ds.times[e] : t;
+            for (int64_t e = 0; e < ds.nnz; e++)
+                if (kern == TIDE_KERNEL_TWO_SIDED || ds.times[e] <= t)
+                    sc[u][ds.items[e]] += ds.weights[e] * pow(2.0, -fabs((double)(t - ds.times[e])) / h);
         }
         tide_retrieval_params p = small_blocks(K);
         collect c;
         run_job(&job, &p, &c);
-        check_against(&c, &f, sc, K, 0, pu, pi, 2, cand, nc);
+        check_against(&c, &ds, sc, K, 0, pu, pi, 2, cand, nc);
         collect_free(&c);
         free_scores(sc);
         free(ip);
@@ -711,27 +709,27 @@ static void test_contextual(void) {
     als.params.decay = (tide_mf_decay){43200, TIDE_ASOF_USER, 0};
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = seen_job(&als, &f, &ip, &ix);
-    double *w = malloc((size_t)f.ds.nnz * sizeof *w + 1);
-    float *wf = malloc((size_t)f.ds.nnz * sizeof *wf + 1), *pf = malloc((size_t)f.ds.nnz * sizeof *pf + 1);
-    decayed_weights(&f, &als.params.decay, w);
-    for (int64_t e = 0; e < f.ds.nnz; e++) {
+    tide_retrieval_job job = seen_job(&als, &ds, &ip, &ix);
+    double *w = malloc((size_t)ds.nnz * sizeof *w + 1);
+    float *wf = malloc((size_t)ds.nnz * sizeof *wf + 1), *pf = malloc((size_t)ds.nnz * sizeof *pf + 1);
+    decayed_weights(&ds, &als.params.decay, w);
+    for (int64_t e = 0; e < ds.nnz; e++) {
         wf[e] = (float)w[e];
-        pf[e] = (float)(w[e] / f.weights[e]);
+        pf[e] = (float)(w[e] / ds.weights[e]);
     }
     double **sc = alloc_scores();
     double pop[NI] = {0};
-    for (int64_t q = 0; q < f.ds.nnz; q++) pop[f.items[q]] += 1;
+    for (int64_t q = 0; q < ds.nnz; q++) pop[ds.items[q]] += 1;
     tide_mf_params pn = als.params;
     pn.decay.half_life = 0;
     for (int u = 0; u < NU; u++) {
-        int64_t a = f.indptr[u], n = f.indptr[u + 1] - a;
+        int64_t a = ds.indptr[u], n = ds.indptr[u + 1] - a;
         if (n == 0) {
             for (int j = 0; j < NI; j++) sc[u][j] = pop[j];
             continue;
         }
         float x[D];
-        CHECK_OK(tide_mf_fold_in_pref(&pn, Y, NI, D, NULL, f.items + a, wf + a, pf + a, NULL, n, x));
+        CHECK_OK(tide_mf_fold_in_pref(&pn, Y, NI, D, NULL, ds.items + a, wf + a, pf + a, NULL, n, x));
         for (int j = 0; j < NI; j++)
             for (int d = 0; d < D; d++) sc[u][j] += (double)x[d] * Y[j * D + d];
     }
@@ -742,14 +740,12 @@ static void test_contextual(void) {
     CHECK_OK(tide_retrieval_run(&job, &p, sink, &c, &st));
     CHECK_EQ(st.by_fold_in, 0);      /* the model's own rule */
     CHECK_EQ(st.by_popularity, 5);   /* users 4, 13, 22, 31, 40 have no events */
-    check_against(&c, &f, sc, K, 0, NULL, NULL, 0, NULL, 0);
+    check_against(&c, &ds, sc, K, 0, NULL, NULL, 0, NULL, 0);
     collect_free(&c);
     free_scores(sc);
     free(w); free(wf); free(pf); free(ip); free(ix);
     free(eip); free(et); free(ew);
-    /* The fixture's own arrays are not the dataset's to free; the item-major copy is. */
-    f.ds.indptr = NULL; f.ds.items = NULL; f.ds.weights = NULL; f.ds.times = NULL;
-    tide_dataset_free(&f.ds);
+    tide_dataset_free(&ds); /* the builder's arrays and the item-major copy alike */
 }
 
 /* ---- histories from the caller (tide_user_source: tide-serve's overlays) ------------------- */
@@ -773,8 +769,8 @@ static tide_status src_view(void *p, int64_t key, tide_user_view *v) {
  * tide-serve calls it — an online user (no model row) with events is folded in (ALS) exactly as
  * a dataset user past the model's users. */
 static void test_user_source(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     float *B = calloc((size_t)NI * NI, sizeof *B);
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) B[i * NI + j] = i == j ? 0.0f : (float)rint_in(-20, 30) * 0.125f;
@@ -782,16 +778,16 @@ static void test_user_source(void) {
     ease.params.decay = (tide_mf_decay){43200, TIDE_ASOF_LATEST, 0};
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = seen_job(&ease, &f, &ip, &ix);
+    tide_retrieval_job job = seen_job(&ease, &ds, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     collect a, b;
     run_job(&job, &p, &a);
     int64_t rows[NU];
     for (int u = 0; u < NU; u++) rows[u] = u;
-    src_ctx sc = {&f.ds, rows, 0, tide_dataset_latest(&f.ds)};
+    src_ctx sc = {&ds, rows, 0, tide_dataset_latest(&ds)};
     tide_user_source src = {src_view, &sc, NU};
     float *pop;
-    CHECK_OK(tide_retrieval_popularity(&f.ds, &pop));
+    CHECK_OK(tide_retrieval_popularity(&ds, &pop));
     job.data = NULL;
     job.source = &src;
     job.popularity = pop;
@@ -818,7 +814,7 @@ static void test_user_source(void) {
     for (int i = 0; i < NI * D; i++) Y[i] = (float)rnd() / 4294967296.0f - 0.5f;
     for (int i = 0; i < NU * D; i++) U[i] = (float)rnd() / 4294967296.0f - 0.5f;
     tide_mf_model als = als_model(U, 30, Y, 5, 0.5);
-    tide_retrieval_job dj = seen_job(&als, &f, &ip, &ix);
+    tide_retrieval_job dj = seen_job(&als, &ds, &ip, &ix);
     collect all;
     run_job(&dj, &p, &all);
     sc.online = 1;
@@ -826,7 +822,7 @@ static void test_user_source(void) {
     for (int u = 30; u < NU; u++) {
         int64_t key = 0, one_ptr[2] = {0, ip[u + 1] - ip[u]};
         int64_t r1[1] = {u};
-        src_ctx s1 = {&f.ds, r1, 1, tide_dataset_latest(&f.ds)};
+        src_ctx s1 = {&ds, r1, 1, tide_dataset_latest(&ds)};
         tide_user_source one = {src_view, &s1, 1};
         tide_retrieval_job oj = {0};
         oj.scorer = dj.scorer;
@@ -854,20 +850,21 @@ static void test_user_source(void) {
     free(B);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 /* ---- MMR ---------------------------------------------------------------------------------- */
 
 static void test_mmr(void) {
-    fixture f;
-    make_data(&f);
+    tide_dataset ds;
+    make_data(&ds);
     float uf[NU * D], itf[NI * D];
     for (int i = 0; i < NU * D; i++) uf[i] = (float)rnd() / 4294967296.0f - 0.5f;
     for (int i = 0; i < NI * D; i++) itf[i] = (float)rnd() / 4294967296.0f - 0.5f;
     tide_mf_model m = vec_model(uf, NU, itf);
     int64_t *ip;
     int32_t *ix;
-    tide_retrieval_job job = seen_job(&m, &f, &ip, &ix);
+    tide_retrieval_job job = seen_job(&m, &ds, &ip, &ix);
     tide_retrieval_params p = small_blocks(K);
     collect plain, pool, div;
     run_job(&job, &p, &plain);
@@ -900,6 +897,7 @@ static void test_mmr(void) {
     collect_free(&big);
     free(ip);
     free(ix);
+    tide_dataset_free(&ds);
 }
 
 /* ---- running top-k directly: ties and masking across many small pieces ---------------------- */
