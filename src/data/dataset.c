@@ -459,6 +459,14 @@ static tide_status load_lines(tide_dataset *ds, const char *dir, const char *nam
         free(path);
         return st == TIDE_ERR_IO ? tide_error(TIDE_ERR_DATA, "%s", tide_error_message()) : st;
     }
+    /* Every line takes at least its newline: a count beyond the file's size is a lie of the
+     * manifest, refused before it sizes an allocation (fuzz-manifest asked for 17 TB). */
+    if (n < 0 || (uint64_t)n > (uint64_t)size) {
+        st = tide_error(TIDE_ERR_DATA, "%s: the manifest counts %lld lines but the file has %zu bytes", path, (long long)n, size);
+        free(path);
+        free(buf);
+        return st;
+    }
     char **lines = malloc(((size_t)n + 1) * sizeof *lines);
     if (!lines || (st = tide_dataset_adopt(ds, buf))) {
         free(path);
