@@ -124,6 +124,10 @@ typedef struct tide_interest_items_opts {
 tide_status tide_interest_items_build(const tide_dataset *train, const tide_interest_params *p,
                                       const tide_interest_items_opts *o, tide_interest_items *it);
 void tide_interest_items_free(tide_interest_items *it);
+/* Only the catalog's categories (cat_indptr, cat_ids, cat_names, n_cats of a zeroed `it`; the
+ * rule that labels interests): the "genres", "categories" or "category" item field split on '|'
+ * or ','. Without such a field nothing is set. Release with tide_interest_items_free. */
+tide_status tide_interest_fit_categories(const tide_dataset *ds, tide_interest_items *it);
 
 /* ---- one user's history view and state ---- */
 

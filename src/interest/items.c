@@ -77,7 +77,7 @@ static int category_field(const tide_dataset *ds) {
     return -1;
 }
 
-static tide_status fit_categories(const tide_dataset *ds, tide_interest_items *it) {
+tide_status tide_interest_fit_categories(const tide_dataset *ds, tide_interest_items *it) {
     int f = category_field(ds);
     if (f < 0) return TIDE_OK;
     int64_t n = ds->n_items, cap = 4 * n + 16, m = 0;
@@ -268,7 +268,7 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
     }
     if (it->lm) { it->sp = it->lm; it->sp_dim = it->lm_dim; }
     else if (it->tfidf) { it->sp = it->tfidf; it->sp_dim = it->tfidf_dim; }
-    if ((st = fit_categories(ds, it))) goto fail;
+    if ((st = tide_interest_fit_categories(ds, it))) goto fail;
     it->item_text = ds->item_text;
     it->n_text_fields = ds->n_text_fields;
     free(uw);
