@@ -163,8 +163,8 @@ int main(int argc, char **argv) {
         rc = cli_usage_error(&spec, "--segments INTEREST_DIR needs --train: the dataset the interests were captured from");
         goto out;
     }
-    if (seg_path && n_runs == 0) {
-        rc = cli_usage_error(&spec, "--segments applies to --recs runs");
+    if ((seg_path || per_user_path || plot_path || vec_path) && n_runs == 0) {
+        rc = cli_usage_error(&spec, "--segments, --per-user, --plot and --item-vectors apply to --recs runs");
         goto out;
     }
     const char *msg = tide_eval_parse_ks(k_s, &params);

@@ -99,3 +99,7 @@ assert_exit 3; assert_stderr_has "not from the --train dataset"
 "$TIDE_BIN/tide-ingest" events.csv --user-col user --item-col item --time-col time --out nocat --quiet
 run tide-eval --truth truth.tsv --train nocat --interests summary.jsonl
 assert_exit 3; assert_stderr_has "the catalog has no categories"
+# the per-run outputs need runs
+run tide-eval --truth truth.tsv --train ds --interests summary.jsonl --per-user pu.tsv
+assert_exit 2; assert_stderr_has "apply to --recs runs"
+assert_no_file pu.tsv
