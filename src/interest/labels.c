@@ -347,8 +347,8 @@ tide_status tide_labels_from_summary(const char *path, const tide_dataset *train
                     const cJSON *lab = cJSON_GetObjectItemCaseSensitive(e, "label"),
                                 *sh = cJSON_GetObjectItemCaseSensitive(e, "strength"),
                                 *la = cJSON_GetObjectItemCaseSensitive(e, "last_active");
-                    if (!cJSON_IsString(lab) || !cJSON_IsNumber(sh) || !(sh->valuedouble >= 0)) {
-                        st = tide_error(TIDE_ERR_DATA, "%s:%llu: an interest needs a \"label\" and a \"strength\" >= 0",
+                    if (!cJSON_IsString(lab) || !cJSON_IsNumber(sh) || !(sh->valuedouble >= 0) || !isfinite(sh->valuedouble)) {
+                        st = tide_error(TIDE_ERR_DATA, "%s:%llu: an interest needs a \"label\" and a finite \"strength\" >= 0",
                                         path, (unsigned long long)line);
                         break;
                     }
