@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
         {"format", 0, CLI_STRING, &format_s, "FMT", "auto, tsv or jsonl (default auto: by extension, else by content)"},
         {"k", 'k', CLI_STRING, &k_s, "LIST", "Cutoffs (default 1,5,10,20)"},
         {"graded", 0, CLI_FLAG, &graded, NULL, "NDCG gains from the truth weights (default binary)"},
-        {"train", 0, CLI_STRING, &train_path, "DIR", "Train split: item popularity for novelty@K"},
+        {"train", 0, CLI_STRING, &train_path, "DIR", "Train split: item popularity for novelty@K; with --interests, the dataset they were captured from"},
         {"item-vectors", 0, CLI_STRING, &vec_path, "FILE", "Item vectors .npy [items, dim] for diversity@K (cosine)"},
         {"segments", 0, CLI_STRING, &seg_path, "FILE|DIR", "TSV 'user label', or an interest dir (drift levels, needs --train): every table per segment too"},
         {"drift-bins", 0, CLI_INT, &drift_bins, "N", "With --segments INTEREST_DIR: quantile bins of drift (default 3)"},
@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
         {"plot", 0, CLI_STRING, &plot_path, "FILE", "Write an SVG plot: metric@K curves and per-segment bars"},
         {0}};
     const cli_spec spec = {
-        "tide-eval", "ranking metrics with confidence intervals, paired comparisons and segments",
+        "tide-eval", "ranking metrics with confidence intervals, paired comparisons and segments; interest labels",
         "--truth PATH --recs FILE [--recs FILE | --compare FILE]... [options]\n"
         "   or: tide-eval --interests DIR --train DIR (--truth PATH | --label-truth FILE) [options]",
         "Users in the truth without recommendations score 0 (and are reported); users with\n"
