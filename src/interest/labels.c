@@ -111,9 +111,10 @@ static int cat_find(const tide_interest_items *cats, const char *s, size_t len) 
     return -1;
 }
 
-static double time_factor(double half_life, int64_t t_ref, int64_t t) {
-    if (!(half_life > 0) || t >= t_ref) return 1.0;
-    return exp2(-(double)(t_ref - t) / half_life);
+/* Times as doubles: a summary's are JSON numbers, any magnitude (never cast to an integer). */
+static double time_factor(double half_life, double t_ref, double t) {
+    if (!(half_life > 0) || !(t < t_ref)) return 1.0;
+    return exp2(-(t_ref - t) / half_life);
 }
 
 tide_status tide_labels_history(const tide_dataset *train, const tide_interest_items *cats, tide_label_profiles *out) {
@@ -276,7 +277,7 @@ tide_status tide_labels_from_dir(const char *dir, const tide_dataset *train, con
         for (int q = 0; q < nq && tot > 0; q++) {
             double s = r.strength[u * K + q];
             if (!(s > 0)) continue;
-            double w = s / tot * time_factor(half_life, r.last_time[u], r.last_active[u * K + q]);
+            double w = s / tot * time_factor(half_life, (double)r.last_time[u], (double)r.last_active[u * K + q]);
             for (int l = 0; l < 2; l++) {
                 int c = r.cats[(u * K + q) * 2 + l];
                 if (c >= 0 && map[c] >= 0) score[map[c]] += (float)(l == 0 ? w : 0.5 * w);
@@ -341,7 +342,7 @@ tide_status tide_labels_from_summary(const char *path, const tide_dataset *train
                                               (unsigned long long)line, uid->valuestring);
             else {
                 seen[u] = 1;
-                int64_t t_ref = cJSON_IsNumber(le) ? (int64_t)le->valuedouble : INT64_MIN;
+                double t_ref = cJSON_IsNumber(le) ? le->valuedouble : NAN;
                 float *row = rows + u * cats->n_cats;
                 cJSON_ArrayForEach(e, ints) {
                     const cJSON *lab = cJSON_GetObjectItemCaseSensitive(e, "label"),
@@ -353,7 +354,8 @@ tide_status tide_labels_from_summary(const char *path, const tide_dataset *train
                         break;
                     }
                     double w = sh->valuedouble;
-                    if (cJSON_IsNumber(la) && t_ref != INT64_MIN) w *= time_factor(half_life, t_ref, (int64_t)la->valuedouble);
+                    if (cJSON_IsNumber(la) && isfinite(t_ref) && isfinite(la->valuedouble))
+                        w *= time_factor(half_life, t_ref, la->valuedouble);
                     /* "A, B": the first category counts fully, the second half (as from the dir) */
                     const char *s = lab->valuestring;
                     for (int l = 0; l < 2 && *s; l++) {
