@@ -5,6 +5,10 @@
  * distinct categories in range with positive weights in non-increasing order; the truth's
  * weights are 1; scoring the rows against themselves gives precision and recall in [0, 1].
  * Replayed by ctest over tests/fuzz/corpus/labels.
+ *
+ * Measured 2026-12-04 (scripts/fuzz.sh, clang 14, shared 2-core machine): a first 120 s campaign
+ * found a summary time of 1e90 cast to int64 (undefined behaviour; corpus/labels/summary-huge-time);
+ * after the fix 4,795,803 executions in 300 s (15,986/s), 237 edges, no finding.
  */
 #define _GNU_SOURCE
 #include <math.h>
