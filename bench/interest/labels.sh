@@ -11,13 +11,14 @@
 # Markdown tables on stdout (and WORK_DIR/labels<P>.md), JSON in WORK_DIR.
 #
 #   bench/interest/labels.sh [WORK_DIR] [PROTOCOL]     (defaults build/bench-interest, 1)
-#   env: B (binaries, build/release/bin), LABEL_K (3)
+#   env: B (binaries, build/release/bin), LABEL_K (3), THREADS (2)
 set -euo pipefail
 W=${1:-build/bench-interest}
 P=${2:-1}
 B=${B:-build/release/bin}
 S="$W/split$P"
-for f in "$S/test" "$S/train_valid" "$W/interest$P" "$W/recs$P-baseline.tsv" "$W/recs$P-full.tsv"; do
+for f in "$S/test" "$S/train_valid" "$W/interest$P" "$W/recs$P-baseline.tsv" "$W/recs$P-full.tsv" "$W/tune$P-full.json" \
+         "$W/lm$P-items.npy" "$W/lm$P-text-train.npy"; do
     [ -e "$f" ] || { echo "labels.sh: $f missing: run bench/interest/run.sh first" >&2; exit 2; }
 done
 $B/tide-eval --truth "$S/test" --train "$S/train_valid" --interests "$W/interest$P" --label-k "${LABEL_K:-3}" \
