@@ -257,3 +257,20 @@ done:
     free(names);
     return st;
 }
+
+tide_status tide_manifest_commit_dir(tide_atomic_dir *d, cJSON *man) {
+    tide_status st = tide_manifest_add_files(man, d->tmp_path);
+    if (st) return st;
+    char *text = cJSON_Print(man);
+    char *path = text ? tide_atomic_dir_file(d, "manifest.json") : NULL;
+    if (!text || !path) {
+        free(text);
+        return tide_error(TIDE_ERR_NOMEM, "out of memory writing the manifest");
+    }
+    size_t n = strlen(text);
+    text[n] = '\n'; /* over the terminating NUL: the length is passed, not the string */
+    st = tide_write_file_atomic(path, text, n + 1);
+    free(text);
+    free(path);
+    return st ? st : tide_atomic_dir_commit(d);
+}
