@@ -67,7 +67,9 @@ tide_status tide_manifest_file(const char *mpath, const char *dir, const char *k
     /* A symlink inside the directory may still point out of it: compare the resolved paths. A
      * file that does not exist is the loader's to report (as missing). */
     struct stat sb;
-    if (lstat(full, &sb) == 0) {
+    /* A single component that is no symlink is an entry of the directory itself: inside, without
+     * resolving both paths (two realpath walks per array made manifest reading syscall-bound). */
+    if (lstat(full, &sb) == 0 && (strchr(name, '/') || S_ISLNK(sb.st_mode))) {
         char *rd = realpath(dir, NULL), *rf = realpath(full, NULL);
         size_t nd = rd ? strlen(rd) : 0;
         int inside = rd && rf && strncmp(rf, rd, nd) == 0 && (rf[nd] == '/' || (nd == 1 && rd[0] == '/'));
