@@ -12,6 +12,7 @@
 
 #include "tide/fileio.h"
 #include "tide/interest.h"
+#include "tide/manifest.h"
 #include "tide/npy.h"
 
 #define K TIDE_INTEREST_MAX_K
@@ -20,7 +21,7 @@ tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *i
                                    const tide_interest_states *S, const tide_interest_dir_info *info) {
     tide_status st = TIDE_OK;
     tide_atomic_dir d;
-    char *path = NULL, *text = NULL;
+    char *path = NULL;
     cJSON *man = cJSON_CreateObject();
     if (!man) return TIDE_ERR_NOMEM;
     if ((st = tide_atomic_dir_begin(&d, dir))) { cJSON_Delete(man); return st; }
@@ -109,22 +110,14 @@ tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *i
         for (int c = 0; c < it->n_cats; c++) cJSON_AddItemToArray(cn, cJSON_CreateString(it->cat_names[c]));
     }
 #undef ARR
-    if (!(text = cJSON_Print(man))) { st = TIDE_ERR_NOMEM; goto fail; }
+    /* per-file checksums for tide verify, the manifest, the commit */
+    if ((st = tide_manifest_commit_dir(&d, man))) goto fail;
     free(path);
-    if (!(path = tide_atomic_dir_file(&d, "manifest.json"))) { st = TIDE_ERR_NOMEM; goto fail; }
-    size_t tl = strlen(text);
-    text[tl] = '\n';
-    st = tide_write_file_atomic(path, text, tl + 1);
-    if (st) goto fail;
-    if ((st = tide_atomic_dir_commit(&d))) goto fail;
-    free(path);
-    free(text);
     cJSON_Delete(man);
     return TIDE_OK;
 fail:
     tide_atomic_dir_abort(&d);
     free(path);
-    free(text);
     cJSON_Delete(man);
     return st;
 }
