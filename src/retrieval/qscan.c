@@ -30,13 +30,15 @@ struct tide_qindex {
     int64_t n, d;
     int8_t *q8;      /* [n, d] */
     double *scale;   /* x̂ = scale · x8 */
-    double *err;     /* ‖x − x̂‖, rounded up */
+    double *err;     /* ‖x − x̂‖ + ((1+u)γ + u)‖x‖, rounded up: the query-norm part of the bound */
     double *xn;      /* ‖x‖, rounded up */
     double *xhn;     /* ‖x̂‖, rounded up */
     double max_xn;
 };
 
 #define UP(x) ((x) * (1 + 1e-9) + 1e-300)
+/* The relative error bound of one fp32 dot of length d (products, ≤ d/16 lane adds, 4 folds). */
+#define GAMMA(d) ((double)((d) + 5) * 0x1p-24 * 1.01)
 
 /* ---- kernels ------------------------------------------------------------------------------- */
 
@@ -217,6 +219,7 @@ tide_status tide_qindex_build(const float *Y, int64_t n, int64_t d, tide_qindex 
             }
         quantise(x, d, ix->q8 + (size_t)i * (size_t)d, &ix->scale[i], &ix->err[i], &ix->xhn[i], &ix->xn[i]);
         if (ix->xn[i] > mx) mx = ix->xn[i];
+        ix->err[i] = UP(ix->err[i] + ((1 + 0x1p-24) * GAMMA(d) + 0x1p-24) * ix->xn[i]);
     }
     ix->max_xn = mx;
     *out = ix;
@@ -279,67 +282,89 @@ int tide_qindex_topk(const tide_qindex *ix, const float *q, const float *bias, i
     double qn = UP(sqrt(qn2));
     /* fp32 scores near overflow would leave the bound's world: scan exhaustively. */
     if (qn * ix->max_xn > 1e36) return 0;
+    /* Pass 1 keeps (column, upper bound) of the items whose bound reaches the running kk-th
+     * lower bound; that threshold only rises, so the final filter below loses nothing. No
+     * per-column array: the dots go through a small block on the stack. */
+    enum { BLK = 512 };
+    int32_t dots[BLK];
     int8_t *q8 = malloc((size_t)d + 1);
-    int32_t *dots = malloc(((size_t)C + 1) * sizeof *dots);
-    double *ub = malloc(((size_t)C + 1) * sizeof *ub);
     double *heap = malloc(((size_t)kk + 1) * sizeof *heap);
-    if (!q8 || !dots || !ub || !heap) {
-        free(q8);
-        free(dots);
-        free(ub);
-        free(heap);
-        return 0;
-    }
-    double sq = qmax / 127, qe2 = 0;
-    for (int64_t j = 0; j < d; j++) {
-        double v = sq > 0 ? nearbyint((double)q[j] / sq) : 0;
-        v = v > 127 ? 127 : v < -127 ? -127 : v;
-        q8[j] = (int8_t)v;
-        double r = (double)q[j] - sq * v;
-        qe2 += r * r;
-    }
-    double qe = UP(sqrt(qe2));
-    const double gam = (double)(d + 5) * 0x1p-24 * 1.01, u = 0x1p-24, uf = (double)(d + 5) * FLT_TRUE_MIN;
-    pick_qdots()(q8, ix->q8, cand, C, d, dots);
-    int hn = 0, ok = 1;
-    int64_t e = 0;
-    for (int64_t c = 0; c < C; c++) {
-        while (e < n_ex && ex[e] < c) e++;
-        if (e < n_ex && ex[e] == c) {
-            ub[c] = NAN; /* fails every "ub >= T", even T = -inf (fewer than kk eligible) */
-            continue;
-        }
-        int64_t i = cand ? cand[c] : c;
-        double p = sq * ix->scale[i] * (double)dots[c];
-        double b = bias ? (double)bias[c] : 0;
-        if (!(fabs(b) < 1e36)) {
-            ok = 0;
-            break;
-        }
-        double E = gam * qn * ix->xn[i] + uf;
-        double m = qn * ix->err[i] + qe * ix->xhn[i] + E + u * (qn * ix->xn[i] + E + fabs(b)) + 1e-12 * (fabs(p) + fabs(b));
-        m = UP(m);
-        ub[c] = p + b + m;
-        lb_push(heap, &hn, kk, p + b - m);
-    }
+    size_t cap = 4096, nl = 0;
+    int32_t *lc = malloc(cap * sizeof *lc);
+    double *lu = malloc(cap * sizeof *lu);
+    int ok = q8 && heap && lc && lu;
     if (ok) {
-        double T = hn == kk ? heap[0] : -INFINITY;
-        dots_fn dot = pick_dots();
-        int64_t nres = 0;
-        for (int64_t c = 0; c < C; c++) {
-            if (!(ub[c] >= T)) continue;
-            int64_t i = cand ? cand[c] : c;
-            float f;
-            dot(q, ix->Y + (size_t)i * (size_t)d, 1, d, &f);
-            if (bias) f = f + bias[c];
-            tide_topk_scan(val, idx, np, kk, &f, 1, (int32_t)c);
-            nres++;
+        double sq = qmax / 127, qe2 = 0;
+        for (int64_t j = 0; j < d; j++) {
+            double v = sq > 0 ? nearbyint((double)q[j] / sq) : 0;
+            v = v > 127 ? 127 : v < -127 ? -127 : v;
+            q8[j] = (int8_t)v;
+            double r = (double)q[j] - sq * v;
+            qe2 += r * r;
         }
-        if (rescored) *rescored = nres;
+        double qe = UP(sqrt(qe2));
+        const double u = 0x1p-24, uf = (1 + u) * (double)(d + 5) * FLT_TRUE_MIN;
+        qdots_fn qd = pick_qdots();
+        int hn = 0;
+        double T = -INFINITY;
+        int64_t e = 0;
+        for (int64_t c0 = 0; c0 < C && ok; c0 += BLK) {
+            int64_t w = C - c0 < BLK ? C - c0 : BLK;
+            if (cand) qd(q8, ix->q8, cand + c0, w, d, dots);
+            else qd(q8, ix->q8 + (size_t)c0 * (size_t)d, NULL, w, d, dots);
+            for (int64_t t = 0; t < w; t++) {
+                int64_t c = c0 + t;
+                while (e < n_ex && ex[e] < c) e++;
+                if (e < n_ex && ex[e] == c) continue;
+                int64_t i = cand ? cand[c] : c;
+                double p = sq * ix->scale[i] * (double)dots[t];
+                double b = bias ? (double)bias[c] : 0;
+                if (!(fabs(b) < 1e36)) {
+                    ok = 0;
+                    break;
+                }
+                double m = UP(qn * ix->err[i] + qe * ix->xhn[i] + uf + u * fabs(b) + 1e-12 * (fabs(p) + fabs(b)));
+                double hi = p + b + m;
+                if (!(hi >= T)) continue;
+                double lo = p + b - m;
+                if (hn < kk || lo > heap[0]) {
+                    lb_push(heap, &hn, kk, lo);
+                    if (hn == kk) T = heap[0];
+                }
+                if (nl == cap) {
+                    cap *= 2;
+                    int32_t *x = realloc(lc, cap * sizeof *lc);
+                    if (x) lc = x;
+                    double *y = x ? realloc(lu, cap * sizeof *lu) : NULL;
+                    if (y) lu = y;
+                    if (!x || !y) {
+                        ok = 0;
+                        break;
+                    }
+                }
+                lc[nl] = (int32_t)c;
+                lu[nl] = hi;
+                nl++;
+            }
+        }
+        if (ok) {
+            dots_fn dot = pick_dots();
+            int64_t nres = 0;
+            for (size_t t = 0; t < nl; t++) {
+                if (!(lu[t] >= T)) continue;
+                int64_t c = lc[t], i = cand ? cand[c] : c;
+                float f;
+                dot(q, ix->Y + (size_t)i * (size_t)d, 1, d, &f);
+                if (bias) f = f + bias[c];
+                tide_topk_scan(val, idx, np, kk, &f, 1, (int32_t)c);
+                nres++;
+            }
+            if (rescored) *rescored = nres;
+        }
     }
     free(q8);
-    free(dots);
-    free(ub);
     free(heap);
+    free(lc);
+    free(lu);
     return ok;
 }
