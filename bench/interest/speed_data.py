@@ -54,6 +54,10 @@ def main():
     for lo in range(0, U, 100_000):
         users = np.arange(lo, min(U, lo + 100_000))
         items = draw(users, E)
+        if lo == 0:   # every item once up front: base and grown then index items identically
+            flat = items.reshape(-1)
+            m = min(N, flat.size)
+            flat[:m] = np.arange(m)
         start = t0 + rng.integers(0, 86400 * 300, size=len(users))
         gaps = rng.integers(1, 3600, size=(len(users), E)).cumsum(axis=1)
         blocks.append((users, items, start[:, None] + gaps))
