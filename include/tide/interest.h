@@ -269,6 +269,12 @@ void tide_interest_states_free(tide_interest_states *S);
 void tide_interest_states_put(tide_interest_states *S, int64_t u, const tide_interest_user *s, int64_t n_text);
 void tide_interest_states_get(const tide_interest_states *S, int64_t u, tide_interest_user *s);
 
+/* Grow S to n users (appended rows zero); n <= S->n_users: nothing. */
+tide_status tide_interest_states_grow(tide_interest_states *S, int64_t n);
+/* The states of the listed dataset users (each once) into their rows; other rows untouched. */
+tide_status tide_interest_capture_users(const tide_interest_items *it, const tide_interest_params *p,
+                                        const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                        const int64_t *users, int64_t n, tide_interest_states *S);
 /* The states of dataset users [lo, hi) (no recommendations). */
 tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
                                         const tide_dataset *ds, const float *text_vectors, int64_t as_of,
