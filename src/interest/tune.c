@@ -64,10 +64,13 @@ static tide_status eval_one(const ctx *x, const tide_interest_params *p0, int c,
     tide_interest_params p = *p0;
     p.enabled = 1u << c;
     int64_t N = x->it->n_items;
-    double sum = 0;
+    /* per-user values summed in user order afterwards: a reduction's order depends on the
+     * schedule, and grid points that tie exactly must stay tied (ties keep the earlier point) */
+    double *val = tide_calloc((size_t)x->n_users + 1, sizeof *val);
+    if (!val) return TIDE_ERR_NOMEM;
     tide_status st = TIDE_OK;
     size_t wf = tide_interest_work_floats(x->it, &p);
-#pragma omp parallel reduction(+ : sum)
+#pragma omp parallel
     {
         float *feats = tide_malloc((size_t)TIDE_IC_N * N * sizeof *feats);
         float *work = tide_malloc(wf * sizeof *work);
@@ -93,13 +96,16 @@ static tide_status eval_one(const ctx *x, const tide_interest_params *p0, int c,
             tide_status s1 = tide_interest_features(x->it, &p, &h, feats, work, NULL);
             if (s1) { st = s1; continue; }
             const tide_dataset *v = x->o->valid;
-            sum += tide_interest_ndcg(feats + (size_t)c * N, N, excl, ne_, v->items + v->indptr[u],
-                                      v->indptr[u + 1] - v->indptr[u], x->o->k);
+            val[q] = tide_interest_ndcg(feats + (size_t)c * N, N, excl, ne_, v->items + v->indptr[u],
+                                        v->indptr[u + 1] - v->indptr[u], x->o->k);
         }
         free(feats);
         free(work);
         free(excl);
     }
+    double sum = 0;
+    for (int64_t q = 0; q < x->n_users; q++) sum += val[q];
+    free(val);
     *out = x->n_users ? sum / (double)x->n_users : 0;
     return st;
 }
@@ -241,8 +247,9 @@ static tide_status build_store(const ctx *x, const tide_interest_params *p, stor
 static double eval_weights(const ctx *x, const store *s, const float *w, const int64_t *sel, int64_t n_sel) {
     int64_t N = x->it->n_items, C = TIDE_IC_N;
     int64_t n = sel ? n_sel : x->n_users;
-    double sum = 0;
-#pragma omp parallel reduction(+ : sum)
+    double *val = tide_calloc((size_t)n + 1, sizeof *val);   /* summed in order: see eval_one */
+    if (!val) return -1;
+#pragma omp parallel
     {
         float *score = tide_malloc((size_t)N * sizeof *score);
 #pragma omp for schedule(dynamic, 8)
@@ -253,10 +260,13 @@ static double eval_weights(const ctx *x, const store *s, const float *w, const i
             const int32_t *ex = s->ex + s->ex_indptr[q];
             int64_t ne = s->ex_n[q];
             const tide_dataset *v = x->o->valid;
-            sum += tide_interest_ndcg(score, N, ex, ne, v->items + v->indptr[u], v->indptr[u + 1] - v->indptr[u], x->o->k);
+            val[r] = tide_interest_ndcg(score, N, ex, ne, v->items + v->indptr[u], v->indptr[u + 1] - v->indptr[u], x->o->k);
         }
         free(score);
     }
+    double sum = 0;
+    for (int64_t r = 0; r < n; r++) sum += val[r];
+    free(val);
     return n ? sum / (double)n : 0;
 }
 
