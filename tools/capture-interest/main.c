@@ -21,7 +21,7 @@
 
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
 static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
-static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters;
+static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep;
 static double o_lambda, o_cold_lambda;
 static int o_no_cold_map;
 
@@ -38,6 +38,7 @@ static const cli_opt opts[] = {
     {"no-position-decay", 0, CLI_FLAG, &o_no_pos, NULL, "Ablation: no position decay anywhere"},
     {"no-time-decay", 0, CLI_FLAG, &o_no_time, NULL, "Ablation: no time decay anywhere"},
     {"fixed-weights", 0, CLI_FLAG, &o_fixed, NULL, "Ablation: equal combiner weights (no learned combiner)"},
+    {"keep-components", 0, CLI_FLAG, &o_keep, NULL, "With --tune: keep every enabled component (no backward elimination on valid)"},
     {"clusters", 0, CLI_INT, &o_clusters, "K", "At most K interest clusters per user (1..8, default 4; --tune may choose fewer)"},
     {"lambda", 0, CLI_DOUBLE, &o_lambda, "X", "EASE L2 (default 100)"},
     {"cold-lambda", 0, CLI_DOUBLE, &o_cold_lambda, "X", "Ridge L2 of the LM -> CF map for items without interactions (default: chosen on held-out items)"},
@@ -235,6 +236,7 @@ int main(int argc, char **argv) {
         to.no_position = o_no_pos;
         to.no_time = o_no_time;
         to.fixed_weights = o_fixed;
+        to.keep_components = o_keep;
         if ((st = tide_interest_tune(&it, &to, &p, &report))) goto fail;
     } else if (o_fixed) {
         for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = (p.enabled >> c) & 1u ? 1.0f : 0.0f;
