@@ -269,6 +269,12 @@ void tide_interest_states_free(tide_interest_states *S);
 void tide_interest_states_put(tide_interest_states *S, int64_t u, const tide_interest_user *s, int64_t n_text);
 void tide_interest_states_get(const tide_interest_states *S, int64_t u, tide_interest_user *s);
 
+/* Grow S to n users (appended rows zero); n <= S->n_users: nothing. */
+tide_status tide_interest_states_grow(tide_interest_states *S, int64_t n);
+/* The states of the listed dataset users (each once) into their rows; other rows untouched. */
+tide_status tide_interest_capture_users(const tide_interest_items *it, const tide_interest_params *p,
+                                        const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                        const int64_t *users, int64_t n, tide_interest_states *S);
 /* The states of dataset users [lo, hi) (no recommendations). */
 tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
                                         const tide_dataset *ds, const float *text_vectors, int64_t as_of,
@@ -332,13 +338,15 @@ typedef struct tide_interest_tune_opts {
     int k;                         /* NDCG cutoff (10) */
     int no_position, no_time;      /* ablations: position / time decay off everywhere */
     int fixed_weights;             /* ablation: equal weights instead of the learned combiner */
+    int keep_components;           /* no backward elimination: every enabled component stays */
     size_t max_feature_bytes;      /* cap on stored features (users are subsampled above it) */
 } tide_interest_tune_opts;
 
 /* Pick decays, transitions, K, popularity's half-life (each by its component's own valid
  * NDCG@k, over fixed grids) and then the combiner (its L2 by 2-fold cross-validation over
- * users), starting from `p`; writes the choice into `p` and a report (every grid point's
- * NDCG, the chosen values, valid NDCG of each component alone, equal weights, the combiner in
+ * users; then components are dropped one at a time while that cross-validated NDCG does not
+ * fall — backward elimination, off with keep_components), starting from `p`; writes the
+ * choice into `p` (dropped components leave p->enabled) and a report (every grid point's NDCG, the chosen values, valid NDCG of each component alone, equal weights, the combiner in
  * cross-validation and in-sample) into *report. `it` is the item side fitted on train with
  * the starting `p` (its popularity context is rebuilt for the chosen half-life). */
 tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune_opts *o, tide_interest_params *p,

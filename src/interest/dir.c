@@ -166,10 +166,36 @@ static tide_status load_arr(const char *dir, const char *name, tide_dtype dt, in
     return st;
 }
 
-static int64_t jnum(const cJSON *o, const char *a, const char *b, int64_t def) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-    if (b) x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
-    return cJSON_IsNumber(x) ? (int64_t)x->valuedouble : def;
+/* An integer key of the manifest ("where"."key"), typed as tide/manifest.h asks: absent gives
+ * `def`; present with another type or outside [lo, hi] is bad data, never a cast of whatever
+ * number is there (a count of 4e31 cast to int64 is undefined behaviour: fuzz-interest). */
+static tide_status jint(const char *mpath, const cJSON *m, const char *where, const char *key, int64_t lo, int64_t hi,
+                        int64_t def, int64_t *out) {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(m, where);
+    *out = def;
+    if (o && !cJSON_IsObject(o)) return tide_error(TIDE_ERR_DATA, "%s: \"%s\" must be a JSON object", mpath, where);
+    return tide_manifest_int(mpath, o, where, key, lo, hi, out, NULL);
+}
+
+/* The counts that size the state arrays allocated before they are read must be what an array on
+ * disk holds: DIR/name.npy's first `nd` dimensions are `want` (so no manifest can ask for more
+ * memory than its files hold). */
+static tide_status check_dims(const char *dir, const char *name, tide_dtype dt, int nd, const int64_t *want) {
+    char file[256];
+    snprintf(file, sizeof file, "%s.npy", name);
+    char *path = tide_path_join(dir, file);
+    if (!path) return TIDE_ERR_NOMEM;
+    tide_npy x;
+    tide_status st = tide_npy_load_expect(path, dt, nd, &x);
+    if (!st) {
+        for (int k = 0; k < nd && !st; k++)
+            if (x.shape[k] != want[k])
+                st = tide_error(TIDE_ERR_DATA, "%s: dimension %d is %lld, the manifest's counts give %lld", path, k,
+                                (long long)x.shape[k], (long long)want[k]);
+        tide_npy_free(&x);
+    }
+    free(path);
+    return st;
 }
 
 tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tide_interest_params *p,
@@ -195,14 +221,28 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
         tide_error_prefix("%s: ", path);
         goto fail;
     }
-    int64_t U = jnum(m, "dataset", "users", -1), N = jnum(m, "dataset", "items", -1);
-    int k = (int)jnum(m, "dims", "als_factors", 0), dl = (int)jnum(m, "dims", "lm", 0), dt = (int)jnum(m, "dims", "tfidf", 0);
-    int d = (int)jnum(m, "dims", "space", 0);
-    if (U < 0 || N < 0 || k < 0 || d < 0 || dl < 0 || dt < 0 || jnum(m, "dims", "max_clusters", -1) != K) {
-        st = tide_error(TIDE_ERR_DATA, "%s: bad \"dataset\" counts or \"dims\"", path);
+    int64_t U, N, k64, dl64, dt64, d64, maxk, t_asof;
+    if ((st = jint(path, m, "dataset", "users", 0, INT32_MAX, -1, &U)) ||
+        (st = jint(path, m, "dataset", "items", 0, INT32_MAX - 1, -1, &N)) ||
+        (st = jint(path, m, "dims", "als_factors", 0, 1 << 16, 0, &k64)) ||
+        (st = jint(path, m, "dims", "lm", 0, 1 << 20, 0, &dl64)) || (st = jint(path, m, "dims", "tfidf", 0, 1 << 20, 0, &dt64)) ||
+        (st = jint(path, m, "dims", "space", 0, 1 << 20, 0, &d64)) ||
+        (st = jint(path, m, "dims", "max_clusters", K, K, -1, &maxk)) ||
+        /* read as int64 by the scorer and --update: a time, not any number */
+        (st = jint(path, m, "as_of", "time", -((int64_t)1 << 62), (int64_t)1 << 62, 0, &t_asof)))
+        goto fail;
+    int k = (int)k64, dl = (int)dl64, dt = (int)dt64, d = (int)d64;
+    if (U < 0 || N < 0 || maxk != K) {
+        st = tide_error(TIDE_ERR_DATA, "%s: \"dataset\" needs \"users\" and \"items\", \"dims\" \"max_clusters\" %d", path, K);
         goto fail;
     }
     it->n_items = N;
+    {
+        int64_t w1[1] = {U}, wk[2] = {U, k}, wd[2] = {U, d};
+        if ((st = check_dims(dir, "n_events", TIDE_DTYPE_I64, 1, w1)) || (k && (st = check_dims(dir, "long_cf", TIDE_DTYPE_F32, 2, wk))) ||
+            (d && (st = check_dims(dir, "short_lm", TIDE_DTYPE_F32, 2, wd))))
+            goto fail;
+    }
     if ((st = tide_interest_states_alloc(S, U, k, d))) goto fail;
 #define LOAD(name, dt_, nd, a, b, c, opt, field)                                                    \
     do {                                                                                            \
@@ -267,9 +307,10 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
             if ((x = cJSON_GetObjectItemCaseSensitive(cm, "lambda")) && cJSON_IsNumber(x)) it->cold_lambda = x->valuedouble;
             x = cJSON_GetObjectItemCaseSensitive(cm, "holdout_r2");
             it->cold_holdout_r2 = cJSON_IsNumber(x) ? x->valuedouble : NAN;
-            it->cold_fit = jnum(m, "cold_map", "items_fitted", 0);
-            it->cold_mapped = jnum(m, "cold_map", "cold_items_mapped", 0);
-            it->cold_textless = jnum(m, "cold_map", "cold_items_without_text", 0);
+            if ((st = jint(path, m, "cold_map", "items_fitted", 0, INT32_MAX, 0, &it->cold_fit)) ||
+                (st = jint(path, m, "cold_map", "cold_items_mapped", 0, INT32_MAX, 0, &it->cold_mapped)) ||
+                (st = jint(path, m, "cold_map", "cold_items_without_text", 0, INT32_MAX, 0, &it->cold_textless)))
+                goto fail;
         }
     }
     if (dt) {
