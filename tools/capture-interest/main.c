@@ -21,8 +21,9 @@
 
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
 static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
-static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters;
-static double o_lambda;
+static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep;
+static double o_lambda, o_cold_lambda;
+static int o_no_cold_map;
 
 static const cli_opt opts[] = {
     {"data", 0, CLI_STRING, &o_data, "DIR", "Dataset dir (normally the train split): histories, item text, text events"},
@@ -37,8 +38,11 @@ static const cli_opt opts[] = {
     {"no-position-decay", 0, CLI_FLAG, &o_no_pos, NULL, "Ablation: no position decay anywhere"},
     {"no-time-decay", 0, CLI_FLAG, &o_no_time, NULL, "Ablation: no time decay anywhere"},
     {"fixed-weights", 0, CLI_FLAG, &o_fixed, NULL, "Ablation: equal combiner weights (no learned combiner)"},
+    {"keep-components", 0, CLI_FLAG, &o_keep, NULL, "With --tune: keep every enabled component (no backward elimination on valid)"},
     {"clusters", 0, CLI_INT, &o_clusters, "K", "At most K interest clusters per user (1..8, default 4; --tune may choose fewer)"},
     {"lambda", 0, CLI_DOUBLE, &o_lambda, "X", "EASE L2 (default 100)"},
+    {"cold-lambda", 0, CLI_DOUBLE, &o_cold_lambda, "X", "Ridge L2 of the LM -> CF map for items without interactions (default: chosen on held-out items)"},
+    {"no-cold-map", 0, CLI_FLAG, &o_no_cold_map, NULL, "No LM -> CF map: items without interactions keep zero CF factors"},
     {"recs", 0, CLI_STRING, &o_recs, "FILE", "Also write top-k recommendations (TSV, seen items excluded)"},
     {"k", 'k', CLI_INT, &o_k, "N", "Recommendations per user with --recs (default 10)"},
     {"summary", 0, CLI_STRING, &o_summary, "FILE", "Per-user interests as JSON lines"},
@@ -128,6 +132,7 @@ int main(int argc, char **argv) {
     if (o_k < 1) return cli_usage_error(&spec, "--k must be >= 1");
     if (o_clusters && (o_clusters < 1 || o_clusters > TIDE_INTEREST_MAX_K)) return cli_usage_error(&spec, "--clusters must be in 1..8");
     if (o_lambda < 0) return cli_usage_error(&spec, "--lambda must be > 0");
+    if (o_cold_lambda < 0 || (o_cold_lambda > 0 && o_no_cold_map)) return cli_usage_error(&spec, "--cold-lambda must be > 0 and not with --no-cold-map");
     if (o_update && (o_tune || o_settings)) return cli_usage_error(&spec, "--update takes its settings from PREV (no --tune/--settings)");
     if (o_update && !o_out) return cli_usage_error(&spec, "--update needs --out");
 
@@ -165,6 +170,8 @@ int main(int argc, char **argv) {
         p.seed = common.seed;
     }
     if (o_no_pos) { p.cf.tau = p.content.tau = p.cluster.tau = 0; p.trans_tau = 1e9; }
+    if (o_cold_lambda > 0) p.cold_lambda = o_cold_lambda;
+    if (o_no_cold_map) p.cold_lambda = -1;
     if (o_no_time) { p.cf.half_life = p.content.half_life = p.cluster.half_life = p.words_half_life = 0; }
     const char *msg = tide_interest_params_check(&p);
     if (msg) { code = cli_usage_error(&spec, "%s", msg); goto out; }
@@ -229,6 +236,7 @@ int main(int argc, char **argv) {
         to.no_position = o_no_pos;
         to.no_time = o_no_time;
         to.fixed_weights = o_fixed;
+        to.keep_components = o_keep;
         if ((st = tide_interest_tune(&it, &to, &p, &report))) goto fail;
     } else if (o_fixed) {
         for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = (p.enabled >> c) & 1u ? 1.0f : 0.0f;
