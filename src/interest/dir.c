@@ -264,14 +264,6 @@ static tide_status check_dims(const char *dir, const char *name, tide_dtype dt, 
     return st;
 }
 
-/* An optional informational count of the manifest (the cold map's), default when absent. Main
- * lost this helper when the typed-manifest reading (jint) and the cold map were merged. */
-static int64_t jnum(const cJSON *o, const char *a, const char *b, int64_t def) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-    if (b) x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
-    return cJSON_IsNumber(x) && x->valuedouble >= 0 && x->valuedouble < 9e15 ? (int64_t)x->valuedouble : def;
-}
-
 tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tide_interest_params *p,
                                    tide_interest_states *S, cJSON **manifest) {
     memset(it, 0, sizeof *it);
