@@ -307,6 +307,10 @@ typedef struct tide_interest_dir_info {
     const char *item_vectors_path;
     const cJSON *tune_report;       /* may be NULL */
     const cJSON *extra;             /* merged into the manifest (command line...), may be NULL */
+    /* An interest dir whose item-side arrays are these very bytes (--update's PREV: nothing is
+     * refitted): they are hard-linked from it instead of written again, falling back to writing
+     * (another filesystem). NULL = write them. */
+    const char *item_side_from;
 } tide_interest_dir_info;
 
 /* Write DIR atomically: manifest.json (settings with the combiner's weights, dataset checksum,

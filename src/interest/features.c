@@ -115,6 +115,7 @@ static void clusters(const tide_interest_items *it, const tide_interest_params *
         double cm[TIDE_INTEREST_MAX_K];
         for (int iter = 0; iter < 8; iter++) {
             fit = 0;
+            int changed = iter == 0;
             for (int64_t k = 0; k < n; k++) {
                 const float *v = it->sp + (size_t)h->items[k] * d;
                 int bc = 0;
@@ -123,10 +124,15 @@ static void clusters(const tide_interest_items *it, const tide_interest_params *
                     double s = cblas_sdot(d, v, 1, trial + q * d, 1);
                     if (s > b) { b = s; bc = q; }
                 }
+                if (assign[k] != bc) changed = 1;
                 assign[k] = bc;
                 best[k] = (float)b;
                 fit += w[k] * b;
             }
+            /* Converged: the centres were computed from these very assignments, so every further
+             * iteration would recompute the same bits (same sums in the same order) — stopping
+             * here changes no result and skips most of the per-user clustering time. */
+            if (!changed) break;
             memset(trial, 0, (size_t)K * d * sizeof *trial);
             for (int q = 0; q < K; q++) cm[q] = 0;
             for (int64_t k = 0; k < n; k++) {

@@ -69,7 +69,7 @@ static void setup(void) {
     if (tide_interest_items_build(&ds, &p, &io, &it)) abort();
     if (tide_interest_states_alloc(&S, ds.n_users, it.als_k, it.sp_dim)) abort();
     if (tide_interest_capture_block(&it, &p, &ds, NULL, INT64_MIN, 0, ds.n_users, &S)) abort();
-    tide_interest_dir_info info = {ds_dir, ds.checksum, INT64_MIN, "user", NULL, NULL, NULL};
+    tide_interest_dir_info info = {ds_dir, ds.checksum, INT64_MIN, "user", NULL, NULL, NULL, NULL};
     if (tide_interest_dir_save(int_dir, &it, &p, &S, &info)) abort();
     if (!it.cat_indptr || !it.knn_indptr || !it.tr_indptr || !it.pop_indptr) abort(); /* the branches worth reaching */
     n_users = ds.n_users;

@@ -248,7 +248,7 @@ static void test_online_equals_batch_and_dir(void) {
     /* the dir round trip */
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/interest", harness_tmpdir("test-interest"));
-    tide_interest_dir_info info = {"synthetic", ds.checksum, INT64_MIN, "user", NULL, NULL, NULL};
+    tide_interest_dir_info info = {"synthetic", ds.checksum, INT64_MIN, "user", NULL, NULL, NULL, NULL};
     CHECK_OK(tide_interest_dir_save(dir, &it, &p, &S, &info));
     tide_interest_items it2;
     tide_interest_params p2;

@@ -351,7 +351,7 @@ int main(int argc, char **argv) {
             }
             const cJSON *tuning = report;
             if (!tuning && prev_man) tuning = cJSON_GetObjectItemCaseSensitive(prev_man, "tuning");
-            tide_interest_dir_info info = {o_data, ds.checksum, as_of, o_as_of, o_item_vectors, tuning, extra};
+            tide_interest_dir_info info = {o_data, ds.checksum, as_of, o_as_of, o_item_vectors, tuning, extra, o_update};
             st = tide_interest_dir_save(o_out, &it, &p, &S, &info);
             cJSON_Delete(extra);
             if (st) goto fail;

@@ -44,3 +44,6 @@ for f in full/*.npy; do
         cmp "$f" "upd3/$b" || fail "$b: update over the patched PREV differs from recomputing all"
     fi
 done
+# nothing is refitted: the item side is PREV's bytes, hard-linked rather than written again
+[ "$(stat -c %i prev/item_matrix.npy)" = "$(stat -c %i upd/item_matrix.npy)" ] || fail "item_matrix.npy was rewritten, not linked from PREV"
+cmp prev/trans_probs.npy upd/trans_probs.npy || fail "trans_probs.npy differs from PREV's"
