@@ -10,7 +10,11 @@
 #
 #   bench/interest/run.sh [ML_DIR] [WORK_DIR]      (defaults ../shared/data/ml-latest-small, build/bench-interest)
 #   env: B (binaries, build/release/bin), PYTHON (with numpy), MODEL (models/all-MiniLM-L6-v2),
-#        THREADS (2), ABLATE ("1"), PROTOCOLS ("1 5"), BASE_LAMBDAS, BASE_HALF_LIVES (the baseline grid)
+#        THREADS (2), ABLATE ("1"), PROTOCOLS ("1 5"), BASE_LAMBDAS, BASE_HALF_LIVES (the baseline grid),
+#        RUNS (the capture-interest runs; default: full, plus the ablations where ABLATE says; "none"
+#        prepares only: ingest, splits, baseline, LM vectors)
+# A WORK_DIR that already holds a protocol's baseline (baseline$P.json, recs$P-baseline.tsv) and
+# LM vectors reuses them: delete them to recompute (e.g. after changing BASE_* or the model).
 set -euo pipefail
 ML=${1:-../shared/data/ml-latest-small}
 W=${2:-build/bench-interest}
@@ -38,6 +42,9 @@ for P in $PROTOCOLS; do
     $B/tide-split --data "$W/ml" --out "$S" --method leave-last --test "$P" --valid "$P" --quiet
 
     # -- baseline: recency-weighted EASE, lambda and half-life tuned on valid
+    if [ -s "$W/baseline$P.json" ] && [ -s "$W/recs$P-baseline.tsv" ]; then
+        log "baseline: reusing $W/baseline$P.json and recs$P-baseline.tsv"
+    else
     best=""; bestv=-1
     for lam in ${BASE_LAMBDAS:-100 200 300 500}; do for hl in ${BASE_HALF_LIVES:-30 60 120}; do
         $B/tide-train-mf --data "$S/train" --valid "$S/valid" --algo ease --lambda $lam --half-life $hl \
@@ -53,6 +60,7 @@ for P in $PROTOCOLS; do
     $B/tide-train-mf --data "$S/train_valid" --algo ease --lambda $1 --half-life $2 --as-of user --out "$W/ease$P" $T
     $B/tide-recommend --data "$S/train_valid" --model "$W/ease$P" --k 10 --out "$W/recs$P-baseline.tsv" $T
     rm -rf "$W/ease$P"
+    fi
 
     # -- LM vectors: item text = title, genres and the tags written in the train split (no test
     #    leakage); user text events of train (tuning) and train_valid (test run)
@@ -65,11 +73,12 @@ for P in $PROTOCOLS; do
 
     # -- tide-capture-interest: tune on valid, refit on train_valid, test
     runs=(full)
-    flags_full=""
     if [ "$P" = "$ABLATE" ] || [[ " $ABLATE " == *" $P "* ]]; then
         runs+=(no-position no-time no-trans no-lm no-tfidf single-interest no-words no-combiner)
     fi
+    [ -n "${RUNS:-}" ] && read -r -a runs <<< "$RUNS"
     for r in "${runs[@]}"; do
+        [ "$r" = none ] && continue
         case $r in
             full) f="" ;;
             no-position) f="--no-position-decay" ;;

@@ -56,4 +56,8 @@ for P in sys.argv[2:]:
               f"content decay tau {s['content_decay']['tau']:g}, half-life {s['content_decay']['half_life_s']:g} s; "
               f"transitions tau {s['trans_tau']:g}; K <= {s['max_clusters']}; popularity half-life "
               f"{s['pop_half_life_s'] / 86400:g} d. Each component alone on valid: "
-              + ", ".join(f"{k} {v:.4f}" for k, v in t["valid_ndcg_alone"].items()) + ".")
+              + ", ".join(f"{k} {v:.4f}" for k, v in t["valid_ndcg_alone"].items()) + "."
+              + (" Dropped by backward elimination on valid: "
+                 + ", ".join(f"{d['component']} (CV {d['ndcg_2fold_with']:.4f} -> {d['ndcg_2fold_without']:.4f})"
+                             for d in t["combiner_dropped"]) + "." if t.get("combiner_dropped") else
+                 " Backward elimination on valid dropped nothing." if "combiner_dropped" in t else ""))

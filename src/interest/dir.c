@@ -96,6 +96,18 @@ tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *i
         ARR("trans_probs", TIDE_DTYPE_F32, 1, it->tr_indptr[N], 0, 0, it->tr_probs);
     }
     if (it->als_items) ARR("als_item_factors", TIDE_DTYPE_F32, 2, N, it->als_k, 0, it->als_items);
+    if (it->cold_map) {
+        /* the LM -> CF map (rows: LM dims, then the intercept); als_item_factors already holds
+         * the mapped rows of the items without interactions */
+        ARR("cold_map", TIDE_DTYPE_F32, 2, it->lm_dim + 1, it->als_k, 0, it->cold_map);
+        cJSON *cm = cJSON_AddObjectToObject(man, "cold_map");
+        cJSON_AddNumberToObject(cm, "lambda", it->cold_lambda);
+        cJSON_AddStringToObject(cm, "lambda_chosen_by", isnan(it->cold_holdout_r2) ? "given" : "held-out items (every 5th item with interactions), best R2");
+        if (!isnan(it->cold_holdout_r2)) cJSON_AddNumberToObject(cm, "holdout_r2", it->cold_holdout_r2);
+        cJSON_AddNumberToObject(cm, "items_fitted", (double)it->cold_fit);
+        cJSON_AddNumberToObject(cm, "cold_items_mapped", (double)it->cold_mapped);
+        cJSON_AddNumberToObject(cm, "cold_items_without_text", (double)it->cold_textless);
+    }
     if (it->tfidf) ARR("tfidf_items", TIDE_DTYPE_F32, 2, N, it->tfidf_dim, 0, it->tfidf);
     if (it->lm) ARR("lm_items", TIDE_DTYPE_F32, 2, N, it->lm_dim, 0, it->lm);
     if (it->pop_indptr) {
@@ -286,6 +298,18 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
             it->als_gram = tide_malloc((size_t)k * k * sizeof *it->als_gram);
             if (!it->als_gram) { st = TIDE_ERR_NOMEM; goto fail; }
             if ((st = tide_als_gram(it->als_items, N, k, p->als_regularization, it->als_gram))) goto fail;
+        }
+    }
+    if (k && dl && it->als_items) {
+        LOAD("cold_map", TIDE_DTYPE_F32, 2, dl + 1, k, 0, 1, it->cold_map);
+        if (it->cold_map) {
+            const cJSON *cm = cJSON_GetObjectItemCaseSensitive(m, "cold_map"), *x;
+            if ((x = cJSON_GetObjectItemCaseSensitive(cm, "lambda")) && cJSON_IsNumber(x)) it->cold_lambda = x->valuedouble;
+            x = cJSON_GetObjectItemCaseSensitive(cm, "holdout_r2");
+            it->cold_holdout_r2 = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+            it->cold_fit = jnum(m, "cold_map", "items_fitted", 0);
+            it->cold_mapped = jnum(m, "cold_map", "cold_items_mapped", 0);
+            it->cold_textless = jnum(m, "cold_map", "cold_items_without_text", 0);
         }
     }
     if (dt) {

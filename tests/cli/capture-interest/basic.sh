@@ -3,7 +3,16 @@
 source "$(dirname "$BASH_SOURCE")/common.inc"
 run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST --report tune.json
 assert_exit 0
-[ "$(json_get tune.json '.settings.components | length')" = 6 ] || fail "settings components"
+# backward elimination: what it dropped left the settings, the rest stayed; each drop did not
+# lower the cross-validated NDCG
+jq -e '(.settings.components | length) + (.combiner_dropped | length) == 6
+       and ([.combiner_dropped[] | select(.ndcg_2fold_without < .ndcg_2fold_with)] | length) == 0
+       and ([.combiner_dropped[].component as $c | .settings.components | index($c)] | all(. == null))' \
+    tune.json >/dev/null || fail "settings components / elimination"
+run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST --report keep.json --keep-components
+assert_exit 0
+[ "$(json_get keep.json '.settings.components | length')" = 6 ] || fail "--keep-components dropped a component"
+[ "$(json_get keep.json '.combiner_dropped | length')" = 0 ] || fail "--keep-components: combiner_dropped"
 jq -e '.valid_ndcg_alone.ease >= 0 and (.combiner_cv | length) == 5 and (.grid | length) > 10' tune.json >/dev/null || fail "tuning report"
 run tide-capture-interest --data split/train_valid --settings tune.json --as-of user $FAST \
     --out interest --recs recs.tsv --k 5 --summary summary.jsonl
