@@ -307,9 +307,10 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
             if ((x = cJSON_GetObjectItemCaseSensitive(cm, "lambda")) && cJSON_IsNumber(x)) it->cold_lambda = x->valuedouble;
             x = cJSON_GetObjectItemCaseSensitive(cm, "holdout_r2");
             it->cold_holdout_r2 = cJSON_IsNumber(x) ? x->valuedouble : NAN;
-            it->cold_fit = jnum(m, "cold_map", "items_fitted", 0);
-            it->cold_mapped = jnum(m, "cold_map", "cold_items_mapped", 0);
-            it->cold_textless = jnum(m, "cold_map", "cold_items_without_text", 0);
+            if ((st = jint(path, m, "cold_map", "items_fitted", 0, INT32_MAX, 0, &it->cold_fit)) ||
+                (st = jint(path, m, "cold_map", "cold_items_mapped", 0, INT32_MAX, 0, &it->cold_mapped)) ||
+                (st = jint(path, m, "cold_map", "cold_items_without_text", 0, INT32_MAX, 0, &it->cold_textless)))
+                goto fail;
         }
     }
     if (dt) {
