@@ -29,7 +29,7 @@ declare -A OWNER=(
     [ingest.h]=ingest [kcore.h]=ingest [split.h]=split [synth.h]=synth
     [lm.h]=lm [embed.h]=embed
     [metrics.h]=metrics [eval.h]=metrics [recs.h]=recs
-    [retrieval.h]=retrieval [scorer.h]=retrieval
+    [retrieval.h]=retrieval [scorer.h]=retrieval [qscan.h]=retrieval
     [mf.h]=mf [interest.h]=interest [labels.h]=interest
     [serve.h]=serve [verify.h]=verify
 )

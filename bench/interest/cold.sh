@@ -12,7 +12,8 @@
 #
 #   bench/interest/cold.sh [ML_DIR] [WORK_DIR]      (defaults ../shared/data/ml-latest-small, build/bench-cold)
 #   env: B (binaries, build/release/bin), PYTHON (with numpy), MODEL (models/all-MiniLM-L6-v2),
-#        THREADS (2), TEST_FRACTION (0.1), VALID_FRACTION (0.1), LAMBDAS ("0 0.1 0.3 1 3 10"; 0 = chosen on held-out items)
+#        THREADS (2), TEST_FRACTION (0.1), VALID_FRACTION (0.1), LAMBDAS ("auto 0.1 0.3 1 3 10"; auto = by R2
+#        on held-out items), ALS_WEIGHTS ("1 2 4 8": the combined model's ALS weight, others 1)
 set -euo pipefail
 ML=${1:-../shared/data/ml-latest-small}
 W=${2:-build/bench-cold}
@@ -53,28 +54,50 @@ done
 recall() { jq -r '.runs[-1].metrics["recall@10"]' "$1"; }
 
 # -- the map's lambda on valid: ALS component alone (the only one the map changes), cold candidates
-best=""; bestv=-1
-for lam in ${LAMBDAS:-0 0.1 0.3 1 3 10}; do
-    f=$( [ "$lam" = 0 ] && echo "" || echo "--cold-lambda $lam" )
+best=""; bestv=-1; : > "$W/lambda.log"
+for lam in ${LAMBDAS:-auto 0.1 0.3 1 3 10}; do
     $B/tide-capture-interest --data "$S/train" --item-vectors "$W/lm-train.npy" --as-of user \
-        --components als --fixed-weights $f --out "$W/tmp-interest" $T
+        --components als --fixed-weights --cold-lambda $lam --out "$W/tmp-interest" $T
     $B/tide-recommend --data "$S/train" --model "$W/tmp-interest" --candidates "$W/cold-valid.txt" --k 10 \
         --out "$W/tmp.tsv" $T
     $B/tide-eval --truth "$W/truth-valid.tsv" --recs "$W/tmp.tsv" --k 10 --seed 1 --json "$W/tmp.json" $T > /dev/null
     v=$(recall "$W/tmp.json")
     used=$(jq '.cold_map.lambda' "$W/tmp-interest/manifest.json")
+    cp "$W/tmp-interest/manifest.json" "$W/lambda-$lam.json"
     echo "cold-lambda=$lam (used $used) valid cold recall@10 $v" | tee -a "$W/lambda.log" >&2
     if awk "BEGIN{exit !($v > $bestv)}"; then bestv=$v; best=$lam; fi
 done
 rm -rf "$W/tmp-interest" "$W/tmp.tsv" "$W/tmp.json"
-log "chosen cold-lambda $best (valid cold recall@10 $bestv; 0 = chosen on held-out items)"
-echo "{\"cold_lambda\": $best, \"valid_cold_recall@10\": $bestv}" > "$W/lambda.json"
-LF=$( [ "$best" = 0 ] && echo "" || echo "--cold-lambda $best" )
+log "chosen cold-lambda $best (valid cold recall@10 $bestv)"
+lamv=$(jq '.cold_map.lambda' "$W/lambda-$best.json")
+lamset=$( [ "$best" = auto ] && echo 0 || echo "$best" )     # settings: 0 = auto
+LF="--cold-lambda $best"
+
+# -- the combiner for cold candidates: every component at weight 1 except the ALS one (the only
+#    one the map feeds), its weight chosen on valid cold recall@10
+ws=""; wbest=""; wv=-1; : > "$W/weight.log"
+for w in ${ALS_WEIGHTS:-1 2 4 8}; do
+    echo "{\"settings\": {\"cold_lambda\": $lamset, \"weights\": {\"ease\": 1, \"ease-long\": 1, \"knn\": 1,
+      \"trans\": 1, \"als\": $w, \"tfidf\": 1, \"lm\": 1, \"cluster\": 1, \"pop\": 1}}}" > "$W/weights-als$w.json"
+    $B/tide-capture-interest --data "$S/train" --item-vectors "$W/lm-train.npy" --as-of user \
+        --settings "$W/weights-als$w.json" --out "$W/tmp-interest" $T
+    $B/tide-recommend --data "$S/train" --model "$W/tmp-interest" --candidates "$W/cold-valid.txt" --k 10 \
+        --out "$W/tmp.tsv" $T
+    $B/tide-eval --truth "$W/truth-valid.tsv" --recs "$W/tmp.tsv" --k 10 --seed 1 --json "$W/tmp.json" $T > /dev/null
+    v=$(recall "$W/tmp.json")
+    echo "als weight $w (others 1) valid cold recall@10 $v" | tee -a "$W/weight.log" >&2
+    if awk "BEGIN{exit !($v > $wv)}"; then wv=$v; wbest=$w; fi
+done
+rm -rf "$W/tmp-interest" "$W/tmp.tsv" "$W/tmp.json"
+log "chosen ALS weight $wbest (valid cold recall@10 $wv)"
+echo "{\"cold_lambda\": \"$best\", \"cold_lambda_used\": $lamv, \"valid_cold_recall@10\": $bestv, \"als_weight\": $wbest, \"valid_cold_recall@10_weighted\": $wv}" > "$W/lambda.json"
 
 # -- test: refit on train_valid
 D=$S/train_valid
 log "models on train_valid"
 $B/tide-capture-interest --data "$D" --item-vectors "$W/lm-train_valid.npy" --as-of user $LF --out "$W/interest" $T
+$B/tide-capture-interest --data "$D" --item-vectors "$W/lm-train_valid.npy" --as-of user \
+    --settings "$W/weights-als$wbest.json" --out "$W/interest-w" $T
 $B/tide-capture-interest --data "$D" --item-vectors "$W/lm-train_valid.npy" --as-of user $LF --components als \
     --fixed-weights --out "$W/interest-als" $T
 $B/tide-capture-interest --data "$D" --item-vectors "$W/lm-train_valid.npy" --as-of user --no-cold-map \
@@ -83,10 +106,10 @@ $B/tide-train-mf --data "$D" --algo pop --out "$W/pop" $T
 $B/tide-train-mf --data "$D" --algo als --factors 64 --out "$W/als" $T
 for set in cold all; do
     c=$( [ $set = cold ] && echo "--candidates $W/cold-test.txt" || echo "" )
-    for m in interest interest-als interest-nomap pop als; do
+    for m in interest interest-w interest-als interest-nomap pop als; do
         $B/tide-recommend --data "$D" --model "$W/$m" $c --k 10 --out "$W/recs-$set-$m.tsv" $T
     done
-    for m in interest interest-als interest-nomap als; do
+    for m in interest interest-w interest-als interest-nomap als; do
         $B/tide-eval --truth "$W/truth-test.tsv" --recs "$W/recs-$set-pop.tsv" --compare "$W/recs-$set-$m.tsv" \
             --name popularity --name $m --k 10 --seed 1 --json "$W/eval-$set-$m.json" $T > /dev/null
     done

@@ -11,7 +11,8 @@ names = {"pop": "popularity (train_valid counts; all cold items tie at 0)",
          "als": "implicit ALS, ID-only (tide-train-mf)",
          "interest-nomap": "tide-capture-interest without the map (--no-cold-map)",
          "interest-als": "tide-capture-interest, ALS component alone (mapped factors)",
-         "interest": "tide-capture-interest, all components, equal weights"}
+         "interest": "tide-capture-interest, all components, equal weights",
+         "interest-w": "tide-capture-interest, all components, ALS weight {w} (tuned on valid cold items), others 1"}
 t = sets["test"]
 print(f"test: {t['truth_pairs']} (user, cold item) pairs, {t['truth_users']} users, {t['truth_items']} items; "
       f"cold items {t['cold_items']}; map lambda {lam['cold_lambda']} (valid cold recall@10 {lam['valid_cold_recall@10']:.4f})\n")
@@ -21,7 +22,8 @@ for cs, title in (("cold", "candidates: the cold items only (all items, train_va
     print("| model | recall@10 [95% CI] | NDCG@10 [95% CI] | recall diff to popularity [95% CI] | p |")
     print("|---|---|---|---|---|")
     first = True
-    for m in ("interest", "interest-als", "interest-nomap", "als"):
+    names["interest-w"] = names["interest-w"].format(w=lam.get("als_weight"))
+    for m in ("interest", "interest-w", "interest-als", "interest-nomap", "als"):
         e = json.load(open(os.path.join(W, f"eval-{cs}-{m}.json")))
         runs = e["runs"]
         if first:

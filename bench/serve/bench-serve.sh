@@ -35,11 +35,25 @@ rss() { awk '/VmRSS/{print $2}' /proc/$PID/status; }
 echo "== $WHAT: $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 t0=$(date +%s.%N); start; t1=$(date +%s.%N)
 echo "start-up: $(echo "$t1 - $t0" | bc) s; RSS after start $(rss) kB"
+grep "quantised" err || true
+c0=$(awk '{print $14 + $15}' /proc/$PID/stat)
+for i in $(seq 1 200); do curl -s -o /dev/null "$URL/v1/users/$(sed -n "$((i * 37))p" users.txt)/recommendations?k=10"; done
+c1=$(awk '{print $14 + $15}' /proc/$PID/stat)
+echo "server CPU per recommendation (200 sequential requests, utime+stime): $(( (c1 - c0) * 10 / 200 )).$(( (c1 - c0) * 100 / 200 % 10 )) ms"
 USERS=users.txt wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
-echo "-- recommendations while 1,000 events/s are applied:"
+echo "-- recommendations, 1 connection (the server's own latency), load $(cut -d' ' -f1-3 /proc/loadavg):"
+USERS=users.txt wrk -t1 -c1 -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
+echo "-- recommendations while 1,000 events/s are applied, load $(cut -d' ' -f1-3 /proc/loadavg):"
 python3 "$HERE/feed.py" "$PORT" users.txt items.txt 1000 "$((DUR + 2))" & FEED=$!
 USERS=users.txt wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
 wait $FEED
+echo "-- recommendations, 1 connection, while 1,000 events/s are applied, load $(cut -d' ' -f1-3 /proc/loadavg):"
+a0=$(curl -s "$URL/healthz" | jq .events_applied)
+python3 "$HERE/feed.py" "$PORT" users.txt items.txt 1000 "$((DUR + 2))" & FEED=$!
+USERS=users.txt wrk -t1 -c1 -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
+wait $FEED
+a1=$(curl -s "$URL/healthz" | jq .events_applied)
+echo "events applied meanwhile: $((a1 - a0))"
 for b in 1 100; do
     echo "-- events, $b per request, --sync batch:"
     a0=$(curl -s "$URL/healthz" | jq .events_applied)

@@ -66,8 +66,8 @@ typedef struct tide_interest_params {
     int candidates_per_component; /* negatives for the combiner: each component's top-N */
     float weights[TIDE_IC_N];     /* the combiner (z-scored features); 0 for disabled */
     uint64_t seed;
-    /* Cold items: the ridge λ of the LM → CF map (coldmap.c): > 0 fixed, 0 = chosen on held-out
-     * items with interactions, < 0 = no map (items without interactions keep zero CF factors). */
+    /* Cold items: the ridge λ of the LM → CF map (coldmap.c): > 0 fixed (default 1), 0 = chosen on
+     * held-out items with interactions, < 0 = no map (items without interactions get zero CF factors). */
     double cold_lambda;
 } tide_interest_params;
 

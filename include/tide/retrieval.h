@@ -25,6 +25,7 @@
 #include "tide/backend.h"
 #include "tide/core.h"
 #include "tide/dataset.h"
+#include "tide/qscan.h"
 #include "tide/recs.h"
 #include "tide/scorer.h"
 
@@ -83,6 +84,11 @@ typedef struct tide_retrieval_job {
     /* Optional: the items of `popularity` by score descending, ties by lower index
      * (tide_retrieval_popularity_order); saves a sort per run. */
     const int32_t *popularity_order;
+    /* Optional: a quantised index of the scorer's item vectors (info.item_vectors, all
+     * n_items rows). One-row blocks of a scorer with row_query are then answered by
+     * tide_qindex_topk: the same lists and scores as the full scan, reading a quarter of the
+     * bytes (tide-serve builds one at start-up). */
+    const tide_qindex *qindex;
 } tide_retrieval_job;
 
 /* How each user was scored (tide/scorer.h's TIDE_BY_*). */

@@ -65,7 +65,7 @@
 extern "C" {
 #endif
 
-#define TIDE_SCORER_VERSION 1
+#define TIDE_SCORER_VERSION 2
 
 /* How one user was scored (prepare's by[r]; the engine's stats count them). */
 enum {
@@ -183,6 +183,11 @@ typedef struct tide_scorer_iface {
                          float *tile);
     /* Release the scorer's own state (not the tide_scorer struct; tide_scorer_free does that). */
     void (*destroy)(tide_scorer *s);
+    /* Version 2, optional (NULL = no): when prepared row r's scores are exactly
+     * fl(tide_qscan_dot(q, item row) + bias[c]) for a one-row score() call, set *q (item_dim
+     * floats) and *bias (column space, or NULL) and return 1; the engine may then answer one-row
+     * blocks through a quantised index (tide/qscan.h, job->qindex). Otherwise return 0. */
+    int (*row_query)(const tide_scorer *s, void *run, void *blk, int r, const float **q, const float **bias);
 } tide_scorer_iface;
 
 struct tide_scorer {

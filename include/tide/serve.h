@@ -213,6 +213,7 @@ typedef struct tide_serve_scorer {
     int64_t *excl_indptr;
     int32_t *excl_items;
     int have_excl;
+    tide_qindex *qindex;          /* the model's item factors quantised (NULL = full scans) */
 } tide_serve_scorer;
 
 typedef struct tide_serve_recs {

@@ -170,7 +170,7 @@ static void s_destroy(tide_scorer *s) {
 }
 
 static const tide_scorer_iface interest_iface = {
-    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy,
+    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy, NULL,
 };
 
 tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path, void *manifest, tide_scorer **out) {

@@ -311,6 +311,15 @@ static tide_status score_factors(const mfs *m, const mrun *r, mblk *b, int nr, i
     int64_t d = m->dim;
     tide_status st;
     tide_buffer bU, bY, bS;
+    if (r->host && nr == 1) {
+        /* One row (tide-serve's requests): the fixed-order kernel the quantised index re-scores
+         * with (row_query), so the index's answer equals this scan's; OpenBLAS's small-matrix
+         * sgemm for 1 × w × d was the whole cost of a request (66 ms at 100k × 384). */
+        tide_qscan_dot(b->U, r->Y + (size_t)c0 * (size_t)d, w, d, tile);
+        if (r->bias)
+            for (int64_t j = 0; j < w; j++) tile[j] += r->bias[c0 + j];
+        return TIDE_OK;
+    }
     if (r->host) {
         if ((st = tide_buffer_wrap_host(b->be, b->U, (size_t)nr * (size_t)d * sizeof(float), &bU))) return st;
         if ((st = tide_buffer_wrap_host(b->be, (void *)r->Y, (size_t)r->cols.n * (size_t)d * sizeof(float), &bY))) return st;
@@ -407,8 +416,18 @@ static void s_destroy(tide_scorer *s) {
     s->impl = NULL;
 }
 
+static int s_row_query(const tide_scorer *s, void *run, void *blk, int row, const float **q, const float **bias) {
+    const mfs *m = s->impl;
+    const mrun *r = run;
+    const mblk *b = blk;
+    if (m->k != K_FACTORS || !r->host || row < 0 || row >= b->rows) return 0;
+    *q = b->U + (size_t)row * (size_t)m->dim;
+    *bias = r->bias;
+    return 1;
+}
+
 static const tide_scorer_iface mf_iface = {
-    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy,
+    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy, s_row_query,
 };
 
 /* A scorer around a filled-in mfs (taken over, also on failure). */

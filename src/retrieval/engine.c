@@ -18,7 +18,11 @@
  *
  * Per-run tables are sized by the items (column space, popularity order), never by the users of
  * a dataset, so a one-user call (tide-serve) stays cheap; the popularity order is built only
- * when some user needs it. */
+ * when some user needs it.
+ *
+ * A one-user block of a scorer that exposes its query vector (row_query) is answered through
+ * job->qindex when one is given: an int8 pre-score with an error bound and exact re-scoring of
+ * the few items that can still reach the top (qscan.c), the same list and scores as the scan. */
 #define _GNU_SOURCE
 #include "retrieval-impl.h"
 #include "tide/decay.h"
@@ -317,7 +321,17 @@ static tide_status process_block(run_ctx *c, scratch *s, const int64_t *users, i
         else s->rowmap[rows++] = r;
     }
     if (fallback && (st = need_fallback(c))) return st;
-    if (rows && !c->info->item_scores) {
+    int fast = 0;
+    if (rows == 1 && nb == 1 && !c->info->item_scores && !c->whole_rows && c->host && job->qindex &&
+        sc->iface->version >= 2 && sc->iface->row_query && tide_qindex_n(job->qindex) == c->info->n_items &&
+        tide_qindex_dim(job->qindex) == c->info->item_dim) {
+        const float *q = NULL, *bias = NULL;
+        int r = s->rowmap[0];
+        if (sc->iface->row_query(sc, c->run, s->blk, 0, &q, &bias) && q)
+            fast = tide_qindex_topk(job->qindex, q, bias, c->C, c->cand, s->ex + s->ex_ptr[r], s->ex_ptr[r + 1] - s->ex_ptr[r],
+                                    c->kk, s->hv + (size_t)r * c->kk, s->hi + (size_t)r * c->kk, &s->hn[r], NULL);
+    }
+    if (rows && !fast && !c->info->item_scores) {
         if (c->whole_rows) {
             for (int q = 0; q < rows; q++) {
                 int r = s->rowmap[q];

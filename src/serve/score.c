@@ -71,6 +71,7 @@ static tide_status run_one(const tide_serve_scorer *sc, const tide_user_view *vi
     job.item_vectors = sc->item_vectors;
     job.vec_dim = sc->vec_dim;
     job.popularity = pop;
+    job.qindex = sc->qindex;
     tide_retrieval_params p;
     tide_retrieval_params_default(&p);
     p.k = k;
@@ -245,6 +246,7 @@ static tide_status vec_topk(const tide_serve_scorer *sc, const float *q, int k, 
     job.excl_items = ex;
     job.candidates = sc->candidates;
     job.n_candidates = sc->n_candidates;
+    if (Y == sc->model->info.item_vectors) job.qindex = sc->qindex; /* the index is of these vectors */
     tide_retrieval_params p;
     tide_retrieval_params_default(&p);
     int64_t n_allowed = sc->candidates ? sc->n_candidates : sc->ds->n_items;

@@ -839,8 +839,23 @@ static void test_user_source(void) {
         CHECK_OK(tide_retrieval_run(&oj, &p1, sink, &c1, &st));
         CHECK_EQ(c1.by[0], all.by[u]);
         CHECK_EQ(c1.counts[0], all.counts[u]);
-        CHECK(memcmp(c1.items, all.items + (size_t)u * K, sizeof(int32_t) * K) == 0);
-        CHECK(memcmp(c1.scores, all.scores + (size_t)u * K, sizeof(float) * K) == 0);
+        /* Equal to rounding, items equal unless their scores tie to rounding: a one-row block is
+         * scored by tide_qscan_dot (the kernel tide-serve's quantised index re-scores with), a
+         * multi-row block by sgemm, and OpenBLAS itself gives other bits for a 1×n than for an
+         * m×n product (at d = 384, 85% of scores differ between m = 1 and m = 512). */
+        for (int t = 0; t < c1.counts[0] && t < all.counts[u]; t++) {
+            float sa = c1.scores[t], s2 = all.scores[(size_t)u * K + t];
+            float tol = 1e-6f * (fabsf(s2) > 1 ? fabsf(s2) : 1);
+            CHECK(fabsf(sa - s2) <= tol);
+            if (c1.items[t] != all.items[(size_t)u * K + t]) {
+                /* a swapped tie: the other list holds this item at a neighbouring rank, equal score */
+                int found = 0;
+                for (int z = 0; z < all.counts[u]; z++)
+                    if (all.items[(size_t)u * K + z] == c1.items[t] && fabsf(all.scores[(size_t)u * K + z] - sa) <= 2 * tol)
+                        found = 1;
+                CHECK(found || t == c1.counts[0] - 1);
+            }
+        }
         checked += all.by[u] == TIDE_BY_FOLD_IN;
         collect_free(&c1);
     }

@@ -5,6 +5,7 @@
  * src/interest/ (all logic is there). */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,8 @@
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
 static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
 static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep;
-static double o_lambda, o_cold_lambda;
+static double o_lambda;
+static const char *o_cold_lambda;
 static int o_no_cold_map;
 
 static const cli_opt opts[] = {
@@ -41,7 +43,7 @@ static const cli_opt opts[] = {
     {"keep-components", 0, CLI_FLAG, &o_keep, NULL, "With --tune: keep every enabled component (no backward elimination on valid)"},
     {"clusters", 0, CLI_INT, &o_clusters, "K", "At most K interest clusters per user (1..8, default 4; --tune may choose fewer)"},
     {"lambda", 0, CLI_DOUBLE, &o_lambda, "X", "EASE L2 (default 100)"},
-    {"cold-lambda", 0, CLI_DOUBLE, &o_cold_lambda, "X", "Ridge L2 of the LM -> CF map for items without interactions (default: chosen on held-out items)"},
+    {"cold-lambda", 0, CLI_STRING, &o_cold_lambda, "X|auto", "Ridge L2 of the LM -> CF map for items without interactions (default 1; auto: best R2 on held-out items)"},
     {"no-cold-map", 0, CLI_FLAG, &o_no_cold_map, NULL, "No LM -> CF map: items without interactions keep zero CF factors"},
     {"recs", 0, CLI_STRING, &o_recs, "FILE", "Also write top-k recommendations (TSV, seen items excluded)"},
     {"k", 'k', CLI_INT, &o_k, "N", "Recommendations per user with --recs (default 10)"},
@@ -132,7 +134,13 @@ int main(int argc, char **argv) {
     if (o_k < 1) return cli_usage_error(&spec, "--k must be >= 1");
     if (o_clusters && (o_clusters < 1 || o_clusters > TIDE_INTEREST_MAX_K)) return cli_usage_error(&spec, "--clusters must be in 1..8");
     if (o_lambda < 0) return cli_usage_error(&spec, "--lambda must be > 0");
-    if (o_cold_lambda < 0 || (o_cold_lambda > 0 && o_no_cold_map)) return cli_usage_error(&spec, "--cold-lambda must be > 0 and not with --no-cold-map");
+    double cold_lambda = 0;
+    if (o_cold_lambda) {
+        char *end = NULL;
+        cold_lambda = strcmp(o_cold_lambda, "auto") == 0 ? 0 : strtod(o_cold_lambda, &end);
+        if ((end && (*end || end == o_cold_lambda || !(cold_lambda > 0) || !isfinite(cold_lambda))) || o_no_cold_map)
+            return cli_usage_error(&spec, "--cold-lambda takes a number > 0 or auto, and not with --no-cold-map");
+    }
     if (o_update && (o_tune || o_settings)) return cli_usage_error(&spec, "--update takes its settings from PREV (no --tune/--settings)");
     if (o_update && !o_out) return cli_usage_error(&spec, "--update needs --out");
 
@@ -170,7 +178,7 @@ int main(int argc, char **argv) {
         p.seed = common.seed;
     }
     if (o_no_pos) { p.cf.tau = p.content.tau = p.cluster.tau = 0; p.trans_tau = 1e9; }
-    if (o_cold_lambda > 0) p.cold_lambda = o_cold_lambda;
+    if (o_cold_lambda) p.cold_lambda = cold_lambda;
     if (o_no_cold_map) p.cold_lambda = -1;
     if (o_no_time) { p.cf.half_life = p.content.half_life = p.cluster.half_life = p.words_half_life = 0; }
     const char *msg = tide_interest_params_check(&p);

@@ -383,6 +383,17 @@ int main(int argc, char **argv) {
     a->scorer.item_vectors = a->ivec.data;
     a->scorer.vec_dim = a->ivec.data ? a->ivec.shape[1] : 0;
     a->scorer.keep_seen = o_keep_seen;
+    /* Factor models: an int8 copy of the item factors makes each recommendation read a quarter
+     * of the bytes, with the same answer as the full scan (tide/qscan.h). */
+    if (a->model->iface->version >= 2 && a->model->iface->row_query && a->model->info.item_vectors &&
+        a->model->info.item_dim > 0) {
+        double t0 = tide_now();
+        if ((st = tide_qindex_build(a->model->info.item_vectors, a->model->info.n_items, a->model->info.item_dim,
+                                    &a->scorer.qindex)))
+            goto done;
+        tide_log(TIDE_LOG_INFO, "quantised item index: %.1f MB in %.2f s", tide_qindex_bytes(a->scorer.qindex) / 1e6,
+                 tide_now() - t0);
+    }
     if ((st = load_rules(a))) goto done;
     if (o_log) {
         tide_serve_log_info li;

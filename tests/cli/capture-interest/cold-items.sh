@@ -65,5 +65,9 @@ sys.exit(any(np.any(F[items.index(n)] != 0) for n in ('cold-a', 'cold-none')))" 
 run tide-capture-interest --data ds --item-vectors v.npy $CF --cold-lambda 3 --out map3
 assert_exit 0
 [ "$(jq .cold_map.lambda map3/manifest.json)" = 3 ] || fail "lambda 3 not recorded"
+run tide-capture-interest --data ds --item-vectors v.npy $CF --cold-lambda auto --out mapa
+assert_exit 0
+jq -e '.cold_map.lambda_chosen_by | startswith("held-out")' mapa/manifest.json > /dev/null || fail "auto lambda"
 run tide-capture-interest --data ds --item-vectors v.npy $CF --cold-lambda -1 --out x;   assert_exit 2
+run tide-capture-interest --data ds --item-vectors v.npy $CF --cold-lambda 1x --out x;   assert_exit 2
 run tide-capture-interest --data ds --item-vectors v.npy $CF --cold-lambda 1 --no-cold-map --out x; assert_exit 2

@@ -1,0 +1,370 @@
+/* qscan.c — exact top-K of one query over many item vectors through an int8 pre-score with a
+ * rigorous error bound (tide/qscan.h).
+ *
+ * Why it is exact: for item x with quantised x̂ = s·x8 and query q with q̃ = s_q·q8,
+ *   q·x − q̃·x̂ = q·(x − x̂) + (q − q̃)·x̂,  so  |q·x − p| ≤ ‖q‖‖x − x̂‖ + ‖q − q̃‖‖x̂‖
+ * with p = s_q·s·(q8·x8) (an exact integer dot). The fp32 score f the exhaustive scan computes
+ * differs from q·x (+ bias) by at most γ‖q‖‖x‖ + the underflow of d products + the rounding of
+ * the bias add (standard bounds, γ = (d+5)·2⁻²⁴·1.01). So every item lies in [p − m, p + m]. Let T
+ * be the kk-th largest lower bound among the eligible columns: kk items have f ≥ T, so an item
+ * whose upper bound is below T is beaten strictly by kk others and can be in no top-kk under any
+ * tie rule. The survivors are re-scored with the same kernel and fed, in column order, to the
+ * same running top-K as the exhaustive scan, which therefore picks the same items, scores and
+ * ties. Everything in the bound is computed in double and inflated, so double rounding cannot
+ * break it.
+ *
+ * Kernels: the fp32 dot keeps 16 lane sums (index mod 16) and folds them in a fixed order; this
+ * file is compiled with -ffp-contract=off, so the baseline, AVX2 and AVX-512 builds of the same
+ * loop give the same bits (the unit test checks it). The int8 dot is integer arithmetic. */
+#include "tide/qscan.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "retrieval-impl.h"
+
+struct tide_qindex {
+    const float *Y;
+    int64_t n, d;
+    int8_t *q8;      /* [n, d] */
+    double *scale;   /* x̂ = scale · x8 */
+    double *err;     /* ‖x − x̂‖ + ((1+u)γ + u)‖x‖, rounded up: the query-norm part of the bound */
+    double *xn;      /* ‖x‖, rounded up */
+    double *xhn;     /* ‖x̂‖, rounded up */
+    double max_xn;
+};
+
+#define UP(x) ((x) * (1 + 1e-9) + 1e-300)
+/* The relative error bound of one fp32 dot of length d (products, ≤ d/16 lane adds, 4 folds). */
+#define GAMMA(d) ((double)((d) + 5) * 0x1p-24 * 1.01)
+
+/* ---- kernels ------------------------------------------------------------------------------- */
+
+static inline __attribute__((always_inline)) float dot16(const float *a, const float *b, int64_t d) {
+    float acc[16] = {0};
+    int64_t j = 0;
+    for (; j + 16 <= d; j += 16)
+        for (int l = 0; l < 16; l++) acc[l] += a[j + l] * b[j + l];
+    for (int l = 0; j + l < d; l++) acc[l] += a[j + l] * b[j + l];
+    for (int s = 8; s; s >>= 1)
+        for (int l = 0; l < s; l++) acc[l] += acc[l + s];
+    return acc[0];
+}
+
+static inline __attribute__((always_inline)) int32_t qdot(const int8_t *a, const int8_t *b, int64_t d) {
+    int32_t s = 0;
+    for (int64_t j = 0; j < d; j++) s += (int32_t)a[j] * (int32_t)b[j];
+    return s;
+}
+
+#define KERNELS(SUF, ATTR)                                                                                      \
+    __attribute__((unused)) ATTR static void dots_##SUF(const float *q, const float *Y, int64_t n, int64_t d, float *out) {            \
+        for (int64_t j = 0; j < n; j++) out[j] = dot16(q, Y + (size_t)j * (size_t)d, d);                       \
+    }                                                                                                           \
+    __attribute__((unused)) ATTR static void qdots_##SUF(const int8_t *q, const int8_t *X, const int32_t *cand, int64_t C, int64_t d,  \
+                                 int32_t *out) {                                                                \
+        for (int64_t c = 0; c < C; c++) out[c] = qdot(q, X + (size_t)(cand ? cand[c] : c) * (size_t)d, d);     \
+    }
+
+KERNELS(base, )
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_X86 1
+#include <immintrin.h>
+KERNELS(avx2, __attribute__((target("avx2"))))
+KERNELS(avx512, __attribute__((target("avx512f,avx512bw"))))
+
+/* The int8 dots by hand: the compiler's widening multiplies cost 3× a sign-extend + madd. */
+__attribute__((target("avx2"))) static void qdots_avx2_x(const int8_t *q, const int8_t *X, const int32_t *cand, int64_t C,
+                                                         int64_t d, int32_t *out) {
+    int64_t d16 = d / 16 * 16;
+    for (int64_t c = 0; c < C; c++) {
+        const int8_t *x = X + (size_t)(cand ? cand[c] : c) * (size_t)d;
+        __m256i acc = _mm256_setzero_si256();
+        for (int64_t j = 0; j < d16; j += 16) {
+            __m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q + j)));
+            __m256i b = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + j)));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+        }
+        __m128i h = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+        int32_t s = _mm_cvtsi128_si32(h);
+        for (int64_t j = d16; j < d; j++) s += (int32_t)q[j] * (int32_t)x[j];
+        out[c] = s;
+    }
+}
+
+__attribute__((target("avx512f,avx512bw"))) static void qdots_avx512_x(const int8_t *q, const int8_t *X, const int32_t *cand,
+                                                                      int64_t C, int64_t d, int32_t *out) {
+    int64_t d32 = d / 32 * 32;
+    for (int64_t c = 0; c < C; c++) {
+        const int8_t *x = X + (size_t)(cand ? cand[c] : c) * (size_t)d;
+        __m512i acc = _mm512_setzero_si512();
+        for (int64_t j = 0; j < d32; j += 32) {
+            __m512i a = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(q + j)));
+            __m512i b = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(x + j)));
+            acc = _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
+        }
+        int32_t s = _mm512_reduce_add_epi32(acc);
+        for (int64_t j = d32; j < d; j++) s += (int32_t)q[j] * (int32_t)x[j];
+        out[c] = s;
+    }
+}
+#endif
+
+typedef void (*dots_fn)(const float *, const float *, int64_t, int64_t, float *);
+typedef void (*qdots_fn)(const int8_t *, const int8_t *, const int32_t *, int64_t, int64_t, int32_t *);
+
+static int g_level = -1;
+
+static int cpu_level(void) {
+#ifdef HAVE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return 2;
+    if (__builtin_cpu_supports("avx2")) return 1;
+#endif
+    return 0;
+}
+
+int tide_qscan_level(void) {
+    int l = __atomic_load_n(&g_level, __ATOMIC_RELAXED);
+    if (l < 0) {
+        l = cpu_level();
+        __atomic_store_n(&g_level, l, __ATOMIC_RELAXED);
+    }
+    return l;
+}
+
+int tide_qscan_force(int level) {
+    if (level < 0) {
+        __atomic_store_n(&g_level, cpu_level(), __ATOMIC_RELAXED);
+        return 1;
+    }
+    if (level > cpu_level()) return 0;
+    __atomic_store_n(&g_level, level, __ATOMIC_RELAXED);
+    return 1;
+}
+
+static dots_fn pick_dots(void) {
+#ifdef HAVE_X86
+    switch (tide_qscan_level()) {
+    case 2: return dots_avx512;
+    case 1: return dots_avx2;
+    }
+#endif
+    return dots_base;
+}
+
+static qdots_fn pick_qdots(void) {
+#ifdef HAVE_X86
+    switch (tide_qscan_level()) {
+    case 2: return qdots_avx512_x;
+    case 1: return qdots_avx2_x;
+    }
+#endif
+    return qdots_base;
+}
+
+void tide_qscan_dot(const float *q, const float *Y, int64_t n, int64_t d, float *out) { pick_dots()(q, Y, n, d, out); }
+
+/* ---- index --------------------------------------------------------------------------------- */
+
+/* x8 = round(x / scale) clamped to ±127 (scale = max|x| / 127); the bound uses the values
+ * actually stored, so clamping or a subnormal scale only loosens it. */
+static void quantise(const float *x, int64_t d, int8_t *x8, double *scale, double *err, double *xhn, double *xn) {
+    double mx = 0, e = 0, h = 0, nn = 0;
+    for (int64_t j = 0; j < d; j++) mx = fabs((double)x[j]) > mx ? fabs((double)x[j]) : mx;
+    double s = mx / 127;
+    for (int64_t j = 0; j < d; j++) {
+        double v = s > 0 ? nearbyint((double)x[j] / s) : 0;
+        v = v > 127 ? 127 : v < -127 ? -127 : v;
+        x8[j] = (int8_t)v;
+        double xh = s * v, r = (double)x[j] - xh;
+        e += r * r;
+        h += xh * xh;
+        nn += (double)x[j] * x[j];
+    }
+    *scale = s;
+    *err = UP(sqrt(e));
+    *xhn = UP(sqrt(h));
+    *xn = UP(sqrt(nn));
+}
+
+tide_status tide_qindex_build(const float *Y, int64_t n, int64_t d, tide_qindex **out) {
+    *out = NULL;
+    if (n < 0 || d < 1 || d > 100000) return tide_error(TIDE_ERR_USAGE, "quantised index: dimension %lld not in [1, 100000]", (long long)d);
+    tide_qindex *ix = calloc(1, sizeof *ix);
+    if (!ix) return TIDE_ERR_NOMEM;
+    ix->Y = Y;
+    ix->n = n;
+    ix->d = d;
+    ix->q8 = malloc((size_t)n * (size_t)d + 1);
+    ix->scale = malloc(((size_t)n + 1) * sizeof(double));
+    ix->err = malloc(((size_t)n + 1) * sizeof(double));
+    ix->xn = malloc(((size_t)n + 1) * sizeof(double));
+    ix->xhn = malloc(((size_t)n + 1) * sizeof(double));
+    if (!ix->q8 || !ix->scale || !ix->err || !ix->xn || !ix->xhn) {
+        tide_qindex_free(ix);
+        return TIDE_ERR_NOMEM;
+    }
+    double mx = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const float *x = Y + (size_t)i * (size_t)d;
+        for (int64_t j = 0; j < d; j++)
+            if (!isfinite(x[j])) {
+                tide_qindex_free(ix);
+                return tide_error(TIDE_ERR_DATA, "quantised index: item %lld has a non-finite value", (long long)i);
+            }
+        quantise(x, d, ix->q8 + (size_t)i * (size_t)d, &ix->scale[i], &ix->err[i], &ix->xhn[i], &ix->xn[i]);
+        if (ix->xn[i] > mx) mx = ix->xn[i];
+        ix->err[i] = UP(ix->err[i] + ((1 + 0x1p-24) * GAMMA(d) + 0x1p-24) * ix->xn[i]);
+    }
+    ix->max_xn = mx;
+    *out = ix;
+    return TIDE_OK;
+}
+
+void tide_qindex_free(tide_qindex *ix) {
+    if (!ix) return;
+    free(ix->q8);
+    free(ix->scale);
+    free(ix->err);
+    free(ix->xn);
+    free(ix->xhn);
+    free(ix);
+}
+
+int64_t tide_qindex_n(const tide_qindex *ix) { return ix->n; }
+int64_t tide_qindex_dim(const tide_qindex *ix) { return ix->d; }
+size_t tide_qindex_bytes(const tide_qindex *ix) { return (size_t)ix->n * ((size_t)ix->d + 4 * sizeof(double)); }
+
+/* ---- top-K --------------------------------------------------------------------------------- */
+
+/* A min-heap of the kk largest lower bounds (root = the kk-th). */
+static void lb_push(double *h, int *n, int kk, double x) {
+    if (*n < kk) {
+        int i = (*n)++;
+        h[i] = x;
+        while (i > 0 && h[(i - 1) / 2] > h[i]) {
+            double t = h[i];
+            h[i] = h[(i - 1) / 2];
+            h[(i - 1) / 2] = t;
+            i = (i - 1) / 2;
+        }
+        return;
+    }
+    if (x <= h[0]) return;
+    h[0] = x;
+    for (int i = 0;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < kk && h[l] < h[m]) m = l;
+        if (r < kk && h[r] < h[m]) m = r;
+        if (m == i) break;
+        double t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+int tide_qindex_topk(const tide_qindex *ix, const float *q, const float *bias, int64_t C, const int32_t *cand,
+                     const int32_t *ex, int64_t n_ex, int kk, float *val, int32_t *idx, int *np, int64_t *rescored) {
+    int64_t d = ix->d;
+    if (rescored) *rescored = 0;
+    double qn2 = 0, qmax = 0;
+    for (int64_t j = 0; j < d; j++) {
+        if (!isfinite(q[j])) return 0;
+        qn2 += (double)q[j] * q[j];
+        if (fabs((double)q[j]) > qmax) qmax = fabs((double)q[j]);
+    }
+    double qn = UP(sqrt(qn2));
+    /* fp32 scores near overflow would leave the bound's world: scan exhaustively. */
+    if (qn * ix->max_xn > 1e36) return 0;
+    /* Pass 1 keeps (column, upper bound) of the items whose bound reaches the running kk-th
+     * lower bound; that threshold only rises, so the final filter below loses nothing. No
+     * per-column array: the dots go through a small block on the stack. */
+    enum { BLK = 512 };
+    int32_t dots[BLK];
+    int8_t *q8 = malloc((size_t)d + 1);
+    double *heap = malloc(((size_t)kk + 1) * sizeof *heap);
+    size_t cap = 4096, nl = 0;
+    int32_t *lc = malloc(cap * sizeof *lc);
+    double *lu = malloc(cap * sizeof *lu);
+    int ok = q8 && heap && lc && lu;
+    if (ok) {
+        double sq = qmax / 127, qe2 = 0;
+        for (int64_t j = 0; j < d; j++) {
+            double v = sq > 0 ? nearbyint((double)q[j] / sq) : 0;
+            v = v > 127 ? 127 : v < -127 ? -127 : v;
+            q8[j] = (int8_t)v;
+            double r = (double)q[j] - sq * v;
+            qe2 += r * r;
+        }
+        double qe = UP(sqrt(qe2));
+        const double u = 0x1p-24, uf = (1 + u) * (double)(d + 5) * FLT_TRUE_MIN;
+        qdots_fn qd = pick_qdots();
+        int hn = 0;
+        double T = -INFINITY;
+        int64_t e = 0;
+        for (int64_t c0 = 0; c0 < C && ok; c0 += BLK) {
+            int64_t w = C - c0 < BLK ? C - c0 : BLK;
+            if (cand) qd(q8, ix->q8, cand + c0, w, d, dots);
+            else qd(q8, ix->q8 + (size_t)c0 * (size_t)d, NULL, w, d, dots);
+            for (int64_t t = 0; t < w; t++) {
+                int64_t c = c0 + t;
+                while (e < n_ex && ex[e] < c) e++;
+                if (e < n_ex && ex[e] == c) continue;
+                int64_t i = cand ? cand[c] : c;
+                double p = sq * ix->scale[i] * (double)dots[t];
+                double b = bias ? (double)bias[c] : 0;
+                if (!(fabs(b) < 1e36)) {
+                    ok = 0;
+                    break;
+                }
+                double m = UP(qn * ix->err[i] + qe * ix->xhn[i] + uf + u * fabs(b) + 1e-12 * (fabs(p) + fabs(b)));
+                double hi = p + b + m;
+                if (!(hi >= T)) continue;
+                double lo = p + b - m;
+                if (hn < kk || lo > heap[0]) {
+                    lb_push(heap, &hn, kk, lo);
+                    if (hn == kk) T = heap[0];
+                }
+                if (nl == cap) {
+                    cap *= 2;
+                    int32_t *x = realloc(lc, cap * sizeof *lc);
+                    if (x) lc = x;
+                    double *y = x ? realloc(lu, cap * sizeof *lu) : NULL;
+                    if (y) lu = y;
+                    if (!x || !y) {
+                        ok = 0;
+                        break;
+                    }
+                }
+                lc[nl] = (int32_t)c;
+                lu[nl] = hi;
+                nl++;
+            }
+        }
+        if (ok) {
+            dots_fn dot = pick_dots();
+            int64_t nres = 0;
+            for (size_t t = 0; t < nl; t++) {
+                if (!(lu[t] >= T)) continue;
+                int64_t c = lc[t], i = cand ? cand[c] : c;
+                float f;
+                dot(q, ix->Y + (size_t)i * (size_t)d, 1, d, &f);
+                if (bias) f = f + bias[c];
+                tide_topk_scan(val, idx, np, kk, &f, 1, (int32_t)c);
+                nres++;
+            }
+            if (rescored) *rescored = nres;
+        }
+    }
+    free(q8);
+    free(heap);
+    free(lc);
+    free(lu);
+    return ok;
+}
