@@ -209,9 +209,10 @@ static tide_status dir_rows_load(const char *dir, const tide_dataset *train, int
         st = tide_error(TIDE_ERR_DATA, "%s: no \"dataset\" checksum and users", path);
         goto done;
     }
-    if (strcmp(ck->valuestring, train->checksum) != 0 || (int64_t)nu->valuedouble != train->n_users) {
-        st = tide_error(TIDE_ERR_DATA, "%s: captured from dataset %s (%lld users), not from the --train dataset (%s, %lld users)",
-                        path, ck->valuestring, (long long)nu->valuedouble, train->checksum, (long long)train->n_users);
+    /* compared as doubles: a count beyond int64 in the manifest is no cast (undefined behaviour) */
+    if (strcmp(ck->valuestring, train->checksum) != 0 || nu->valuedouble != (double)train->n_users) {
+        st = tide_error(TIDE_ERR_DATA, "%s: captured from dataset %s (%.0f users), not from the --train dataset (%s, %lld users)",
+                        path, ck->valuestring, nu->valuedouble, train->checksum, (long long)train->n_users);
         goto done;
     }
     int64_t U = train->n_users;

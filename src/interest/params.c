@@ -1,6 +1,8 @@
 /* params.c — tide-capture-interest's settings: defaults, checks, component names, and the JSON
  * form recorded in (and re-read from) the interest dir's manifest, so a tuned run's settings
  * and combiner weights reproduce exactly on the refit. */
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -153,7 +155,7 @@ tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params 
         const cJSON *e;
         cJSON_ArrayForEach(e, w) {
             int c = tide_interest_component_parse(e->string);
-            if (c < 0 || !cJSON_IsNumber(e))
+            if (c < 0 || !cJSON_IsNumber(e) || !(fabs(e->valuedouble) <= FLT_MAX)) /* a finite float */
                 return tide_error(TIDE_ERR_DATA, "settings: bad weight \"%s\"", e->string);
             p->weights[c] = (float)e->valuedouble;
         }
@@ -162,26 +164,34 @@ tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params 
     if ((st = decay_from(o, "cf_decay", &p->cf)) || (st = decay_from(o, "content_decay", &p->content)) ||
         (st = decay_from(o, "cluster_decay", &p->cluster)))
         return st;
-#define NUM(key, field, type)                              \
-    v = (double)p->field;                                  \
-    if ((st = num(o, key, &v))) return st;                 \
+/* A number read into an integer field must fit it before the cast (a cast of 1e30 or of -2 into
+ * uint64 is undefined behaviour: fuzz-interest); the ranges that make sense are
+ * tide_interest_params_check's to enforce after. */
+#define NUM(key, field, type, lo, hi)                                                                \
+    v = (double)p->field;                                                                            \
+    if ((st = num(o, key, &v))) return st;                                                           \
+    if (!(v >= (lo) && v <= (hi))) return tide_error(TIDE_ERR_DATA, "settings: \"%s\" is out of range", key); \
     p->field = (type)v;
-    NUM("trans_tau", trans_tau, double)
-    NUM("trans_last", trans_last, int)
-    NUM("words_half_life_s", words_half_life, double)
-    NUM("pop_half_life_s", pop_half_life, double)
-    NUM("max_clusters", max_clusters, int)
-    NUM("ease_lambda", ease_lambda, double)
-    NUM("knn_neighbors", knn_neighbors, int)
-    NUM("als_factors", als_factors, int)
-    NUM("als_iterations", als_iterations, int)
-    NUM("als_regularization", als_regularization, double)
-    NUM("als_alpha", als_alpha, double)
-    NUM("tfidf_dim", tfidf_dim, int)
-    NUM("combiner_l2", combiner_l2, double)
-    NUM("candidates_per_component", candidates_per_component, int)
-    NUM("seed", seed, uint64_t)
-    NUM("cold_lambda", cold_lambda, double)
+#define NUMD(key, field) NUM(key, field, double, -HUGE_VAL, HUGE_VAL)
+#define NUMI(key, field) NUM(key, field, int, (double)INT_MIN, (double)INT_MAX)
+    NUMD("trans_tau", trans_tau)
+    NUMI("trans_last", trans_last)
+    NUMD("words_half_life_s", words_half_life)
+    NUMD("pop_half_life_s", pop_half_life)
+    NUMI("max_clusters", max_clusters)
+    NUMD("ease_lambda", ease_lambda)
+    NUMI("knn_neighbors", knn_neighbors)
+    NUMI("als_factors", als_factors)
+    NUMI("als_iterations", als_iterations)
+    NUMD("als_regularization", als_regularization)
+    NUMD("als_alpha", als_alpha)
+    NUMI("tfidf_dim", tfidf_dim)
+    NUMD("combiner_l2", combiner_l2)
+    NUMI("candidates_per_component", candidates_per_component)
+    NUM("seed", seed, uint64_t, 0.0, 18446744073709549568.0) /* the largest double below 2^64 */
+    NUMD("cold_lambda", cold_lambda)
+#undef NUMI
+#undef NUMD
 #undef NUM
     const char *msg = tide_interest_params_check(p);
     if (msg) return tide_error(TIDE_ERR_DATA, "settings: %s", msg);
