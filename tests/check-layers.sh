@@ -30,7 +30,7 @@ declare -A OWNER=(
     [lm.h]=lm [embed.h]=embed
     [metrics.h]=metrics [eval.h]=metrics [recs.h]=recs
     [retrieval.h]=retrieval [scorer.h]=retrieval
-    [mf.h]=mf [interest.h]=interest
+    [mf.h]=mf [interest.h]=interest [labels.h]=interest
     [serve.h]=serve [verify.h]=verify
 )
 # Same-layer edges that are part of the design: the recommendations reader resolves ids

@@ -66,6 +66,9 @@ typedef struct tide_interest_params {
     int candidates_per_component; /* negatives for the combiner: each component's top-N */
     float weights[TIDE_IC_N];     /* the combiner (z-scored features); 0 for disabled */
     uint64_t seed;
+    /* Cold items: the ridge λ of the LM → CF map (coldmap.c): > 0 fixed, 0 = chosen on held-out
+     * items with interactions, < 0 = no map (items without interactions keep zero CF factors). */
+    double cold_lambda;
 } tide_interest_params;
 
 tide_interest_params tide_interest_params_default(void);
@@ -109,6 +112,13 @@ typedef struct tide_interest_items {
     int64_t *cat_indptr; int32_t *cat_ids; char **cat_names; int n_cats;
     char **item_text;             /* borrowed: the dataset's item text [n_items * n_text_fields] */
     int n_text_fields;
+    /* Cold items (coldmap.c): the ridge map from LM space to ALS factors, [lm_dim + 1, als_k]
+     * (last row = intercept), fitted on the items with interactions; NULL = none. The items
+     * without interactions but with an LM vector got their ALS rows from it. */
+    float *cold_map;
+    double cold_lambda;           /* the λ used */
+    double cold_holdout_r2;       /* R² of held-out items' factors at that λ (NaN: λ was given) */
+    int64_t cold_fit, cold_mapped, cold_textless;  /* items fitted on; cold items mapped; cold items without text */
 } tide_interest_items;
 
 /* Options for building the item side. */
@@ -124,6 +134,17 @@ typedef struct tide_interest_items_opts {
 tide_status tide_interest_items_build(const tide_dataset *train, const tide_interest_params *p,
                                       const tide_interest_items_opts *o, tide_interest_items *it);
 void tide_interest_items_free(tide_interest_items *it);
+/* Cold items: fit the ridge map from the LM space (it->lm) to the ALS item factors on the items of
+ * `ds` with interactions and a non-zero LM vector (λ = p->cold_lambda, or, when 0, the best of a
+ * grid by R² on every 5th such item held out), then give each item without interactions its
+ * mapped factors — or zero factors when it has no LM vector either, so the CF components never
+ * score it. Needs it->als_items and it->lm (otherwise nothing happens). Called by
+ * tide_interest_items_build before the ALS Gram matrix, which then covers the mapped rows too. */
+tide_status tide_interest_cold_map_fit(const tide_dataset *ds, const tide_interest_params *p, tide_interest_items *it);
+/* Only the catalog's categories (cat_indptr, cat_ids, cat_names, n_cats of a zeroed `it`; the
+ * rule that labels interests): the "genres", "categories" or "category" item field split on '|'
+ * or ','. Without such a field nothing is set. Release with tide_interest_items_free. */
+tide_status tide_interest_fit_categories(const tide_dataset *ds, tide_interest_items *it);
 
 /* ---- one user's history view and state ---- */
 
@@ -248,6 +269,12 @@ void tide_interest_states_free(tide_interest_states *S);
 void tide_interest_states_put(tide_interest_states *S, int64_t u, const tide_interest_user *s, int64_t n_text);
 void tide_interest_states_get(const tide_interest_states *S, int64_t u, tide_interest_user *s);
 
+/* Grow S to n users (appended rows zero); n <= S->n_users: nothing. */
+tide_status tide_interest_states_grow(tide_interest_states *S, int64_t n);
+/* The states of the listed dataset users (each once) into their rows; other rows untouched. */
+tide_status tide_interest_capture_users(const tide_interest_items *it, const tide_interest_params *p,
+                                        const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                        const int64_t *users, int64_t n, tide_interest_states *S);
 /* The states of dataset users [lo, hi) (no recommendations). */
 tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
                                         const tide_dataset *ds, const float *text_vectors, int64_t as_of,

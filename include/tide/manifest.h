@@ -42,6 +42,13 @@ tide_status tide_manifest_array_path(const char *mpath, const char *dir, const c
  * written, so `tide verify` can tell a flipped byte in any array from a sound one. */
 tide_status tide_manifest_add_files(cJSON *man, const char *dir);
 
+/* The tail every directory writer shares: record "files" (tide_manifest_add_files) for what the
+ * writer put in the directory being built, write its manifest.json (printed, ending in a newline)
+ * and commit the directory (tide_atomic_dir_commit). On failure nothing is committed: the caller
+ * still aborts `d`. `man` stays the caller's. */
+struct tide_atomic_dir;
+tide_status tide_manifest_commit_dir(struct tide_atomic_dir *d, cJSON *man);
+
 /* Whether a directory entry name is a tide temporary (".NAME.tmp.XXXXXX", core/atomic.c). */
 int tide_manifest_is_temp_name(const char *name);
 

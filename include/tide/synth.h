@@ -25,6 +25,9 @@ typedef struct {
     double drift;         /* probability that a user's interests change (once or twice) */
     double text_rate;     /* text events per interaction */
     int catalog;          /* also write items.csv and text_events.csv */
+    int planted;          /* also write the planted interests: planted_phases.csv (every phase of
+                             every user's favourite topics) and planted.tsv (the final phase,
+                             `user<TAB>Topic|Topic`, as tide-eval --label-truth reads it) */
     uint64_t seed;
 } tide_synth_params;
 

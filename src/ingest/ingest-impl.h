@@ -74,6 +74,14 @@ typedef struct ingest_state {
     uint64_t prog_base;
 } ingest_state;
 
+/* The first capacity of the row columns: the first input's expected rows when its size is known
+ * (a small file gets small columns: 64 Ki rows of every column cost fresh pages per small input),
+ * else 64 Ki rows; they double from there. */
+static inline int64_t ingest_first_cap(const ingest_state *s) {
+    if (s->row_hint <= 0) return (int64_t)1 << 16;
+    return s->row_hint < 256 ? 256 : s->row_hint;
+}
+
 /* Ask for transparent huge pages on a freshly allocated big array (before it is touched): fewer
  * page faults while filling it, and far fewer TLB misses in the random-access phases (id tables,
  * scatter by user and by item). Only the 2 MiB-aligned inside of the block can use them; a

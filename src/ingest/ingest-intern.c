@@ -59,7 +59,7 @@ struct ingest_interner {
 
 static tide_status reserve_ids(ingest_state *s, int64_t rows) {
     if (rows <= s->ucap) return TIDE_OK;
-    int64_t nc = s->ucap ? s->ucap : s->row_hint > (1 << 16) ? s->row_hint : 1 << 16;
+    int64_t nc = s->ucap ? s->ucap : ingest_first_cap(s);
     while (nc < rows) nc *= 2;
     int32_t *u = realloc(s->u, (size_t)nc * sizeof *u);
     if (u) {
@@ -143,7 +143,16 @@ tide_status ingest_interner_start(ingest_state *s, const char *path, ingest_inte
     in->next_row = s->n;
     int want_thread = tide_threads_get() > 1;
     for (int k = 0; k < (want_thread ? RING : 1); k++) {
-        if (!(in->ring[k] = calloc(1, sizeof *in->ring[k]))) {
+        /* rows[] is written before it is read: only the other fields are cleared (calloc
+         * touched all 160 KiB of it for every input file, however small) */
+        id_batch *b = in->ring[k] = malloc(sizeof *in->ring[k]);
+        if (b) {
+            b->n = 0;
+            b->base = 0;
+            b->keys = NULL;
+            b->keys_len = b->keys_cap = 0;
+        }
+        if (!b) {
             ingest_interner_finish(in, 0);
             return tide_error(TIDE_ERR_NOMEM, "out of memory");
         }
@@ -188,7 +197,7 @@ static tide_status submit(ingest_interner *in) {
 
 static tide_status batch_key(id_batch *b, const char *k, size_t n, uint32_t *off) {
     if (b->keys_len + n > b->keys_cap) {
-        size_t nc = b->keys_cap ? b->keys_cap : (size_t)BATCH_ROWS * 32;
+        size_t nc = b->keys_cap ? b->keys_cap : 4096; /* grows to a batch's keys within a few doublings */
         while (b->keys_len + n > nc) nc *= 2;
         char *nk = realloc(b->keys, nc);
         if (!nk) return tide_error(TIDE_ERR_NOMEM, "out of memory");

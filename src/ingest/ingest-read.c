@@ -137,7 +137,7 @@ static int grow(void **p, size_t elem, int64_t need) {
 /* Room for row index `row` (rows 0..row) in the parser's columns (the interner grows u and it). */
 static tide_status reserve_interactions(ingest_state *s, int64_t row) {
     if (row < s->cap) return TIDE_OK;
-    int64_t nc = s->cap ? s->cap * 2 : s->row_hint > (1 << 16) ? s->row_hint : 1 << 16;
+    int64_t nc = s->cap ? s->cap * 2 : ingest_first_cap(s);
     if (nc > (int64_t)UINT32_MAX) nc = (int64_t)UINT32_MAX;
     if (row >= nc) return tide_error(TIDE_ERR_DATA, "more than %lld interactions are not supported", (long long)nc);
     if (grow((void **)&s->t, 8, nc) ||

@@ -12,6 +12,7 @@
 
 #include "tide/fileio.h"
 #include "tide/interest.h"
+#include "tide/manifest.h"
 #include "tide/npy.h"
 
 #define K TIDE_INTEREST_MAX_K
@@ -20,7 +21,7 @@ tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *i
                                    const tide_interest_states *S, const tide_interest_dir_info *info) {
     tide_status st = TIDE_OK;
     tide_atomic_dir d;
-    char *path = NULL, *text = NULL;
+    char *path = NULL;
     cJSON *man = cJSON_CreateObject();
     if (!man) return TIDE_ERR_NOMEM;
     if ((st = tide_atomic_dir_begin(&d, dir))) { cJSON_Delete(man); return st; }
@@ -95,6 +96,18 @@ tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *i
         ARR("trans_probs", TIDE_DTYPE_F32, 1, it->tr_indptr[N], 0, 0, it->tr_probs);
     }
     if (it->als_items) ARR("als_item_factors", TIDE_DTYPE_F32, 2, N, it->als_k, 0, it->als_items);
+    if (it->cold_map) {
+        /* the LM -> CF map (rows: LM dims, then the intercept); als_item_factors already holds
+         * the mapped rows of the items without interactions */
+        ARR("cold_map", TIDE_DTYPE_F32, 2, it->lm_dim + 1, it->als_k, 0, it->cold_map);
+        cJSON *cm = cJSON_AddObjectToObject(man, "cold_map");
+        cJSON_AddNumberToObject(cm, "lambda", it->cold_lambda);
+        cJSON_AddStringToObject(cm, "lambda_chosen_by", isnan(it->cold_holdout_r2) ? "given" : "held-out items (every 5th item with interactions), best R2");
+        if (!isnan(it->cold_holdout_r2)) cJSON_AddNumberToObject(cm, "holdout_r2", it->cold_holdout_r2);
+        cJSON_AddNumberToObject(cm, "items_fitted", (double)it->cold_fit);
+        cJSON_AddNumberToObject(cm, "cold_items_mapped", (double)it->cold_mapped);
+        cJSON_AddNumberToObject(cm, "cold_items_without_text", (double)it->cold_textless);
+    }
     if (it->tfidf) ARR("tfidf_items", TIDE_DTYPE_F32, 2, N, it->tfidf_dim, 0, it->tfidf);
     if (it->lm) ARR("lm_items", TIDE_DTYPE_F32, 2, N, it->lm_dim, 0, it->lm);
     if (it->pop_indptr) {
@@ -109,22 +122,14 @@ tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *i
         for (int c = 0; c < it->n_cats; c++) cJSON_AddItemToArray(cn, cJSON_CreateString(it->cat_names[c]));
     }
 #undef ARR
-    if (!(text = cJSON_Print(man))) { st = TIDE_ERR_NOMEM; goto fail; }
+    /* per-file checksums for tide verify, the manifest, the commit */
+    if ((st = tide_manifest_commit_dir(&d, man))) goto fail;
     free(path);
-    if (!(path = tide_atomic_dir_file(&d, "manifest.json"))) { st = TIDE_ERR_NOMEM; goto fail; }
-    size_t tl = strlen(text);
-    text[tl] = '\n';
-    st = tide_write_file_atomic(path, text, tl + 1);
-    if (st) goto fail;
-    if ((st = tide_atomic_dir_commit(&d))) goto fail;
-    free(path);
-    free(text);
     cJSON_Delete(man);
     return TIDE_OK;
 fail:
     tide_atomic_dir_abort(&d);
     free(path);
-    free(text);
     cJSON_Delete(man);
     return st;
 }
@@ -161,10 +166,36 @@ static tide_status load_arr(const char *dir, const char *name, tide_dtype dt, in
     return st;
 }
 
-static int64_t jnum(const cJSON *o, const char *a, const char *b, int64_t def) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-    if (b) x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
-    return cJSON_IsNumber(x) ? (int64_t)x->valuedouble : def;
+/* An integer key of the manifest ("where"."key"), typed as tide/manifest.h asks: absent gives
+ * `def`; present with another type or outside [lo, hi] is bad data, never a cast of whatever
+ * number is there (a count of 4e31 cast to int64 is undefined behaviour: fuzz-interest). */
+static tide_status jint(const char *mpath, const cJSON *m, const char *where, const char *key, int64_t lo, int64_t hi,
+                        int64_t def, int64_t *out) {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(m, where);
+    *out = def;
+    if (o && !cJSON_IsObject(o)) return tide_error(TIDE_ERR_DATA, "%s: \"%s\" must be a JSON object", mpath, where);
+    return tide_manifest_int(mpath, o, where, key, lo, hi, out, NULL);
+}
+
+/* The counts that size the state arrays allocated before they are read must be what an array on
+ * disk holds: DIR/name.npy's first `nd` dimensions are `want` (so no manifest can ask for more
+ * memory than its files hold). */
+static tide_status check_dims(const char *dir, const char *name, tide_dtype dt, int nd, const int64_t *want) {
+    char file[256];
+    snprintf(file, sizeof file, "%s.npy", name);
+    char *path = tide_path_join(dir, file);
+    if (!path) return TIDE_ERR_NOMEM;
+    tide_npy x;
+    tide_status st = tide_npy_load_expect(path, dt, nd, &x);
+    if (!st) {
+        for (int k = 0; k < nd && !st; k++)
+            if (x.shape[k] != want[k])
+                st = tide_error(TIDE_ERR_DATA, "%s: dimension %d is %lld, the manifest's counts give %lld", path, k,
+                                (long long)x.shape[k], (long long)want[k]);
+        tide_npy_free(&x);
+    }
+    free(path);
+    return st;
 }
 
 tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tide_interest_params *p,
@@ -190,14 +221,28 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
         tide_error_prefix("%s: ", path);
         goto fail;
     }
-    int64_t U = jnum(m, "dataset", "users", -1), N = jnum(m, "dataset", "items", -1);
-    int k = (int)jnum(m, "dims", "als_factors", 0), dl = (int)jnum(m, "dims", "lm", 0), dt = (int)jnum(m, "dims", "tfidf", 0);
-    int d = (int)jnum(m, "dims", "space", 0);
-    if (U < 0 || N < 0 || k < 0 || d < 0 || dl < 0 || dt < 0 || jnum(m, "dims", "max_clusters", -1) != K) {
-        st = tide_error(TIDE_ERR_DATA, "%s: bad \"dataset\" counts or \"dims\"", path);
+    int64_t U, N, k64, dl64, dt64, d64, maxk, t_asof;
+    if ((st = jint(path, m, "dataset", "users", 0, INT32_MAX, -1, &U)) ||
+        (st = jint(path, m, "dataset", "items", 0, INT32_MAX - 1, -1, &N)) ||
+        (st = jint(path, m, "dims", "als_factors", 0, 1 << 16, 0, &k64)) ||
+        (st = jint(path, m, "dims", "lm", 0, 1 << 20, 0, &dl64)) || (st = jint(path, m, "dims", "tfidf", 0, 1 << 20, 0, &dt64)) ||
+        (st = jint(path, m, "dims", "space", 0, 1 << 20, 0, &d64)) ||
+        (st = jint(path, m, "dims", "max_clusters", K, K, -1, &maxk)) ||
+        /* read as int64 by the scorer and --update: a time, not any number */
+        (st = jint(path, m, "as_of", "time", -((int64_t)1 << 62), (int64_t)1 << 62, 0, &t_asof)))
+        goto fail;
+    int k = (int)k64, dl = (int)dl64, dt = (int)dt64, d = (int)d64;
+    if (U < 0 || N < 0 || maxk != K) {
+        st = tide_error(TIDE_ERR_DATA, "%s: \"dataset\" needs \"users\" and \"items\", \"dims\" \"max_clusters\" %d", path, K);
         goto fail;
     }
     it->n_items = N;
+    {
+        int64_t w1[1] = {U}, wk[2] = {U, k}, wd[2] = {U, d};
+        if ((st = check_dims(dir, "n_events", TIDE_DTYPE_I64, 1, w1)) || (k && (st = check_dims(dir, "long_cf", TIDE_DTYPE_F32, 2, wk))) ||
+            (d && (st = check_dims(dir, "short_lm", TIDE_DTYPE_F32, 2, wd))))
+            goto fail;
+    }
     if ((st = tide_interest_states_alloc(S, U, k, d))) goto fail;
 #define LOAD(name, dt_, nd, a, b, c, opt, field)                                                    \
     do {                                                                                            \
@@ -253,6 +298,19 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
             it->als_gram = tide_malloc((size_t)k * k * sizeof *it->als_gram);
             if (!it->als_gram) { st = TIDE_ERR_NOMEM; goto fail; }
             if ((st = tide_als_gram(it->als_items, N, k, p->als_regularization, it->als_gram))) goto fail;
+        }
+    }
+    if (k && dl && it->als_items) {
+        LOAD("cold_map", TIDE_DTYPE_F32, 2, dl + 1, k, 0, 1, it->cold_map);
+        if (it->cold_map) {
+            const cJSON *cm = cJSON_GetObjectItemCaseSensitive(m, "cold_map"), *x;
+            if ((x = cJSON_GetObjectItemCaseSensitive(cm, "lambda")) && cJSON_IsNumber(x)) it->cold_lambda = x->valuedouble;
+            x = cJSON_GetObjectItemCaseSensitive(cm, "holdout_r2");
+            it->cold_holdout_r2 = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+            if ((st = jint(path, m, "cold_map", "items_fitted", 0, INT32_MAX, 0, &it->cold_fit)) ||
+                (st = jint(path, m, "cold_map", "cold_items_mapped", 0, INT32_MAX, 0, &it->cold_mapped)) ||
+                (st = jint(path, m, "cold_map", "cold_items_without_text", 0, INT32_MAX, 0, &it->cold_textless)))
+                goto fail;
         }
     }
     if (dt) {

@@ -77,7 +77,7 @@ static int category_field(const tide_dataset *ds) {
     return -1;
 }
 
-static tide_status fit_categories(const tide_dataset *ds, tide_interest_items *it) {
+tide_status tide_interest_fit_categories(const tide_dataset *ds, tide_interest_items *it) {
     int f = category_field(ds);
     if (f < 0) return TIDE_OK;
     int64_t n = ds->n_items, cap = 4 * n + 16, m = 0;
@@ -239,9 +239,6 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
         tide_mf_model_free(&m);
         it->als_k = ap.factors;
         it->als_params = ap;
-        it->als_gram = tide_malloc((size_t)ap.factors * ap.factors * sizeof *it->als_gram);
-        if (!it->als_gram) { st = TIDE_ERR_NOMEM; goto fail; }
-        if ((st = tide_als_gram(it->als_items, ds->n_items, ap.factors, ap.regularization, it->als_gram))) goto fail;
     }
     int want_lm = o && o->lm_vectors && o->lm_dim > 0;
     if ((ON(p, TIDE_IC_TFIDF) || (!want_lm && ON(p, TIDE_IC_CLUSTER))) && (st = fit_tfidf(ds, p, it))) goto fail;
@@ -253,6 +250,14 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
         for (size_t k = 0; k < (size_t)ds->n_items * (size_t)o->lm_dim; k++)
             if (!isfinite(it->lm[k])) { st = tide_error(TIDE_ERR_DATA, "item vectors: row %lld is not finite", (long long)(k / (size_t)o->lm_dim)); goto fail; }
         normalise_rows(it->lm, ds->n_items, o->lm_dim);
+    }
+    /* Cold items get CF factors from their text before the Gram matrix is formed, so the Gram
+     * (and every fold-in) is the one an interest dir's loader recomputes from the saved factors. */
+    if ((st = tide_interest_cold_map_fit(ds, p, it))) goto fail;
+    if (it->als_items) {
+        it->als_gram = tide_malloc((size_t)it->als_k * it->als_k * sizeof *it->als_gram);
+        if (!it->als_gram) { st = TIDE_ERR_NOMEM; goto fail; }
+        if ((st = tide_als_gram(it->als_items, ds->n_items, it->als_k, it->als_params.regularization, it->als_gram))) goto fail;
     }
     if (ON(p, TIDE_IC_POP)) {
         if ((st = tide_pop_events(ds, &it->pop_indptr, &it->pop_times, &it->pop_weights))) goto fail;
@@ -268,7 +273,7 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
     }
     if (it->lm) { it->sp = it->lm; it->sp_dim = it->lm_dim; }
     else if (it->tfidf) { it->sp = it->tfidf; it->sp_dim = it->tfidf_dim; }
-    if ((st = fit_categories(ds, it))) goto fail;
+    if ((st = tide_interest_fit_categories(ds, it))) goto fail;
     it->item_text = ds->item_text;
     it->n_text_fields = ds->n_text_fields;
     free(uw);
@@ -287,6 +292,7 @@ void tide_interest_items_free(tide_interest_items *it) {
     free(it->tr_indptr); free(it->tr_items); free(it->tr_probs);
     free(it->als_items); free(it->als_gram);
     free(it->tfidf); free(it->lm);
+    free(it->cold_map);
     if (it->pop) { tide_pop_context_free(it->pop); free(it->pop); }
     free(it->pop_indptr); free(it->pop_times); free(it->pop_weights);
     free(it->cat_indptr); free(it->cat_ids);

@@ -42,6 +42,7 @@ tide_interest_params tide_interest_params_default(void) {
     p.candidates_per_component = 50;
     for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = 1;
     p.seed = 42;
+    p.cold_lambda = 0;
     return p;
 }
 
@@ -67,6 +68,7 @@ const char *tide_interest_params_check(const tide_interest_params *p) {
     if (p->candidates_per_component < 1) return "candidates per component must be >= 1";
     for (int c = 0; c < TIDE_IC_N; c++)
         if (!isfinite(p->weights[c])) return "combiner weights must be finite";
+    if (!isfinite(p->cold_lambda)) return "cold-item map lambda must be finite (> 0 fixed, 0 chosen, < 0 off)";
     return NULL;
 }
 
@@ -104,6 +106,7 @@ cJSON *tide_interest_params_to_json(const tide_interest_params *p) {
     cJSON_AddNumberToObject(o, "combiner_l2", p->combiner_l2);
     cJSON_AddNumberToObject(o, "candidates_per_component", p->candidates_per_component);
     cJSON_AddNumberToObject(o, "seed", (double)p->seed);
+    cJSON_AddNumberToObject(o, "cold_lambda", p->cold_lambda);
     return o;
 }
 
@@ -175,6 +178,7 @@ tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params 
     NUM("combiner_l2", combiner_l2, double)
     NUM("candidates_per_component", candidates_per_component, int)
     NUM("seed", seed, uint64_t)
+    NUM("cold_lambda", cold_lambda, double)
 #undef NUM
     const char *msg = tide_interest_params_check(p);
     if (msg) return tide_error(TIDE_ERR_DATA, "settings: %s", msg);

@@ -86,6 +86,68 @@ void tide_interest_states_get(const tide_interest_states *S, int64_t u, tide_int
     s->n_events = S->n_events[u];
 }
 
+/* Grow every per-user array to n rows (users are only ever appended); new rows are zero. glibc
+ * moves large blocks with mremap, so growing the loaded previous states copies nothing. */
+tide_status tide_interest_states_grow(tide_interest_states *S, int64_t n) {
+    if (n <= S->n_users) return TIDE_OK;
+    /* from the old last row on: a loaded array holds exactly n_users rows */
+    size_t o = (size_t)S->n_users, N = (size_t)n + 1;
+    int k = S->als_k, d = S->lm_dim;
+#define G(f, cnt)                                                                                  \
+    do {                                                                                           \
+        void *x_ = realloc(S->f, (N * (size_t)(cnt) + 1) * sizeof *S->f);                          \
+        if (!x_) return TIDE_ERR_NOMEM;                                                            \
+        S->f = x_;                                                                                 \
+        memset(S->f + o * (size_t)(cnt), 0, ((N - o) * (size_t)(cnt) + 1) * sizeof *S->f);         \
+    } while (0)
+    G(long_cf, k); G(short_cf, k);
+    G(short_lm, d); G(long_lm, d); G(words_lm, d);
+    G(centroids, (size_t)K * d);
+    G(n_clusters, 1); G(strength, K); G(last_active, K); G(cluster_size, K); G(top_items, K * 3); G(cats, K * 2);
+    G(drift, 1); G(drift_cf, 1); G(last_time, 1); G(n_events, 1); G(n_text, 1);
+#undef G
+    S->n_users = n;
+    return TIDE_OK;
+}
+
+/* The states of the listed dataset users (any order, each once), written into their rows; rows
+ * of other users are not read or written. One parallel region over the list: --update's
+ * touched users are scattered, and a region (with its scratch) per user cost more than the
+ * users themselves. */
+tide_status tide_interest_capture_users(const tide_interest_items *it, const tide_interest_params *p,
+                                        const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                        const int64_t *users, int64_t n, tide_interest_states *S) {
+    tide_status st = TIDE_OK;
+    size_t wf = tide_interest_work_floats(it, p);
+#pragma omp parallel
+    {
+        float *work = tide_malloc(wf * sizeof *work);
+        tide_interest_user s;
+        tide_status s0 = tide_interest_user_alloc(it, p, &s);
+        if (!work || s0) {
+#pragma omp critical
+            st = TIDE_ERR_NOMEM;
+        }
+#pragma omp for schedule(dynamic, 16)
+        for (int64_t q = 0; q < n; q++) {
+            if (!work || s0 || st) continue;
+            int64_t u = users[q];
+            tide_interest_history h;
+            tide_interest_history_of(ds, text_vectors, it->lm_dim, u, as_of, &h);
+            tide_status s1 = tide_interest_features(it, p, &h, NULL, work, &s);
+            if (s1) {
+#pragma omp critical
+                st = s1;
+                continue;
+            }
+            tide_interest_states_put(S, u, &s, h.n_text);
+        }
+        free(work);
+        if (!s0) tide_interest_user_free(&s);
+    }
+    return st;
+}
+
 tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
                                         const tide_dataset *ds, const float *text_vectors, int64_t as_of,
                                         int64_t lo, int64_t hi, tide_interest_states *S) {

@@ -67,7 +67,9 @@ tide_status tide_manifest_file(const char *mpath, const char *dir, const char *k
     /* A symlink inside the directory may still point out of it: compare the resolved paths. A
      * file that does not exist is the loader's to report (as missing). */
     struct stat sb;
-    if (lstat(full, &sb) == 0) {
+    /* A single component that is no symlink is an entry of the directory itself: inside, without
+     * resolving both paths (two realpath walks per array made manifest reading syscall-bound). */
+    if (lstat(full, &sb) == 0 && (strchr(name, '/') || S_ISLNK(sb.st_mode))) {
         char *rd = realpath(dir, NULL), *rf = realpath(full, NULL);
         size_t nd = rd ? strlen(rd) : 0;
         int inside = rd && rf && strncmp(rf, rd, nd) == 0 && (rf[nd] == '/' || (nd == 1 && rd[0] == '/'));
@@ -256,4 +258,21 @@ done:
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     return st;
+}
+
+tide_status tide_manifest_commit_dir(tide_atomic_dir *d, cJSON *man) {
+    tide_status st = tide_manifest_add_files(man, d->tmp_path);
+    if (st) return st;
+    char *text = cJSON_Print(man);
+    char *path = text ? tide_atomic_dir_file(d, "manifest.json") : NULL;
+    if (!text || !path) {
+        free(text);
+        return tide_error(TIDE_ERR_NOMEM, "out of memory writing the manifest");
+    }
+    size_t n = strlen(text);
+    text[n] = '\n'; /* over the terminating NUL: the length is passed, not the string */
+    st = tide_write_file_atomic(path, text, n + 1);
+    free(text);
+    free(path);
+    return st ? st : tide_atomic_dir_commit(d);
 }

@@ -134,7 +134,7 @@ static tide_status linear(worker *w, const float *X, int64_t T, int64_t in, cons
 
 /* Kernels that run outside the GEMMs are compiled for AVX-512, AVX2 and baseline x86-64 and
  * chosen when the program loads (their reductions are vectorised with omp simd). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define TIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define TIDE_CLONES

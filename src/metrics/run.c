@@ -72,7 +72,7 @@ typedef struct {
 
 static tide_status grow_first_rank(tide_eval_run *run, int64_t need) {
     if (need <= run->n_first_rank) return TIDE_OK;
-    int64_t cap = run->n_first_rank ? run->n_first_rank : 1024;
+    int64_t cap = run->n_first_rank ? run->n_first_rank : 64;
     while (cap < need) cap *= 2;
     for (int g = 0; g < run->n_cov; g++) {
         int32_t *f = tide_realloc(run->first_rank[g], (size_t)cap * sizeof *f);

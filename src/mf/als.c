@@ -17,7 +17,7 @@
 #include "mf-internal.h"
 #include "tide/backend.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 /* An AVX2+FMA (x86-64-v3) clone and a portable one, chosen at load time by CPU features: the
  * build stays portable and still uses the wide units where they exist. */
 #define TIDE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))

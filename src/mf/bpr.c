@@ -98,7 +98,7 @@ tide_status tide_bpr_init(const tide_dataset *ds, const float *uw, int threads, 
     return TIDE_OK;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define TIDE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define TIDE_MULTIVERSION

@@ -65,7 +65,7 @@ cJSON *tide_mf_params_json(const tide_mf_params *p) {
 tide_status tide_mf_model_save(const char *dir, const tide_mf_model *m, const char *dataset_path, const void *extra) {
     tide_status st = TIDE_OK;
     tide_atomic_dir d;
-    char *path = NULL, *text = NULL;
+    char *path = NULL;
     cJSON *man = cJSON_CreateObject(), *arr = NULL;
     if (!man) return tide_error(TIDE_ERR_NOMEM, "out of memory");
     if ((st = tide_atomic_dir_begin(&d, dir))) {
@@ -128,24 +128,14 @@ tide_status tide_mf_model_save(const char *dir, const tide_mf_model *m, const ch
         break;
     }
 #undef ARRAY
-    if ((st = tide_manifest_add_files(man, d.tmp_path))) goto fail; /* per-file checksums for tide verify */
-    if (!(text = cJSON_Print(man))) { st = tide_error(TIDE_ERR_NOMEM, "out of memory"); goto fail; }
+    /* per-file checksums for tide verify, the manifest, the commit */
+    if ((st = tide_manifest_commit_dir(&d, man))) goto fail;
     free(path);
-    if (!(path = tide_atomic_dir_file(&d, "manifest.json"))) { st = TIDE_ERR_NOMEM; goto fail; }
-    size_t tl = strlen(text);
-    text[tl] = '\n';
-    st = tide_write_file_atomic(path, text, tl + 1);
-    text[tl] = 0;
-    if (st) goto fail;
-    if ((st = tide_atomic_dir_commit(&d))) goto fail;
-    free(path);
-    free(text);
     cJSON_Delete(man);
     return TIDE_OK;
 fail:
     tide_atomic_dir_abort(&d);
     free(path);
-    free(text);
     cJSON_Delete(man);
     return st;
 }

@@ -123,8 +123,8 @@ static int item_index_full(const item_index *x, int64_t need) { return (uint64_t
 /* (Re)build with room for at least `need` keys: the old slots (stamps kept), then the
  * dictionary's keys the index did not have yet. */
 static tide_status item_index_build(item_index *x, const tide_strmap *m, int64_t need) {
-    uint64_t cap = 1024; /* slots */
-    int bits = 8;        /* log2(buckets) */
+    uint64_t cap = 64; /* slots: a small dictionary gets a small index (it doubles as it grows) */
+    int bits = 4;      /* log2(buckets), buckets = cap / 4 */
     while ((uint64_t)need * 2 > cap) cap <<= 1, bits++;
     /* Random probes into a table of megabytes miss the TLB as much as the cache: huge pages. */
     size_t bytes = cap * sizeof(item_slot);

@@ -43,7 +43,7 @@ static inline void push(float *v, int32_t *ix, int *n, float x, int32_t j) {
     }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define TOPK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define TOPK_CLONES

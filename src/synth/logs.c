@@ -66,6 +66,7 @@ void tide_synth_params_default(tide_synth_params *p) {
     p->drift = 0.6;
     p->text_rate = 0.02;
     p->catalog = 1;
+    p->planted = 0;
     p->seed = 42;
 }
 
@@ -112,6 +113,19 @@ static int cmp_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* One phase of a user's planted favourites: "Topic|Topic" in topic order (the catalog's names). */
+static void topics_text(char *buf, size_t n, const int *fav, int n_fav) {
+    int sorted[3];
+    memcpy(sorted, fav, (size_t)n_fav * sizeof *fav);
+    for (int a = 1; a < n_fav; a++)
+        for (int b = a; b > 0 && sorted[b] < sorted[b - 1]; b--) { int t = sorted[b]; sorted[b] = sorted[b - 1]; sorted[b - 1] = t; }
+    buf[0] = 0;
+    for (int k = 0; k < n_fav; k++) {
+        if (k) strncat(buf, "|", n - strlen(buf) - 1);
+        strncat(buf, TOPICS[sorted[k]].name, n - strlen(buf) - 1);
+    }
+}
+
 static tide_status write_items(const tide_synth_params *p, const char *dir) {
     char *path = tide_path_join(dir, "items.csv");
     if (!path) return TIDE_ERR_NOMEM;
@@ -152,14 +166,17 @@ tide_status tide_synth_write(const tide_synth_params *p, const char *dir) {
     if (p->catalog && (st = write_items(p, dir))) return st;
 
     char *ipath = tide_path_join(dir, "interactions.csv"), *tpath = tide_path_join(dir, "text_events.csv");
-    tide_atomic_file fi = {0}, ft = {0};
+    char *ppath = tide_path_join(dir, "planted_phases.csv"), *fpath = tide_path_join(dir, "planted.tsv");
+    tide_atomic_file fi = {0}, ft = {0}, fp = {0}, ff = {0};
     int64_t cap = 1024, *times = malloc((size_t)cap * sizeof *times);
-    if (!ipath || !tpath || !times) {
+    if (!ipath || !tpath || !ppath || !fpath || !times) {
         st = tide_error(TIDE_ERR_NOMEM, "out of memory");
         goto done;
     }
     if ((st = tide_atomic_open(&fi, ipath))) goto done;
     if (p->catalog && (st = tide_atomic_open(&ft, tpath))) goto done;
+    if (p->planted && ((st = tide_atomic_open(&fp, ppath)) || (st = tide_atomic_open(&ff, fpath)))) goto done;
+    if (p->planted) fputs("user_id,phase,first_timestamp,last_timestamp,events,topics\n", fp.fp);
     static char buf[1 << 16];
     setvbuf(fi.fp, NULL, _IOFBF, 1 << 20);
     fputs("user_id,item_id,timestamp,event\n", fi.fp);
@@ -193,8 +210,21 @@ tide_status tide_synth_write(const tide_synth_params *p, const char *dir) {
             change1 = n / 4 + (int64_t)tide_rng_below(&r, (uint64_t)(n / 2) + 1);
             if (tide_rng_uniform(&r) < 0.3) change2 = change1 + (int64_t)tide_rng_below(&r, (uint64_t)(n - change1) + 1);
         }
+        /* The planted truth (--planted) only records what the draws below decide: it draws nothing,
+         * so the other files stay byte-identical with or without it. */
+        char topics[160];
+        int phase = 0;
+        int64_t phase_start = 0;
         for (int64_t k = 0; k < n; k++) {
-            if (k == change1 || k == change2) pick_favourites(&r, p->topics, fav, &n_fav);
+            if (k == change1 || k == change2) {
+                if (p->planted && k > phase_start) {
+                    topics_text(topics, sizeof topics, fav, n_fav);
+                    fprintf(fp.fp, "u%06lld,%d,%lld,%lld,%lld,%s\n", (long long)u, phase++, (long long)times[phase_start],
+                            (long long)times[k - 1], (long long)(k - phase_start), topics);
+                    phase_start = k;
+                }
+                pick_favourites(&r, p->topics, fav, &n_fav);
+            }
             /* Mostly the favourites, sometimes exploration. */
             int topic = tide_rng_uniform(&r) < 0.85 ? fav[tide_rng_below(&r, (uint64_t)n_fav)]
                                                      : (int)tide_rng_below(&r, (uint64_t)p->topics);
@@ -217,16 +247,27 @@ tide_status tide_synth_write(const tide_synth_params *p, const char *dir) {
                 }
             }
         }
+        if (p->planted) {
+            topics_text(topics, sizeof topics, fav, n_fav);
+            fprintf(fp.fp, "u%06lld,%d,%lld,%lld,%lld,%s\n", (long long)u, phase, (long long)times[phase_start],
+                    (long long)times[n - 1], (long long)(n - phase_start), topics);
+            fprintf(ff.fp, "u%06lld\t%s\n", (long long)u, topics);
+        }
         tide_progress_update(&prog, (uint64_t)u + 1);
     }
     tide_progress_end(&prog);
     if ((st = tide_atomic_commit(&fi))) goto done;
-    if (p->catalog) st = tide_atomic_commit(&ft);
+    if (p->catalog && (st = tide_atomic_commit(&ft))) goto done;
+    if (p->planted && !(st = tide_atomic_commit(&fp))) st = tide_atomic_commit(&ff);
 done:
     tide_atomic_abort(&fi);
     tide_atomic_abort(&ft);
+    tide_atomic_abort(&fp);
+    tide_atomic_abort(&ff);
     free(times);
     free(ipath);
     free(tpath);
+    free(ppath);
+    free(fpath);
     return st;
 }

@@ -1,6 +1,7 @@
-/* verify.c — `tide verify PATH` (include/tide/verify.h): a directory or vectors file against its
- * manifest. Findings go to a callback, never stop the walk, so one run lists everything that is
- * wrong; the loaders (dataset, model) supply the structural checks they already make. */
+/* verify.c — `tide verify PATH` (include/tide/verify.h): a directory (dataset, split, model,
+ * interest) or vectors file against its manifest. Findings go to a callback, never stop the walk,
+ * so one run lists everything that is wrong; the loaders (dataset, model, interest) supply the
+ * structural checks they already make. */
 #define _GNU_SOURCE
 #include "tide/verify.h"
 
@@ -16,6 +17,7 @@
 
 #include "tide/dataset.h"
 #include "tide/fileio.h"
+#include "tide/interest.h"
 #include "tide/manifest.h"
 #include "tide/npy.h"
 #include "tide/scorer.h"
@@ -213,6 +215,69 @@ static void verify_model(vctx *v, const char *dir, const char *mpath, const cJSO
     tide_scorer_free(m);
 }
 
+/* Every array the manifest's "arrays" lists is a file inside the directory that is there. With
+ * "files" recorded, check_files reports a missing one already; this covers older dirs. */
+static void check_arrays_present(vctx *v, const char *mpath, const char *dir, const cJSON *man) {
+    if (tide_manifest_check_arrays(mpath, dir, man)) {
+        say(v, TIDE_VERIFY_PROBLEM, "%s", tide_error_message());
+        return;
+    }
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(man, "files"), *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(man, "arrays")) {
+        if (cJSON_IsObject(files) && cJSON_GetObjectItemCaseSensitive(files, e->valuestring)) continue;
+        char *path = tide_path_join(dir, e->valuestring);
+        if (path && !tide_path_exists(path))
+            say(v, TIDE_VERIFY_PROBLEM, "%s: missing (\"arrays.%s\" in the manifest)", path, e->string ? e->string : "?");
+        else if (path && cJSON_IsObject(files))
+            say(v, TIDE_VERIFY_PROBLEM, "%s: \"arrays.%s\" names a file \"files\" does not record", mpath,
+                e->string ? e->string : "?");
+        free(path);
+    }
+}
+
+/* An interest dir (tide-capture-interest): checksums; every array through the loader (dtype, rank
+ * and shape against the manifest's dataset counts and "dims", CSR offsets, category ids); the
+ * dataset it was captured from and the item vectors it names. */
+static void verify_interest(vctx *v, const char *dir, const char *mpath, const cJSON *man) {
+    check_files(v, mpath, dir, man, 0);
+    check_arrays_present(v, mpath, dir, man);
+    tide_interest_items it;
+    tide_interest_params p;
+    tide_interest_states S;
+    if (tide_interest_dir_load(dir, &it, &p, &S, NULL)) {
+        say(v, TIDE_VERIFY_PROBLEM, "%s", tide_error_message());
+    } else {
+        tide_interest_items_free(&it);
+        tide_interest_states_free(&S);
+    }
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(man, "dataset");
+    int64_t users = -1, items = -1, lm = 0;
+    const char *vec = NULL;
+    if (tide_manifest_int(mpath, d, "dataset", "users", 0, INT64_MAX / 2, &users, NULL) ||
+        tide_manifest_int(mpath, d, "dataset", "items", 0, INT64_MAX / 2, &items, NULL) ||
+        tide_manifest_int(mpath, cJSON_GetObjectItemCaseSensitive(man, "dims"), "dims", "lm", 0, 1 << 20, &lm, NULL) ||
+        tide_manifest_string(mpath, man, NULL, "item_vectors", &vec, NULL)) {
+        say(v, TIDE_VERIFY_PROBLEM, "%s", tide_error_message());
+        return;
+    }
+    check_dataset_ref(v, mpath, man, users, items);
+    if (!vec) return;
+    if (!tide_path_exists(vec)) {
+        say(v, TIDE_VERIFY_NOTE, "%s: its item vectors %s are not here (paths are as given when it was made): not cross-checked",
+            mpath, vec);
+        return;
+    }
+    tide_npy a;
+    if (tide_npy_load_expect(vec, TIDE_DTYPE_F32, 2, &a)) {
+        say(v, TIDE_VERIFY_PROBLEM, "%s: its item vectors %s do not load: %s", mpath, vec, tide_error_message());
+        return;
+    }
+    if ((items >= 0 && a.shape[0] != items) || a.shape[1] != lm)
+        say(v, TIDE_VERIFY_PROBLEM, "%s: records %lld items and LM dimension %lld; its item vectors %s are [%lld, %lld] (replaced since?)",
+            mpath, (long long)items, (long long)lm, vec, (long long)a.shape[0], (long long)a.shape[1]);
+    tide_npy_free(&a);
+}
+
 static char *with_suffix(const char *path, const char *from, const char *to) {
     size_t n = strlen(path), fl = strlen(from);
     if (n < fl || strcmp(path + n - fl, from) != 0) return NULL;
@@ -280,11 +345,14 @@ static tide_status verify_dir(vctx *v, const char *dir, int depth) {
     } else if (strcmp(f, "tide-model") == 0) {
         if (depth == 0) v->st->kind = "model";
         verify_model(v, dir, mpath, man);
+    } else if (strcmp(f, "tide-interest") == 0) {
+        if (depth == 0) v->st->kind = "interest";
+        verify_interest(v, dir, mpath, man);
     } else if (strcmp(f, "tide-split") == 0 && depth == 0) {
         v->st->kind = "split";
         verify_split(v, dir, mpath, man);
     } else {
-        say(v, TIDE_VERIFY_PROBLEM, "%s: unknown format '%s' (tide verify knows tide-dataset, tide-split, tide-model, tide-embed)",
+        say(v, TIDE_VERIFY_PROBLEM, "%s: unknown format '%s' (tide verify knows tide-dataset, tide-split, tide-model, tide-interest, tide-embed)",
             mpath, f);
     }
     cJSON_Delete(man);

@@ -1,6 +1,6 @@
 /* fuzz-embed-manifest.c — libFuzzer target for the embedding-vectors reader (tide/embed.h): the
  * input is a 2-byte little-endian length L, L bytes written as v.npy, and the rest written as its
- * manifest v.json, in a private temporary directory; then tide_embed_vectors_load and
+ * manifest v.json, in a private temporary directory (fuzz-tmp.h: /dev/shm); then tide_embed_vectors_load and
  * tide_embed_matrix_load read them. Checked: a load that succeeds returns a shape that matches
  * the manifest and the array, and a kind from the enum. Replayed by ctest over
  * tests/fuzz/corpus/embed-manifest (seeds: real tide-embed outputs, one with wrong types).
@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "tide/embed.h"
+
+#include "fuzz-tmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,8 +39,7 @@ static void cleanup(void) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!dir[0]) {
-        const char *base = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/fuzz-embed-XXXXXX", base && *base ? base : "/tmp");
+        snprintf(dir, sizeof dir, "%s/fuzz-embed-XXXXXX", fuzz_tmp_base());
         if (!mkdtemp(dir)) abort();
         snprintf(npy, sizeof npy, "%s/v.npy", dir);
         snprintf(json, sizeof json, "%s/v.json", dir);

@@ -22,7 +22,8 @@
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
 static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
 static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep;
-static double o_lambda;
+static double o_lambda, o_cold_lambda;
+static int o_no_cold_map;
 
 static const cli_opt opts[] = {
     {"data", 0, CLI_STRING, &o_data, "DIR", "Dataset dir (normally the train split): histories, item text, text events"},
@@ -40,6 +41,8 @@ static const cli_opt opts[] = {
     {"keep-components", 0, CLI_FLAG, &o_keep, NULL, "With --tune: keep every enabled component (no backward elimination on valid)"},
     {"clusters", 0, CLI_INT, &o_clusters, "K", "At most K interest clusters per user (1..8, default 4; --tune may choose fewer)"},
     {"lambda", 0, CLI_DOUBLE, &o_lambda, "X", "EASE L2 (default 100)"},
+    {"cold-lambda", 0, CLI_DOUBLE, &o_cold_lambda, "X", "Ridge L2 of the LM -> CF map for items without interactions (default: chosen on held-out items)"},
+    {"no-cold-map", 0, CLI_FLAG, &o_no_cold_map, NULL, "No LM -> CF map: items without interactions keep zero CF factors"},
     {"recs", 0, CLI_STRING, &o_recs, "FILE", "Also write top-k recommendations (TSV, seen items excluded)"},
     {"k", 'k', CLI_INT, &o_k, "N", "Recommendations per user with --recs (default 10)"},
     {"summary", 0, CLI_STRING, &o_summary, "FILE", "Per-user interests as JSON lines"},
@@ -129,6 +132,7 @@ int main(int argc, char **argv) {
     if (o_k < 1) return cli_usage_error(&spec, "--k must be >= 1");
     if (o_clusters && (o_clusters < 1 || o_clusters > TIDE_INTEREST_MAX_K)) return cli_usage_error(&spec, "--clusters must be in 1..8");
     if (o_lambda < 0) return cli_usage_error(&spec, "--lambda must be > 0");
+    if (o_cold_lambda < 0 || (o_cold_lambda > 0 && o_no_cold_map)) return cli_usage_error(&spec, "--cold-lambda must be > 0 and not with --no-cold-map");
     if (o_update && (o_tune || o_settings)) return cli_usage_error(&spec, "--update takes its settings from PREV (no --tune/--settings)");
     if (o_update && !o_out) return cli_usage_error(&spec, "--update needs --out");
 
@@ -166,6 +170,8 @@ int main(int argc, char **argv) {
         p.seed = common.seed;
     }
     if (o_no_pos) { p.cf.tau = p.content.tau = p.cluster.tau = 0; p.trans_tau = 1e9; }
+    if (o_cold_lambda > 0) p.cold_lambda = o_cold_lambda;
+    if (o_no_cold_map) p.cold_lambda = -1;
     if (o_no_time) { p.cf.half_life = p.content.half_life = p.cluster.half_life = p.words_half_life = 0; }
     const char *msg = tide_interest_params_check(&p);
     if (msg) { code = cli_usage_error(&spec, "%s", msg); goto out; }
@@ -253,17 +259,19 @@ int main(int argc, char **argv) {
         if (st) goto fail;
     }
 
-    /* score every user in blocks */
+    /* --recs: score every user in blocks. Only then: scoring computes every component over all
+     * items for each user, by far the most expensive part of a run; the state alone does not
+     * need it, and a run without --recs used to score everyone for lists nobody wrote. */
     int64_t U = ds.n_users, B = 256;
-    li = tide_malloc((size_t)B * o_k * sizeof *li);
-    ls = tide_malloc((size_t)B * o_k * sizeof *ls);
-    lc = tide_malloc((size_t)B * sizeof *lc);
-    if (!li || !ls || !lc) { st = TIDE_ERR_NOMEM; goto fail; }
     if (o_recs) {
+        li = tide_malloc((size_t)B * o_k * sizeof *li);
+        ls = tide_malloc((size_t)B * o_k * sizeof *ls);
+        lc = tide_malloc((size_t)B * sizeof *lc);
+        if (!li || !ls || !lc) { st = TIDE_ERR_NOMEM; goto fail; }
         if ((st = tide_atomic_open(&ro.f, o_recs))) goto fail;
         ro.open = 1;
     }
-    for (int64_t lo = 0; lo < U; lo += B) {
+    for (int64_t lo = 0; o_recs && lo < U; lo += B) {
         int64_t hi = lo + B < U ? lo + B : U;
         if ((st = tide_interest_score_block(&it, &p, &ds, text_vecs, as_of, lo, hi, o_k, li, ls, lc, NULL))) goto fail;
         if (o_recs) {
@@ -279,7 +287,6 @@ int main(int argc, char **argv) {
         if ((st = tide_atomic_commit(&ro.f))) goto fail;
     }
     if (o_out || o_summary) {
-        if ((st = tide_interest_states_alloc(&S, U, it.als_k, it.sp_dim))) goto fail;
         int64_t touched = 0;
         /* --update: users whose history (events, text events, last time) is unchanged keep
          * their state; the rest, and users new since PREV, are recomputed. A moved reference
@@ -290,41 +297,37 @@ int main(int argc, char **argv) {
             const cJSON *t = ao ? cJSON_GetObjectItemCaseSensitive(ao, "time") : NULL;
             prev_asof = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : INT64_MIN;
         }
-        for (int64_t lo = 0; lo < U;) {
-            int64_t hi = lo;
-            int same = 0;
-            if (o_update && prev_asof == as_of && !o_recompute_all) {
-                /* a run of unchanged users: copy rows */
-                while (hi < U && hi < prev.n_users) {
-                    int64_t u = hi, n = ds.indptr[u + 1] - ds.indptr[u];
-                    int64_t nt = text_vecs && ds.text_indptr ? ds.text_indptr[u + 1] - ds.text_indptr[u] : 0;   /* text counts only with its vectors */
-                    int64_t lt = n ? ds.times[ds.indptr[u + 1] - 1] : INT64_MIN;
-                    if (as_of != INT64_MIN) {   /* events after a fixed as-of are not in the state */
-                        while (n && ds.times[ds.indptr[u] + n - 1] > as_of) n--;
-                        lt = n ? ds.times[ds.indptr[u] + n - 1] : INT64_MIN;
-                        while (nt && ds.text_times[ds.text_indptr[u] + nt - 1] > as_of) nt--;
-                    }
-                    if (n != prev.n_events[u] || nt != prev.n_text[u] || lt != prev.last_time[u]) break;
-                    hi++;
+        if (o_update && prev_asof == as_of && !o_recompute_all) {
+            /* In place over PREV's arrays: list the touched users first (their history differs
+             * from what PREV's row was computed from, or they are new), then recompute only
+             * those rows; every other row is PREV's, byte for byte, never recomputed. */
+            int64_t *list = tide_malloc(((size_t)U + 1) * sizeof *list);
+            if (!list) { st = TIDE_ERR_NOMEM; goto fail; }
+            for (int64_t u = 0; u < U; u++) {
+                if (u >= prev.n_users) { list[touched++] = u; continue; }
+                int64_t n = ds.indptr[u + 1] - ds.indptr[u];
+                int64_t nt = text_vecs && ds.text_indptr ? ds.text_indptr[u + 1] - ds.text_indptr[u] : 0;   /* text counts only with its vectors */
+                int64_t lt = n ? ds.times[ds.indptr[u + 1] - 1] : INT64_MIN;
+                if (as_of != INT64_MIN) {   /* events after a fixed as-of are not in the state */
+                    while (n && ds.times[ds.indptr[u] + n - 1] > as_of) n--;
+                    lt = n ? ds.times[ds.indptr[u] + n - 1] : INT64_MIN;
+                    while (nt && ds.text_times[ds.text_indptr[u] + nt - 1] > as_of) nt--;
                 }
-                same = hi > lo;
+                if (n != prev.n_events[u] || nt != prev.n_text[u] || lt != prev.last_time[u]) list[touched++] = u;
             }
-            if (same) {
-                tide_interest_user tmp;
-                if ((st = tide_interest_user_alloc(&it, &p, &tmp))) goto fail;
-                for (int64_t u = lo; u < hi; u++) {
-                    tide_interest_states_get(&prev, u, &tmp);
-                    tide_interest_states_put(&S, u, &tmp, prev.n_text[u]);
-                }
-                tide_interest_user_free(&tmp);
-                lo = hi;
-                continue;
+            if (!(st = tide_interest_states_grow(&prev, U)))
+                st = tide_interest_capture_users(&it, &p, &ds, text_vecs, as_of, list, touched, &prev);
+            free(list);
+            if (st) goto fail;
+            S = prev;
+            memset(&prev, 0, sizeof prev);
+        } else {
+            if ((st = tide_interest_states_alloc(&S, U, it.als_k, it.sp_dim))) goto fail;
+            for (int64_t lo = 0; lo < U; lo += B) {
+                int64_t hi = lo + B < U ? lo + B : U;
+                if ((st = tide_interest_capture_block(&it, &p, &ds, text_vecs, as_of, lo, hi, &S))) goto fail;
             }
-            hi = lo + 1;
-            if (!o_update || prev_asof != as_of || o_recompute_all) hi = lo + B < U ? lo + B : U;
-            if ((st = tide_interest_capture_block(&it, &p, &ds, text_vecs, as_of, lo, hi, &S))) goto fail;
-            touched += hi - lo;
-            lo = hi;
+            touched = U;
         }
         if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
         if (o_out) {

@@ -20,6 +20,7 @@ int main(int argc, char **argv) {
         {"drift", 0, CLI_DOUBLE, &p.drift, "P", "Probability that a user's interests change (default 0.6)"},
         {"text-rate", 0, CLI_DOUBLE, &p.text_rate, "R", "Text events per interaction (default 0.02)"},
         {"no-catalog", 0, CLI_FLAG, &no_catalog, NULL, "Write interactions.csv only"},
+        {"planted", 0, CLI_FLAG, &p.planted, NULL, "Also write the planted interests (planted_phases.csv, planted.tsv)"},
         {0},
     };
     cli_spec spec = {"tide-datagen", "seeded synthetic behaviour logs with drifting interests",

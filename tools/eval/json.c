@@ -132,6 +132,7 @@ tide_status json_write(const char *path, const eval_results *r, int argc, char *
     cJSON_AddNumberToObject(proto, "seed", (double)r->seed);
 
     cJSON *in = cJSON_AddObjectToObject(root, "inputs");
+    if (t) {
     cJSON *tr = cJSON_AddObjectToObject(in, "truth");
     cJSON_AddStringToObject(tr, "path", r->truth_path);
     cJSON_AddStringToObject(tr, "kind", t->from_dataset ? "dataset" : "tsv");
@@ -150,6 +151,7 @@ tide_status json_write(const char *path, const eval_results *r, int argc, char *
         cJSON_AddNumberToObject(o, "lines", (double)run->lines);
         cJSON_AddItemToArray(rs, o);
     }
+    }
     if (r->train_path) {
         cJSON *o = cJSON_AddObjectToObject(in, "train");
         cJSON_AddStringToObject(o, "path", r->train_path);
@@ -165,11 +167,19 @@ tide_status json_write(const char *path, const eval_results *r, int argc, char *
         cJSON_AddStringToObject(o, "path", r->segments_path);
         cJSON_AddStringToObject(o, "checksum", r->segments->checksum);
         cJSON_AddNumberToObject(o, "users_not_evaluated", (double)r->segments->n_unknown_users);
+        if (r->drift_bins) {
+            cJSON_AddStringToObject(o, "kind", "drift");
+            cJSON *c = cJSON_AddArrayToObject(o, "drift_cuts");
+            for (int j = 0; j < r->drift_bins - 1; j++) cJSON_AddItemToArray(c, num(r->drift_cuts[j]));
+        }
     }
+    if (r->labels) cJSON_AddItemToObject(root, "interest_labels", labels_json(r->labels));
+    if (!t) goto text;
     cJSON *users = cJSON_AddObjectToObject(root, "users");
     cJSON_AddNumberToObject(users, "evaluated", (double)t->n_eval);
     cJSON_AddNumberToObject(users, "truth_dictionary", (double)t->n_users);
     cJSON_AddNumberToObject(root, "catalog_items", (double)r->n_catalog);
+    if (!r->n_runs) goto text;
 
     cJSON *all = group_block(r, &r->groups[0]);
     cJSON_AddItemToObject(root, "runs", cJSON_DetachItemFromObject(all, "runs"));
@@ -179,6 +189,7 @@ tide_status json_write(const char *path, const eval_results *r, int argc, char *
         cJSON *segs = cJSON_AddArrayToObject(root, "segments");
         for (int gi = 1; gi < r->n_groups; gi++) cJSON_AddItemToArray(segs, group_block(r, &r->groups[gi]));
     }
+text:;
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return tide_error(TIDE_ERR_NOMEM, "out of memory writing JSON");

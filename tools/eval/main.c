@@ -12,6 +12,7 @@
 #include "results.h"
 #include "tide/dataset.h"
 #include "tide/fileio.h"
+#include "tide/labels.h"
 
 static char *run_name(const char *path, const cli_list *names, int i) {
     if (i < names->n) return strdup(names->items[i]);
@@ -25,9 +26,48 @@ static char *run_name(const char *path, const cli_list *names, int i) {
     return out;
 }
 
+/* --interests: the train catalog's categories, the dynamic profile (interest dir or summary), the
+ * long-term profile (the train history) and the truth's category sets, then the statistics. */
+static tide_status labels_run(label_results *L, tide_interest_items *cats, tide_label_profiles *dyn, tide_label_profiles *lt,
+                              tide_label_profiles *truth_sets, const tide_eval_truth *truth, const tide_dataset *train,
+                              const char *train_path, const char *interests, const char *label_truth, int m, double half_life,
+                              int bootstrap, int permutations, uint64_t seed, double level) {
+    tide_status st;
+    L->interests_path = interests;
+    L->label_truth_path = label_truth;
+    L->train_path = train_path;
+    L->half_life = half_life;
+    L->from_summary = !tide_is_dir(interests);
+    L->bootstrap = bootstrap;
+    L->permutations = permutations;
+    L->seed = seed;
+    L->level = level;
+    if ((st = tide_interest_fit_categories(train, cats))) return st;
+    if (!cats->cat_indptr || cats->n_cats == 0)
+        return tide_error(TIDE_ERR_DATA, "%s: the catalog has no categories (an item text field \"genres\", \"categories\" "
+                                         "or \"category\"): no interest labels to evaluate", train_path);
+    cats->n_items = train->n_items;
+    st = L->from_summary ? tide_labels_from_summary(interests, train, cats, half_life, dyn)
+                         : tide_labels_from_dir(interests, train, cats, half_life, dyn);
+    if (st || (st = tide_labels_history(train, cats, lt))) return st;
+    if (label_truth) st = tide_labels_truth_file(label_truth, train, cats, truth_sets);
+    else st = tide_labels_truth_items(truth, train, cats, truth_sets, &L->n_unknown);
+    if (st || (st = tide_labels_score(dyn, lt, truth_sets, m, &L->scores))) return st;
+    if (!label_truth) L->n_no_cats = truth->n_eval - L->n_unknown - L->scores.n;
+    if (L->scores.n == 0) return tide_error(TIDE_ERR_DATA, "interest labels: no user's truth has a category");
+    if (L->n_unknown)
+        tide_log(TIDE_LOG_WARN, "interest labels: %lld truth users are not in %s (left out)", (long long)L->n_unknown, train_path);
+    if (L->n_no_cats)
+        tide_log(TIDE_LOG_INFO, "interest labels: %lld truth users' items have no category (left out)", (long long)L->n_no_cats);
+    return labels_compute(L);
+}
+
 int main(int argc, char **argv) {
     const char *truth_path = NULL, *format_s = "auto", *k_s = "1,5,10,20", *train_path = NULL;
     const char *vec_path = NULL, *seg_path = NULL, *json_path = NULL, *per_user_path = NULL, *plot_path = NULL;
+    const char *interests_path = NULL, *label_truth_path = NULL;
+    int label_k = 3, drift_bins = 3;
+    double label_half_life = 0;
     cli_list recs = {0}, compare = {0}, names = {0};
     char **name_bufs = NULL;
     int n_name_bufs = 0;
@@ -41,9 +81,14 @@ int main(int argc, char **argv) {
         {"format", 0, CLI_STRING, &format_s, "FMT", "auto, tsv or jsonl (default auto: by extension, else by content)"},
         {"k", 'k', CLI_STRING, &k_s, "LIST", "Cutoffs (default 1,5,10,20)"},
         {"graded", 0, CLI_FLAG, &graded, NULL, "NDCG gains from the truth weights (default binary)"},
-        {"train", 0, CLI_STRING, &train_path, "DIR", "Train split: item popularity for novelty@K"},
+        {"train", 0, CLI_STRING, &train_path, "DIR", "Train split: item popularity for novelty@K; with --interests, the dataset they were captured from"},
         {"item-vectors", 0, CLI_STRING, &vec_path, "FILE", "Item vectors .npy [items, dim] for diversity@K (cosine)"},
-        {"segments", 0, CLI_STRING, &seg_path, "FILE", "TSV 'user label': every table per segment too"},
+        {"segments", 0, CLI_STRING, &seg_path, "FILE|DIR", "TSV 'user label', or an interest dir (drift levels, needs --train): every table per segment too"},
+        {"drift-bins", 0, CLI_INT, &drift_bins, "N", "With --segments INTEREST_DIR: quantile bins of drift (default 3)"},
+        {"interests", 0, CLI_STRING, &interests_path, "DIR|FILE", "Interest-label metrics of an interest dir or its --summary JSONL (needs --train)"},
+        {"label-truth", 0, CLI_STRING, &label_truth_path, "FILE", "TSV 'user category|category...' as the label truth (e.g. planted interests)"},
+        {"label-k", 0, CLI_INT, &label_k, "M", "Interest labels: at most M categories per user (default 3)"},
+        {"label-half-life", 0, CLI_DOUBLE, &label_half_life, "SEC", "Interest labels: also decay clusters by time since last active (default 0 = off)"},
         {"bootstrap", 'B', CLI_INT, &bootstrap, "N", "Bootstrap replicates for the intervals (default 1000, 0 = none)"},
         {"permutations", 0, CLI_INT, &permutations, "N", "Randomization-test permutations (default 1000)"},
         {"confidence", 0, CLI_DOUBLE, &level, "P", "Interval level (default 0.95)"},
@@ -52,8 +97,9 @@ int main(int argc, char **argv) {
         {"plot", 0, CLI_STRING, &plot_path, "FILE", "Write an SVG plot: metric@K curves and per-segment bars"},
         {0}};
     const cli_spec spec = {
-        "tide-eval", "ranking metrics with confidence intervals, paired comparisons and segments",
-        "--truth PATH --recs FILE [--recs FILE | --compare FILE]... [options]",
+        "tide-eval", "ranking metrics with confidence intervals, paired comparisons and segments; interest labels",
+        "--truth PATH --recs FILE [--recs FILE | --compare FILE]... [options]\n"
+        "   or: tide-eval --interests DIR --train DIR (--truth PATH | --label-truth FILE) [options]",
         "Users in the truth without recommendations score 0 (and are reported); users with\n"
         "recommendations but no truth are ignored (and reported). Ranks in the file order each\n"
         "list; scores are only checked to be numbers. Definitions: docs/metrics.md.",
@@ -73,6 +119,9 @@ int main(int argc, char **argv) {
     tide_dataset train;
     tide_eval_segments segs;
     eval_results res;
+    label_results lab;
+    tide_interest_items cats;
+    tide_label_profiles dyn, lt, ltruth;
     double *info = NULL;
     float *vecs = NULL;
     int32_t *seg_of_eval = NULL;
@@ -82,14 +131,40 @@ int main(int argc, char **argv) {
     memset(&train, 0, sizeof train);
     memset(&segs, 0, sizeof segs);
     memset(&res, 0, sizeof res);
+    memset(&lab, 0, sizeof lab);
+    memset(&cats, 0, sizeof cats);
+    memset(&dyn, 0, sizeof dyn);
+    memset(&lt, 0, sizeof lt);
+    memset(&ltruth, 0, sizeof ltruth);
     tide_eval_params_default(&params);
 
-    if (!truth_path) {
+    if (!truth_path && !(interests_path && label_truth_path && n_runs == 0)) {
         rc = cli_usage_error(&spec, "--truth is required");
         goto out;
     }
-    if (n_runs == 0) {
-        rc = cli_usage_error(&spec, "at least one --recs is required");
+    if (n_runs == 0 && !interests_path) {
+        rc = cli_usage_error(&spec, "at least one --recs (or --interests) is required");
+        goto out;
+    }
+    if (interests_path && !train_path) {
+        rc = cli_usage_error(&spec, "--interests needs --train: the dataset the interests were captured from");
+        goto out;
+    }
+    if (label_truth_path && !interests_path) {
+        rc = cli_usage_error(&spec, "--label-truth needs --interests");
+        goto out;
+    }
+    if (label_k < 1 || label_k > 1000 || !(label_half_life >= 0) || drift_bins < 2 || drift_bins > 100) {
+        rc = cli_usage_error(&spec, "--label-k must be >= 1, --label-half-life >= 0, --drift-bins between 2 and 100");
+        goto out;
+    }
+    int seg_is_dir = seg_path && strcmp(seg_path, "-") != 0 && tide_is_dir(seg_path);
+    if (seg_is_dir && !train_path) {
+        rc = cli_usage_error(&spec, "--segments INTEREST_DIR needs --train: the dataset the interests were captured from");
+        goto out;
+    }
+    if ((seg_path || per_user_path || plot_path || vec_path) && n_runs == 0) {
+        rc = cli_usage_error(&spec, "--segments, --per-user, --plot and --item-vectors apply to --recs runs");
         goto out;
     }
     const char *msg = tide_eval_parse_ks(k_s, &params);
@@ -151,7 +226,7 @@ int main(int argc, char **argv) {
     int n_stdin = 0;
     for (int i = 0; i < recs.n; i++) n_stdin += strcmp(recs.items[i], "-") == 0;
     for (int i = 0; i < compare.n; i++) n_stdin += strcmp(compare.items[i], "-") == 0;
-    if (n_stdin + (strcmp(truth_path, "-") == 0) > 1) {
+    if (n_stdin + (truth_path && strcmp(truth_path, "-") == 0) > 1) {
         rc = cli_usage_error(&spec, "standard input can be read only once");
         goto out;
     }
@@ -159,9 +234,23 @@ int main(int argc, char **argv) {
     double t0 = tide_now();
 
     /* Train first: with a TSV truth its items.txt fixes the item indices. */
-    int truth_is_dir = strcmp(truth_path, "-") != 0 && tide_is_dir(truth_path);
+    int truth_is_dir = truth_path && strcmp(truth_path, "-") != 0 && tide_is_dir(truth_path);
     if (train_path) {
         if ((st = tide_dataset_load(train_path, &train)) != TIDE_OK) goto fail;
+    }
+    if (!truth_path) { /* --interests with --label-truth only */
+        if ((st = labels_run(&lab, &cats, &dyn, &lt, &ltruth, NULL, &train, train_path, interests_path, label_truth_path,
+                             label_k, label_half_life, bootstrap, permutations, common.seed, level)) != TIDE_OK)
+            goto fail;
+        res.labels = &lab;
+        res.params = &params;
+        res.train_path = train_path;
+        memcpy(res.train_checksum, train.checksum, sizeof res.train_checksum);
+        res.bootstrap = bootstrap;
+        res.permutations = permutations;
+        res.seed = common.seed;
+        res.level = level;
+        goto write;
     }
     st = tide_eval_truth_load(truth_path, train_path && !truth_is_dir ? train.item_ids : NULL,
                               train_path && !truth_is_dir ? train.n_items : 0, &truth);
@@ -207,8 +296,19 @@ int main(int argc, char **argv) {
         params.n_vecs = truth.items.count;
         res.has_diversity = 1;
     }
+    if (interests_path) {
+        if ((st = labels_run(&lab, &cats, &dyn, &lt, &ltruth, &truth, &train, train_path, interests_path, label_truth_path,
+                             label_k, label_half_life, bootstrap, permutations, common.seed, level)) != TIDE_OK)
+            goto fail;
+        res.labels = &lab;
+    }
     if (seg_path) {
-        if ((st = tide_eval_segments_load(seg_path, &truth, &segs)) != TIDE_OK) goto fail;
+        if (seg_is_dir) {
+            if ((st = tide_labels_drift_segments(seg_path, &train, &truth, drift_bins, &segs, res.drift_cuts)) != TIDE_OK) goto fail;
+            res.drift_bins = drift_bins;
+            tide_log(TIDE_LOG_INFO, "segments: drift of %s in %d bins", seg_path, drift_bins);
+        } else if ((st = tide_eval_segments_load(seg_path, &truth, &segs)) != TIDE_OK)
+            goto fail;
         seg_of_eval = malloc((size_t)truth.n_eval * sizeof *seg_of_eval);
         if (!seg_of_eval) {
             st = tide_error(TIDE_ERR_NOMEM, "out of memory");
@@ -274,10 +374,11 @@ int main(int argc, char **argv) {
     res.seed = common.seed;
     res.level = level;
     double t1 = tide_now();
-    if ((st = results_compute(&res)) != TIDE_OK) goto fail;
+    if (n_runs && (st = results_compute(&res)) != TIDE_OK) goto fail;
     res.seconds_stats = tide_now() - t1;
     tide_log(TIDE_LOG_DEBUG, "read %.3f s, statistics %.3f s", res.seconds_read, res.seconds_stats);
 
+write:;
     /* The files appear together or not at all: written first, renamed in one short run. */
     tide_atomic_group group;
     tide_atomic_group_begin(&group);
@@ -290,13 +391,21 @@ int main(int argc, char **argv) {
     if ((st = tide_atomic_group_commit(&group)) != TIDE_OK) goto fail;
     int stdout_used = (json_path && strcmp(json_path, "-") == 0) || (per_user_path && strcmp(per_user_path, "-") == 0) ||
                       (plot_path && strcmp(plot_path, "-") == 0);
-    if (!stdout_used) table_print(stdout, &res);
+    if (!stdout_used) {
+        if (res.n_runs) table_print(stdout, &res);
+        if (res.labels) labels_print(stdout, res.labels);
+    }
     rc = cli_finish(&spec, 0);
     goto out;
 fail:
     rc = cli_fail(&spec, st);
 out:
     results_free(&res);
+    tide_label_scores_free(&lab.scores);
+    tide_label_profiles_free(&dyn);
+    tide_label_profiles_free(&lt);
+    tide_label_profiles_free(&ltruth);
+    tide_interest_items_free(&cats);
     for (int i = 0; i < n_read; i++) tide_eval_run_free(&runs[i]);
     if (runs && n_read < n_runs) tide_eval_run_free(&runs[n_read]);
     free(runs);

@@ -7,6 +7,29 @@
 #include <stdio.h>
 
 #include "tide/eval.h"
+#include "tide/labels.h"
+
+typedef struct cJSON cJSON;
+
+/* The interest-label section (--interests): dynamic (0) against long-term (1). */
+typedef struct {
+    const char *interests_path, *label_truth_path, *train_path;
+    int from_summary;
+    double half_life;
+    tide_label_scores scores;
+    int64_t n_unknown;        /* truth users not in --train */
+    int64_t n_no_cats;        /* truth users whose items carry no category */
+    int bootstrap, permutations;
+    uint64_t seed;
+    double level;
+    double mean[2][TIDE_LABEL_N_COLS];
+    tide_eval_ci ci[2][TIDE_LABEL_N_COLS];
+    tide_eval_paired cmp[TIDE_LABEL_N_COLS];
+} label_results;
+
+tide_status labels_compute(label_results *L);
+void labels_print(FILE *out, const label_results *L);
+cJSON *labels_json(const label_results *L);
 
 typedef struct {
     const char *label;        /* "all" or the segment label */
@@ -40,7 +63,11 @@ typedef struct {
     int n_groups;             /* 1 + segments */
     eval_group *groups;
     double seconds_read, seconds_stats;
+    double drift_cuts[100];   /* --segments INTEREST_DIR: the bins' lower edges */
+    int drift_bins;           /* 0 = segments from a TSV */
+    const label_results *labels; /* NULL without --interests */
 } eval_results;
+
 
 tide_status results_compute(eval_results *r);
 void results_free(eval_results *r);

@@ -16,7 +16,7 @@ static void report(void *ctx, tide_verify_level level, const char *msg) {
 int main(int argc, char **argv) {
     const cli_opt opts[] = {{0}};
     cli_spec spec = {"tide-verify", "check tide directories and vectors against their manifests", "PATH...",
-                     "PATH: a dataset, split, or model directory, or vectors (OUT.npy or OUT.json of tide-embed).\n"
+                     "PATH: a dataset, split, model or interest directory, or vectors (OUT.npy or OUT.json of tide-embed).\n"
                      "Each problem is printed on stdout as `path: what is wrong`; notes (what could not be\n"
                      "checked, e.g. a model's dataset that is not at its recorded path) go to stderr.\n"
                      "Exit codes: 0 clean, 1 a path cannot be read, 2 usage, 3 corrupt (problems listed).",

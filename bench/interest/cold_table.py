@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""The cold-start table of bench/interest/cold.sh: recall@10 and NDCG@10 on the cold-item truth
+with tide-eval's 95% bootstrap intervals, and the paired difference to popularity (randomization
+test), for both candidate sets. Usage: cold_table.py WORK_DIR"""
+import json, os, sys
+
+W = sys.argv[1]
+sets = {k: json.load(open(os.path.join(W, f"sets-{k}.json"))) for k in ("valid", "test")}
+lam = json.load(open(os.path.join(W, "lambda.json")))
+names = {"pop": "popularity (train_valid counts; all cold items tie at 0)",
+         "als": "implicit ALS, ID-only (tide-train-mf)",
+         "interest-nomap": "tide-capture-interest without the map (--no-cold-map)",
+         "interest-als": "tide-capture-interest, ALS component alone (mapped factors)",
+         "interest": "tide-capture-interest, all components, equal weights"}
+t = sets["test"]
+print(f"test: {t['truth_pairs']} (user, cold item) pairs, {t['truth_users']} users, {t['truth_items']} items; "
+      f"cold items {t['cold_items']}; map lambda {lam['cold_lambda']} (valid cold recall@10 {lam['valid_cold_recall@10']:.4f})\n")
+for cs, title in (("cold", "candidates: the cold items only (all items, train_valid items excluded)"),
+                  ("all", "candidates: all items, each user's seen items excluded")):
+    print(f"{title}\n")
+    print("| model | recall@10 [95% CI] | NDCG@10 [95% CI] | recall diff to popularity [95% CI] | p |")
+    print("|---|---|---|---|---|")
+    first = True
+    for m in ("interest", "interest-als", "interest-nomap", "als"):
+        e = json.load(open(os.path.join(W, f"eval-{cs}-{m}.json")))
+        runs = e["runs"]
+        if first:
+            r = runs[0]
+            print(f"| {names['pop']} | {r['metrics']['recall@10']:.4f} [{r['ci']['recall@10'][0]:.4f}, {r['ci']['recall@10'][1]:.4f}] "
+                  f"| {r['metrics']['ndcg@10']:.4f} [{r['ci']['ndcg@10'][0]:.4f}, {r['ci']['ndcg@10'][1]:.4f}] | | |")
+            first = False
+        r = runs[1]
+        c = e["comparisons"][0]["metrics"]["recall@10"]
+        print(f"| {names[m]} | {r['metrics']['recall@10']:.4f} [{r['ci']['recall@10'][0]:.4f}, {r['ci']['recall@10'][1]:.4f}] "
+              f"| {r['metrics']['ndcg@10']:.4f} [{r['ci']['ndcg@10'][0]:.4f}, {r['ci']['ndcg@10'][1]:.4f}] "
+              f"| {c['diff']:+.4f} [{c['ci'][0]:+.4f}, {c['ci'][1]:+.4f}] | {c['p_value']:.3f} |")
+    print()
