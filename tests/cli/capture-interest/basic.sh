@@ -39,6 +39,16 @@ run tide-capture-interest --data split/train_valid --fixed-weights --as-of user 
     --out t1 --recs t1.tsv --k 5 --threads 1
 cmp t1.tsv t2.tsv || fail "recs differ between thread counts"
 for f in t1/*.npy; do cmp "$f" "t2/$(basename "$f")" || fail "$f differs between thread counts"; done
+# tuning too is the same for another thread count: every grid point's valid NDCG to the last
+# bit (summed in user order, so exact ties stay ties), the combiner's CV and the chosen settings
+run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST \
+    --components trans,tfidf,pop,knn,cluster --report tt2.json
+assert_exit 0
+run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST \
+    --components trans,tfidf,pop,knn,cluster --report tt1.json --threads 1
+assert_exit 0
+[ "$(jq -cS '[.grid, .combiner_cv, .settings]' tt1.json)" = "$(jq -cS '[.grid, .combiner_cv, .settings]' tt2.json)" ] \
+    || fail "tuning differs between thread counts"
 # numpy reads the arrays
 if [ -n "${TIDE_PYTHON:-}" ] && "$TIDE_PYTHON" -c 'import numpy' 2>/dev/null; then
     "$TIDE_PYTHON" -c "
