@@ -110,13 +110,13 @@ tide_status tide_interest_states_grow(tide_interest_states *S, int64_t n) {
     return TIDE_OK;
 }
 
-/* The states of the listed dataset users (any order, each once), written into their rows; rows
- * of other users are not read or written. One parallel region over the list: --update's
- * touched users are scattered, and a region (with its scratch) per user cost more than the
- * users themselves. */
-tide_status tide_interest_capture_users(const tide_interest_items *it, const tide_interest_params *p,
-                                        const tide_dataset *ds, const float *text_vectors, int64_t as_of,
-                                        const int64_t *users, int64_t n, tide_interest_states *S) {
+/* The states of n users, written into their rows: users[q] when a list is given (any order,
+ * each once: --update's scattered touched users), else the range lo + q. Rows of other users are
+ * not read or written. One parallel region over all of them: a region (with its scratch) per
+ * user cost more than the users themselves. */
+static tide_status capture(const tide_interest_items *it, const tide_interest_params *p, const tide_dataset *ds,
+                           const float *text_vectors, int64_t as_of, const int64_t *users, int64_t lo, int64_t n,
+                           tide_interest_states *S) {
     tide_status st = TIDE_OK;
     size_t wf = tide_interest_work_floats(it, p);
 #pragma omp parallel
@@ -131,7 +131,7 @@ tide_status tide_interest_capture_users(const tide_interest_items *it, const tid
 #pragma omp for schedule(dynamic, 16)
         for (int64_t q = 0; q < n; q++) {
             if (!work || s0 || st) continue;
-            int64_t u = users[q];
+            int64_t u = users ? users[q] : lo + q;
             tide_interest_history h;
             tide_interest_history_of(ds, text_vectors, it->lm_dim, u, as_of, &h);
             tide_status s1 = tide_interest_features(it, p, &h, NULL, work, &s);
@@ -148,37 +148,16 @@ tide_status tide_interest_capture_users(const tide_interest_items *it, const tid
     return st;
 }
 
+tide_status tide_interest_capture_users(const tide_interest_items *it, const tide_interest_params *p,
+                                        const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                        const int64_t *users, int64_t n, tide_interest_states *S) {
+    return capture(it, p, ds, text_vectors, as_of, users, 0, n, S);
+}
+
 tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
                                         const tide_dataset *ds, const float *text_vectors, int64_t as_of,
                                         int64_t lo, int64_t hi, tide_interest_states *S) {
-    tide_status st = TIDE_OK;
-    size_t wf = tide_interest_work_floats(it, p);
-#pragma omp parallel
-    {
-        float *work = tide_malloc(wf * sizeof *work);
-        tide_interest_user s;
-        tide_status s0 = tide_interest_user_alloc(it, p, &s);
-        if (!work || s0) {
-#pragma omp critical
-            st = TIDE_ERR_NOMEM;
-        }
-#pragma omp for schedule(dynamic, 16)
-        for (int64_t u = lo; u < hi; u++) {
-            if (!work || s0 || st) continue;
-            tide_interest_history h;
-            tide_interest_history_of(ds, text_vectors, it->lm_dim, u, as_of, &h);
-            tide_status s1 = tide_interest_features(it, p, &h, NULL, work, &s);
-            if (s1) {
-#pragma omp critical
-                st = s1;
-                continue;
-            }
-            tide_interest_states_put(S, u, &s, h.n_text);
-        }
-        free(work);
-        if (!s0) tide_interest_user_free(&s);
-    }
-    return st;
+    return capture(it, p, ds, text_vectors, as_of, NULL, lo, hi - lo, S);
 }
 
 tide_status tide_interest_user_advance(const tide_interest_items *it, const tide_interest_params *p,
