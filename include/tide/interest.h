@@ -313,6 +313,10 @@ typedef struct tide_interest_dir_info {
     const char *item_side_from;
 } tide_interest_dir_info;
 
+/* DIR/manifest.json parsed, checked to be an interest dir (format "tide-interest"); on success the
+ * caller owns *path (the manifest's path, for messages) and *manifest. */
+tide_status tide_interest_manifest_read(const char *dir, char **path, cJSON **manifest);
+
 /* Write DIR atomically: manifest.json (settings with the combiner's weights, dataset checksum,
  * as-of, tuning report), the per-user state arrays and the item side the scoring needs. */
 tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *it, const tide_interest_params *p,

@@ -264,24 +264,36 @@ static tide_status check_dims(const char *dir, const char *name, tide_dtype dt, 
     return st;
 }
 
+tide_status tide_interest_manifest_read(const char *dir, char **path, cJSON **manifest) {
+    char *buf = NULL;
+    size_t len = 0;
+    *manifest = NULL;
+    if (!(*path = tide_path_join(dir, "manifest.json"))) return TIDE_ERR_NOMEM;
+    tide_status st = tide_read_file(*path, &buf, &len);
+    cJSON *m = st ? NULL : cJSON_ParseWithLength(buf, len);
+    free(buf);
+    const cJSON *fmt = m ? cJSON_GetObjectItemCaseSensitive(m, "format") : NULL;
+    if (!st && (!m || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, "tide-interest") != 0))
+        st = tide_error(TIDE_ERR_DATA, "%s: not an interest dir (format \"tide-interest\")", *path);
+    if (st) {
+        cJSON_Delete(m);
+        free(*path);
+        *path = NULL;
+        return st;
+    }
+    *manifest = m;
+    return TIDE_OK;
+}
+
 tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tide_interest_params *p,
                                    tide_interest_states *S, cJSON **manifest) {
     memset(it, 0, sizeof *it);
     memset(S, 0, sizeof *S);
     if (manifest) *manifest = NULL;
-    char *path = tide_path_join(dir, "manifest.json"), *buf = NULL;
-    size_t len = 0;
-    cJSON *m = NULL;
-    tide_status st;
-    if (!path) return TIDE_ERR_NOMEM;
-    if ((st = tide_read_file(path, &buf, &len))) { free(path); return st; }
-    m = cJSON_ParseWithLength(buf, len);
-    free(buf);
-    const cJSON *fmt = m ? cJSON_GetObjectItemCaseSensitive(m, "format") : NULL;
-    if (!m || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, "tide-interest") != 0) {
-        st = tide_error(TIDE_ERR_DATA, "%s: not an interest dir (format \"tide-interest\")", path);
-        goto fail;
-    }
+    char *path;
+    cJSON *m;
+    tide_status st = tide_interest_manifest_read(dir, &path, &m);
+    if (st) return st;
     *p = tide_interest_params_default();
     if ((st = tide_interest_params_from_json(cJSON_GetObjectItemCaseSensitive(m, "settings"), p))) {
         tide_error_prefix("%s: ", path);

@@ -190,21 +190,12 @@ static tide_status load_npy(const char *dir, const char *name, tide_dtype dt, in
 /* The manifest (format, the dataset it was captured from = train, categories) and the arrays. */
 static tide_status dir_rows_load(const char *dir, const tide_dataset *train, int with_labels, dir_rows *r) {
     memset(r, 0, sizeof *r);
-    char *path = tide_path_join(dir, "manifest.json"), *buf = NULL;
-    size_t len = 0;
-    cJSON *m = NULL;
-    tide_status st;
-    if (!path) return TIDE_ERR_NOMEM;
-    if ((st = tide_read_file(path, &buf, &len))) { free(path); return st; }
-    m = cJSON_ParseWithLength(buf, len);
-    free(buf);
-    const cJSON *fmt = m ? cJSON_GetObjectItemCaseSensitive(m, "format") : NULL;
-    const cJSON *ds = m ? cJSON_GetObjectItemCaseSensitive(m, "dataset") : NULL;
+    char *path;
+    cJSON *m;
+    tide_status st = tide_interest_manifest_read(dir, &path, &m);
+    if (st) return st;
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(m, "dataset");
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(ds, "checksum"), *nu = cJSON_GetObjectItemCaseSensitive(ds, "users");
-    if (!m || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, "tide-interest") != 0) {
-        st = tide_error(TIDE_ERR_DATA, "%s: not an interest dir (format \"tide-interest\")", path);
-        goto done;
-    }
     if (!cJSON_IsString(ck) || !cJSON_IsNumber(nu)) {
         st = tide_error(TIDE_ERR_DATA, "%s: no \"dataset\" checksum and users", path);
         goto done;
