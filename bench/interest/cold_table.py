@@ -37,3 +37,30 @@ for cs, title in (("cold", "candidates: the cold items only (all items, train_va
               f"| {r['metrics']['ndcg@10']:.4f} [{r['ci']['ndcg@10'][0]:.4f}, {r['ci']['ndcg@10'][1]:.4f}] "
               f"| {c['diff']:+.4f} [{c['ci'][0]:+.4f}, {c['ci'][1]:+.4f}] | {c['p_value']:.3f} |")
     print()
+
+# the online protocol (cold_online.py), when it ran
+if os.path.exists(os.path.join(W, "eval-online-interest.json")):
+    o = json.load(open(os.path.join(W, "sets-online.json")))
+    print(f"online protocol: models fitted at the test cut, each active user's first half of later events folded in "
+          f"(--update); truth: {o['truth_pairs']} (user, cold item) pairs of the second halves, {o['truth_users']} users, "
+          f"{o['truth_items']} items; candidates: the {o['cold_items']} items without an interaction before the cut\n")
+    print("| model | recall@10 [95% CI] | NDCG@10 [95% CI] | recall diff to popularity at the cut [95% CI] | p |")
+    print("|---|---|---|---|---|")
+    onames = dict(names, pop="popularity at the cut (all cold items tie at 0)",
+                  als="implicit ALS fitted at the cut, users folded in (ID-only)",
+                  **{"pop-trending": "popularity including the folded-in events (trending; refitted, not a cut model)"})
+    first = True
+    for m in ("interest", "interest-w", "interest-als", "interest-nomap", "als", "pop-trending"):
+        e = json.load(open(os.path.join(W, f"eval-online-{m}.json")))
+        runs = e["runs"]
+        if first:
+            r = runs[0]
+            print(f"| {onames['pop']} | {r['metrics']['recall@10']:.4f} [{r['ci']['recall@10'][0]:.4f}, {r['ci']['recall@10'][1]:.4f}] "
+                  f"| {r['metrics']['ndcg@10']:.4f} [{r['ci']['ndcg@10'][0]:.4f}, {r['ci']['ndcg@10'][1]:.4f}] | | |")
+            first = False
+        r = runs[1]
+        c = e["comparisons"][0]["metrics"]["recall@10"]
+        print(f"| {onames[m]} | {r['metrics']['recall@10']:.4f} [{r['ci']['recall@10'][0]:.4f}, {r['ci']['recall@10'][1]:.4f}] "
+              f"| {r['metrics']['ndcg@10']:.4f} [{r['ci']['ndcg@10'][0]:.4f}, {r['ci']['ndcg@10'][1]:.4f}] "
+              f"| {c['diff']:+.4f} [{c['ci'][0]:+.4f}, {c['ci'][1]:+.4f}] | {c['p_value']:.3f} |")
+    print()
