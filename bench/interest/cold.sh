@@ -114,4 +114,49 @@ for set in cold all; do
             --name popularity --name $m --k 10 --seed 1 --json "$W/eval-$set-$m.json" $T > /dev/null
     done
 done
+
+# -- the online protocol (bench/interest/cold_online.py): every model fitted at the test cut, then
+#    each user active after it has the first half of those events folded in (`--update`, nothing
+#    refitted: the server's view), truth = the second half's cold items. Settings as chosen on
+#    valid above.
+O=$W/online
+cut=$(jq '.cuts.test' "$S/manifest.json")
+log "online protocol: models at the cut $(jq -r '.cuts.test_iso' "$S/manifest.json"), users' states advanced"
+$PYTHON "$HERE/cold_online.py" "$W/ratings-shuffled.csv" "$ML/tags.csv" "$cut" "$O" > "$O.sets.json"
+$B/tide-ingest "$O/grown.csv" --user-col userId --item-col movieId --time-col timestamp \
+    --items "$ML/movies.csv" --item-text-cols title,genres \
+    --text-events "$O/tags.csv" --text-col tag --out "$O/ds" --quiet
+$B/tide-split --data "$O/ds" --out "$O/split" --method time --cut "$cut" --quiet
+$PYTHON "$HERE/cold_sets.py" "$O/split/train" "$O/split/test" "$O/cold.txt" "$O/unused-truth.tsv" > /dev/null
+jq -c --argjson c "$(wc -l < "$O/cold.txt")" '. + {cold_items: $c}' "$O.sets.json" > "$W/sets-online.json"
+log "online: $(cat "$W/sets-online.json")"
+$PYTHON "$HERE/item_text.py" "$O/split/train" "$O/items.txt"
+if ! cmp -s "$O/items.txt" "$O/items.embedded.txt" || [ ! -s "$O/lm.npy" ]; then
+    $B/tide-embed --model "$MODEL" --text "$O/items.txt" --out "$O/lm.npy" $T
+    cp "$O/items.txt" "$O/items.embedded.txt"
+fi
+A=$O/split/train
+for m in interest interest-w interest-als interest-nomap; do
+    case $m in
+    interest) f="$LF" ;;
+    interest-w) f="--settings $W/weights-als$wbest.json" ;;
+    interest-als) f="$LF --components als --fixed-weights" ;;
+    interest-nomap) f="--no-cold-map" ;;
+    esac
+    $B/tide-capture-interest --data "$A" --item-vectors "$O/lm.npy" --as-of user $f --out "$O/$m-cut" $T
+    $B/tide-capture-interest --data "$O/ds" --item-vectors "$O/lm.npy" --update "$O/$m-cut" --out "$O/$m" $T
+    $B/tide-recommend --data "$O/ds" --model "$O/$m" --candidates "$O/cold.txt" --k 10 --out "$O/recs-$m.tsv" $T
+done
+$B/tide-train-mf --data "$A" --algo pop --out "$O/pop" $T
+$B/tide-train-mf --data "$O/ds" --algo pop --out "$O/pop-trending" $T
+$B/tide-train-mf --data "$A" --algo als --factors 64 --out "$O/als" $T
+for m in pop als; do
+    $B/tide-recommend --data "$O/ds" --allow-new-data --model "$O/$m" --candidates "$O/cold.txt" --k 10 \
+        --out "$O/recs-$m.tsv" $T
+done
+$B/tide-recommend --data "$O/ds" --model "$O/pop-trending" --candidates "$O/cold.txt" --k 10 --out "$O/recs-pop-trending.tsv" $T
+for m in interest interest-w interest-als interest-nomap als pop-trending; do
+    $B/tide-eval --truth "$O/truth.tsv" --recs "$O/recs-pop.tsv" --compare "$O/recs-$m.tsv" \
+        --name popularity --name $m --k 10 --seed 1 --json "$W/eval-online-$m.json" $T > /dev/null
+done
 $PYTHON "$HERE/cold_table.py" "$W" | tee "$W/table.md"
