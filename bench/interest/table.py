@@ -11,7 +11,8 @@ NAMES = {"full": "tide-capture-interest (all components, learned combiner)",
          "no-position": "without position decay", "no-time": "without time decay",
          "no-trans": "without transitions", "no-lm": "without the LM (TF-IDF only)",
          "no-tfidf": "without TF-IDF (LM only)", "single-interest": "single interest (K = 1)",
-         "no-words": "without the user's words", "no-combiner": "without the combiner (equal weights)"}
+         "no-words": "without the user's words", "no-combiner": "without the combiner (equal weights)",
+         "no-session": "without the session EASE", "no-burst": "without the burst EASE row"}
 ORDER = list(NAMES)
 
 def load(p):
@@ -54,7 +55,14 @@ for P in sys.argv[2:]:
               + ", ".join(f"{k} {v:g}" for k, v in s["weights"].items())
               + f"; cf decay tau {s['cf_decay']['tau']:g}, half-life {s['cf_decay']['half_life_s']:g} s; "
               f"content decay tau {s['content_decay']['tau']:g}, half-life {s['content_decay']['half_life_s']:g} s; "
-              f"transitions tau {s['trans_tau']:g}; K <= {s['max_clusters']}; popularity half-life "
+              + (f"burst decay tau {s['burst_decay']['tau']:g}, half-life {s['burst_decay']['half_life_s']:g} s; "
+                 if "burst_decay" in s else "")
+              + (f"session decay tau {s['session_decay']['tau']:g}, half-life {s['session_decay']['half_life_s']:g} s "
+                 f"(sessions split at gaps > {s['session_gap_s']:g} s); " if "session_decay" in s else "")
+              + f"transitions tau {s['trans_tau']:g}"
+              + (f", half-life {s['trans_half_life_s']:g} s, gap {s['trans_gap']:g}, back {s['trans_back']:g}"
+                 if "trans_gap" in s else "")
+              + f"; K <= {s['max_clusters']}; popularity half-life "
               f"{s['pop_half_life_s'] / 86400:g} d. Each component alone on valid: "
               + ", ".join(f"{k} {v:.4f}" for k, v in t["valid_ndcg_alone"].items()) + "."
               + (" Dropped by backward elimination on valid: "

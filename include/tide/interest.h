@@ -38,6 +38,8 @@ typedef enum {
     TIDE_IC_CLUSTER,    /* best match to one of the user's interest clusters (LM, else TF-IDF space) */
     TIDE_IC_WORDS,      /* cosine to the user's own words (text events, LM space) */
     TIDE_IC_POP,        /* popularity around the user's time (contextual popularity) */
+    TIDE_IC_EASE_BURST, /* EASE × the burst: the history under a second, much shorter decay */
+    TIDE_IC_SESSION,    /* session EASE (fitted on sessions, not whole users) × the decayed history */
     TIDE_IC_N
 } tide_interest_component;
 
@@ -52,7 +54,14 @@ typedef struct tide_interest_params {
     tide_interest_decay cf;       /* EASE / kNN short-term history */
     tide_interest_decay content;  /* TF-IDF / LM short-term profile */
     tide_interest_decay cluster;  /* cluster strengths (decayed mass) */
+    tide_interest_decay burst;    /* ease-burst: the last few events (MovieLens users rate in bursts
+                                   * of seconds), beside the EASE row's longer short-term decay */
+    tide_interest_decay session;  /* the session EASE row's history decay */
+    double session_gap;           /* a gap longer than this (seconds) starts a new session */
     double trans_tau;             /* transitions: exp(-j/trans_tau) over the last trans_last events */
+    double trans_half_life;       /* ... times 2^(-age/trans_half_life), seconds (0 = no time decay) */
+    int trans_gap;                /* the transition table counts i -> the next trans_gap events (weight 1/gap) */
+    double trans_back;            /* ... and j -> i with weight trans_back/gap (0 = forward only) */
     int trans_last;
     double words_half_life;       /* the user's own words, seconds (0 = no decay) */
     double pop_half_life;         /* contextual popularity's kernel, seconds */
@@ -90,6 +99,9 @@ typedef struct tide_interest_items {
     /* EASE B [n_items, n_items] (zero diagonal); borrowed or owned (own_ease). */
     const float *ease;
     int own_ease;
+    /* session EASE [n_items, n_items] (zero diagonal): EASE over the users' sessions (runs of
+     * events no more than session_gap apart) as rows — items rated in the same burst (owned). */
+    float *sess;
     /* item-kNN: CSR of neighbours with cosine similarities (owned). */
     int64_t *knn_indptr; int32_t *knn_items; float *knn_sims;
     /* transitions: CSR, row i = P(next = j | i) smoothed (owned). */
@@ -134,6 +146,9 @@ typedef struct tide_interest_items_opts {
 tide_status tide_interest_items_build(const tide_dataset *train, const tide_interest_params *p,
                                       const tide_interest_items_opts *o, tide_interest_items *it);
 void tide_interest_items_free(tide_interest_items *it);
+/* (Re)fit the item -> next-item transition table from `ds` with p->trans_gap and p->trans_back
+ * (replacing any table in `it`): the tuning's grid refits it per setting. */
+tide_status tide_interest_fit_transitions(const tide_dataset *ds, const tide_interest_params *p, tide_interest_items *it);
 /* Cold items: fit the ridge map from the LM space (it->lm) to the ALS item factors on the items of
  * `ds` with interactions and a non-zero LM vector (λ = p->cold_lambda, or, when 0, the best of a
  * grid by R² on every 5th such item held out), then give each item without interactions its

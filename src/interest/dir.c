@@ -151,6 +151,7 @@ tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *i
         cJSON_AddStringToObject(arr, name, name ".npy");                                           \
     } while (0)
     if (it->ease) ARR("item_matrix", TIDE_DTYPE_F32, 2, N, N, 0, it->ease);
+    if (it->sess) ARR("session_matrix", TIDE_DTYPE_F32, 2, N, N, 0, it->sess);
     if (it->knn_indptr) {
         ARR("knn_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, it->knn_indptr);
         ARR("knn_items", TIDE_DTYPE_I32, 1, it->knn_indptr[N], 0, 0, it->knn_items);
@@ -354,6 +355,11 @@ tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tid
         if ((st = load_arr(dir, "item_matrix", TIDE_DTYPE_F32, 2, N, N, 0, 1, &e, NULL))) goto fail;
         it->ease = e;
         it->own_ease = e != NULL;
+    }
+    {
+        void *e = NULL;
+        if ((st = load_arr(dir, "session_matrix", TIDE_DTYPE_F32, 2, N, N, 0, 1, &e, NULL))) goto fail;
+        it->sess = e;
     }
     LOAD("knn_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, 1, it->knn_indptr);
     if (it->knn_indptr) {

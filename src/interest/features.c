@@ -253,6 +253,23 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
             row = feats + (size_t)TIDE_IC_EASE_LONG * N;
             for (int64_t k = 0; k < n; k++) cblas_saxpy((int)N, 1.0f, it->ease + (size_t)h->items[k] * N, 1, row, 1);
         }
+        /* The burst: a second EASE row under its own, much shorter decay (the last event or the
+         * last minute). One decay cannot serve both: the EASE row's tuned decay keeps several
+         * events (tau 8, an hour on ml-latest-small), while the next item follows the burst. */
+        if (it->ease && ON(p, TIDE_IC_EASE_BURST)) {
+            tide_interest_history_weights(&p->burst, h->times, n, h->t_ref, wk);
+            float bmax = wk[n - 1] > 0 ? wk[n - 1] : 1;
+            row = feats + (size_t)TIDE_IC_EASE_BURST * N;
+            for (int64_t k = 0; k < n; k++)
+                if (wk[k] > W_EPS * bmax) cblas_saxpy((int)N, wk[k], it->ease + (size_t)h->items[k] * N, 1, row, 1);
+        }
+        if (it->sess && ON(p, TIDE_IC_SESSION)) {
+            tide_interest_history_weights(&p->session, h->times, n, h->t_ref, wk);
+            float smax = wk[n - 1] > 0 ? wk[n - 1] : 1;
+            row = feats + (size_t)TIDE_IC_SESSION * N;
+            for (int64_t k = 0; k < n; k++)
+                if (wk[k] > W_EPS * smax) cblas_saxpy((int)N, wk[k], it->sess + (size_t)h->items[k] * N, 1, row, 1);
+        }
         if (it->knn_indptr && ON(p, TIDE_IC_KNN)) {
             row = feats + (size_t)TIDE_IC_KNN * N;
             for (int64_t k = 0; k < n; k++) {
@@ -265,7 +282,9 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
             row = feats + (size_t)TIDE_IC_TRANS * N;
             for (int64_t j = 0; j < p->trans_last && j < n; j++) {
                 int32_t i = h->items[n - 1 - j];
-                float x = (float)exp(-(double)j / p->trans_tau);
+                double age = h->times ? (double)(h->t_ref - h->times[n - 1 - j]) : 0;
+                float x = (float)(exp(-(double)j / p->trans_tau) *
+                                  (p->trans_half_life > 0 && age > 0 ? exp2(-age / p->trans_half_life) : 1.0));
                 for (int64_t e = it->tr_indptr[i]; e < it->tr_indptr[i + 1]; e++) row[it->tr_items[e]] += x * it->tr_probs[e];
             }
         }

@@ -33,16 +33,24 @@ static int trip_cmp(const void *x, const void *y) {
     return 0;
 }
 
-/* P(next = j | i) from each user's consecutive events (gap 1 weight 1, gap 2 weight 1/2: a
- * burst's order within a second is arbitrary), smoothed towards 0 by one pseudo-count. */
-static tide_status fit_transitions(const tide_dataset *ds, tide_interest_items *it) {
-    int64_t cap = 2 * ds->nnz + 1, n = 0;
+/* P(next = j | i) from each user's events: i -> each of the next trans_gap events with weight
+ * 1/gap (a burst's order within a second is arbitrary, so the next-but-one counts too), and with
+ * trans_back > 0 also the reverse pair with weight trans_back/gap (rated in the same burst, in
+ * either order); smoothed towards 0 by one pseudo-count. */
+tide_status tide_interest_fit_transitions(const tide_dataset *ds, const tide_interest_params *p, tide_interest_items *it) {
+    free(it->tr_indptr); free(it->tr_items); free(it->tr_probs);
+    it->tr_indptr = NULL; it->tr_items = NULL; it->tr_probs = NULL;
+    int G = p->trans_gap, back = p->trans_back > 0;
+    int64_t cap = (int64_t)G * (1 + back) * ds->nnz + 1, n = 0;
     trip *t = tide_malloc((size_t)cap * sizeof *t);
     if (!t) return TIDE_ERR_NOMEM;
     for (int64_t u = 0; u < ds->n_users; u++)
         for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++)
-            for (int g = 1; g <= 2 && k + g < ds->indptr[u + 1]; g++)
-                if (ds->items[k] != ds->items[k + g]) t[n++] = (trip){ds->items[k], ds->items[k + g], 1.0f / (float)g};
+            for (int g = 1; g <= G && k + g < ds->indptr[u + 1]; g++)
+                if (ds->items[k] != ds->items[k + g]) {
+                    t[n++] = (trip){ds->items[k], ds->items[k + g], 1.0f / (float)g};
+                    if (back) t[n++] = (trip){ds->items[k + g], ds->items[k], (float)(p->trans_back / g)};
+                }
     qsort(t, (size_t)n, sizeof *t, trip_cmp);
     int64_t m = 0;
     for (int64_t k = 0; k < n; k++) {
@@ -66,6 +74,48 @@ static tide_status fit_transitions(const tide_dataset *ds, tide_interest_items *
     free(t);
     free(rows);
     return TIDE_OK;
+}
+
+/* Session EASE: EASE with the users' sessions as rows. A session is a run of one user's events
+ * each at most p->session_gap seconds after the one before; the rows are slices of the dataset's
+ * own user-major arrays, so only the session boundaries and the item-major index are built. */
+static tide_status fit_session_ease(const tide_dataset *ds, const tide_interest_params *p, size_t limit, float **out) {
+    int64_t ns = 0, nnz = ds->nnz, n = ds->n_items;
+    for (int64_t u = 0; u < ds->n_users; u++)
+        for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++)
+            if (k == ds->indptr[u] || (double)(ds->times[k] - ds->times[k - 1]) > p->session_gap) ns++;
+    tide_dataset s;
+    memset(&s, 0, sizeof s);
+    s.n_users = ns;
+    s.n_items = n;
+    s.nnz = nnz;
+    s.items = ds->items;
+    s.indptr = tide_malloc(((size_t)ns + 1) * sizeof *s.indptr);
+    s.item_indptr = tide_calloc((size_t)n + 1, sizeof *s.item_indptr);
+    s.item_users = tide_malloc((size_t)nnz * sizeof *s.item_users + 1);
+    int64_t *pos = tide_malloc(((size_t)n + 1) * sizeof *pos);
+    float *ones = tide_malloc((size_t)nnz * sizeof *ones + 1);
+    tide_status st = TIDE_OK;
+    if (!s.indptr || !s.item_indptr || !s.item_users || !pos || !ones) { st = TIDE_ERR_NOMEM; goto done; }
+    int64_t q = 0;
+    for (int64_t u = 0; u < ds->n_users; u++)
+        for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++)
+            if (k == ds->indptr[u] || (double)(ds->times[k] - ds->times[k - 1]) > p->session_gap) s.indptr[q++] = k;
+    s.indptr[ns] = nnz;
+    for (int64_t k = 0; k < nnz; k++) { ones[k] = 1.0f; s.item_indptr[ds->items[k] + 1]++; }
+    for (int64_t i = 0; i < n; i++) s.item_indptr[i + 1] += s.item_indptr[i];
+    memcpy(pos, s.item_indptr, ((size_t)n + 1) * sizeof *pos);
+    for (int64_t r = 0; r < ns; r++)
+        for (int64_t k = s.indptr[r]; k < s.indptr[r + 1]; k++) s.item_users[pos[ds->items[k]]++] = (int32_t)r;
+    tide_log(TIDE_LOG_INFO, "interest: session EASE over %lld sessions (gap > %gs starts one)", (long long)ns, p->session_gap);
+    st = tide_ease_fit(&s, ones, p->ease_lambda, limit, out);
+done:
+    free(s.indptr);
+    free(s.item_indptr);
+    free(s.item_users);
+    free(pos);
+    free(ones);
+    return st;
 }
 
 /* The category field: "genres" (MovieLens), "categories" or "category". */
@@ -200,7 +250,7 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
      * is an interaction, not a strength), as in the reference protocol. */
     for (int64_t k = 0; k < ds->nnz; k++) uw[k] = iw[k] = 1.0f;
 
-    if (ON(p, TIDE_IC_EASE) || ON(p, TIDE_IC_EASE_LONG)) {
+    if (ON(p, TIDE_IC_EASE) || ON(p, TIDE_IC_EASE_LONG) || ON(p, TIDE_IC_EASE_BURST)) {
         if (o && o->ease) it->ease = o->ease;
         else {
             float *B = NULL;
@@ -210,12 +260,16 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
             it->own_ease = 1;
         }
     }
+    if (ON(p, TIDE_IC_SESSION) && ds->n_users < INT32_MAX) {
+        size_t limit = o && o->max_memory ? o->max_memory : tide_mf_available_memory();
+        if ((st = fit_session_ease(ds, p, limit, &it->sess))) goto fail;
+    }
     if (ON(p, TIDE_IC_KNN)) {
         tide_mf_params kp = tide_mf_params_default(TIDE_MF_ITEMKNN);
         kp.neighbors = p->knn_neighbors;
         if ((st = tide_itemknn_fit(ds, uw, iw, &kp, &it->knn_indptr, &it->knn_items, &it->knn_sims))) goto fail;
     }
-    if (ON(p, TIDE_IC_TRANS) && (st = fit_transitions(ds, it))) goto fail;
+    if (ON(p, TIDE_IC_TRANS) && (st = tide_interest_fit_transitions(ds, p, it))) goto fail;
     if (ON(p, TIDE_IC_ALS)) {
         tide_mf_params ap = tide_mf_params_default(TIDE_MF_ALS);
         ap.factors = p->als_factors;
@@ -288,6 +342,7 @@ fail:
 
 void tide_interest_items_free(tide_interest_items *it) {
     if (it->own_ease) free((void *)it->ease);
+    free(it->sess);
     free(it->knn_indptr); free(it->knn_items); free(it->knn_sims);
     free(it->tr_indptr); free(it->tr_items); free(it->tr_probs);
     free(it->als_items); free(it->als_gram);

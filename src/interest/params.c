@@ -11,7 +11,7 @@
 #include "tide/interest.h"
 
 static const char *const names[TIDE_IC_N] = {"ease", "ease-long", "knn", "trans", "als",
-                                             "tfidf", "lm", "cluster", "words", "pop"};
+                                             "tfidf", "lm", "cluster", "words", "pop", "ease-burst", "session"};
 
 const char *tide_interest_component_name(int c) { return c >= 0 && c < TIDE_IC_N ? names[c] : "?"; }
 
@@ -28,8 +28,12 @@ tide_interest_params tide_interest_params_default(void) {
     p.cf = (tide_interest_decay){3, 60};
     p.content = (tide_interest_decay){5, 0};
     p.cluster = (tide_interest_decay){20, 0};
+    p.burst = (tide_interest_decay){1, 60};
+    p.session = (tide_interest_decay){0, 60};
+    p.session_gap = 3600;
     p.trans_tau = 1;
     p.trans_last = 5;
+    p.trans_gap = 2;
     p.words_half_life = 30 * 86400.0;
     p.pop_half_life = 30 * 86400.0;
     p.max_clusters = 4;
@@ -60,7 +64,13 @@ const char *tide_interest_params_check(const tide_interest_params *p) {
     if (bad_decay(&p->cf)) return "cf decay: tau and half-life must be finite and >= 0";
     if (bad_decay(&p->content)) return "content decay: tau and half-life must be finite and >= 0";
     if (bad_decay(&p->cluster)) return "cluster decay: tau and half-life must be finite and >= 0";
+    if (bad_decay(&p->burst)) return "burst decay: tau and half-life must be finite and >= 0";
+    if (bad_decay(&p->session)) return "session decay: tau and half-life must be finite and >= 0";
+    if (!(p->session_gap > 0) || !isfinite(p->session_gap)) return "session gap must be finite and > 0";
+    if (!(p->trans_half_life >= 0) || !isfinite(p->trans_half_life)) return "transitions: half-life must be finite and >= 0";
     if (!(p->trans_tau > 0) || p->trans_last < 1) return "transitions: tau must be > 0 and last >= 1";
+    if (p->trans_gap < 1 || p->trans_gap > 50) return "transitions: gap must be in 1..50";
+    if (!(p->trans_back >= 0) || !isfinite(p->trans_back)) return "transitions: back weight must be finite and >= 0";
     if (!(p->words_half_life >= 0)) return "words half-life must be >= 0";
     if (!(p->pop_half_life > 0)) return "popularity half-life must be > 0";
     if (p->max_clusters < 1 || p->max_clusters > TIDE_INTEREST_MAX_K) return "clusters must be in 1..8";
@@ -96,7 +106,13 @@ cJSON *tide_interest_params_to_json(const tide_interest_params *p) {
     cJSON_AddItemToObject(o, "cf_decay", decay_json(&p->cf));
     cJSON_AddItemToObject(o, "content_decay", decay_json(&p->content));
     cJSON_AddItemToObject(o, "cluster_decay", decay_json(&p->cluster));
+    cJSON_AddItemToObject(o, "burst_decay", decay_json(&p->burst));
+    cJSON_AddItemToObject(o, "session_decay", decay_json(&p->session));
+    cJSON_AddNumberToObject(o, "session_gap_s", p->session_gap);
     cJSON_AddNumberToObject(o, "trans_tau", p->trans_tau);
+    cJSON_AddNumberToObject(o, "trans_half_life_s", p->trans_half_life);
+    cJSON_AddNumberToObject(o, "trans_gap", p->trans_gap);
+    cJSON_AddNumberToObject(o, "trans_back", p->trans_back);
     cJSON_AddNumberToObject(o, "trans_last", p->trans_last);
     cJSON_AddNumberToObject(o, "words_half_life_s", p->words_half_life);
     cJSON_AddNumberToObject(o, "pop_half_life_s", p->pop_half_life);
@@ -162,7 +178,8 @@ tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params 
     }
     double v;
     if ((st = decay_from(o, "cf_decay", &p->cf)) || (st = decay_from(o, "content_decay", &p->content)) ||
-        (st = decay_from(o, "cluster_decay", &p->cluster)))
+        (st = decay_from(o, "cluster_decay", &p->cluster)) || (st = decay_from(o, "burst_decay", &p->burst)) ||
+        (st = decay_from(o, "session_decay", &p->session)))
         return st;
 /* A number read into an integer field must fit it before the cast (a cast of 1e30 or of -2 into
  * uint64 is undefined behaviour: fuzz-interest); the ranges that make sense are
@@ -175,6 +192,10 @@ tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params 
 #define NUMD(key, field) NUM(key, field, double, -HUGE_VAL, HUGE_VAL)
 #define NUMI(key, field) NUM(key, field, int, (double)INT_MIN, (double)INT_MAX)
     NUMD("trans_tau", trans_tau)
+    NUMD("trans_half_life_s", trans_half_life)
+    NUMD("session_gap_s", session_gap)
+    NUMI("trans_gap", trans_gap)
+    NUMD("trans_back", trans_back)
     NUMI("trans_last", trans_last)
     NUMD("words_half_life_s", words_half_life)
     NUMD("pop_half_life_s", pop_half_life)

@@ -59,10 +59,14 @@ typedef struct {
     int64_t n_users;
 } ctx;
 
-/* Mean valid NDCG@k of component c alone (raw scores) under p. */
-static tide_status eval_one(const ctx *x, const tide_interest_params *p0, int c, double *out) {
+/* Mean valid NDCG@k of component c alone (raw scores) under p; with `also` (a mask, 0 = none),
+ * of c plus those components, z-scored and summed with equal weights — how a setting of c is
+ * judged by what it adds to them (the burst beside the EASE row). */
+static tide_status eval_mix(const ctx *x, const tide_interest_params *p0, int c, unsigned also, double *out) {
     tide_interest_params p = *p0;
-    p.enabled = 1u << c;
+    p.enabled = (1u << c) | also;
+    float wmix[TIDE_IC_N];
+    for (int d = 0; d < TIDE_IC_N; d++) wmix[d] = (p.enabled >> d) & 1u ? 1.0f : 0.0f;
     int64_t N = x->it->n_items;
     /* per-user values summed in user order afterwards: a reduction's order depends on the
      * schedule, and grid points that tie exactly must stay tied (ties keep the earlier point) */
@@ -95,8 +99,14 @@ static tide_status eval_one(const ctx *x, const tide_interest_params *p0, int c,
             int64_t ne_ = seen_items(&h, excl);
             tide_status s1 = tide_interest_features(x->it, &p, &h, feats, work, NULL);
             if (s1) { st = s1; continue; }
+            const float *row = feats + (size_t)c * N;
+            if (also) {
+                tide_interest_normalise(feats, N, excl, ne_);
+                tide_interest_combine(feats, N, wmix, work);
+                row = work;
+            }
             const tide_dataset *v = x->o->valid;
-            val[q] = tide_interest_ndcg(feats + (size_t)c * N, N, excl, ne_, v->items + v->indptr[u],
+            val[q] = tide_interest_ndcg(row, N, excl, ne_, v->items + v->indptr[u],
                                         v->indptr[u + 1] - v->indptr[u], x->o->k);
         }
         free(feats);
@@ -108,6 +118,10 @@ static tide_status eval_one(const ctx *x, const tide_interest_params *p0, int c,
     free(val);
     *out = x->n_users ? sum / (double)x->n_users : 0;
     return st;
+}
+
+static tide_status eval_one(const ctx *x, const tide_interest_params *p0, int c, double *out) {
+    return eval_mix(x, p0, c, 0, out);
 }
 
 /* The stored z-scored features of every tuning user, their exclusions, and pairs. */
@@ -372,19 +386,78 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
         if (o->no_position) p->cf.tau = 0;
         if (o->no_time) p->cf.half_life = 0;
     }
+    /* 1b. the burst row: short decays only (longer ones are the EASE row's), each judged by
+     * EASE row + burst row with equal weights, so it is chosen for what it adds to the EASE row
+     * (alone, its best setting would just be the EASE row's own) */
+    if (ON(p, TIDE_IC_EASE_BURST) && it->ease) {
+        static const double bt[] = {0, 0.5, 1, 2};
+        static const double bh[] = {0, 10, 30, 60, 120};
+        unsigned with = ON(p, TIDE_IC_EASE) ? 1u << TIDE_IC_EASE : 0;
+        best = -1;
+        tide_interest_decay keep = p->burst;
+        for (int a = 0; a < 4; a++)
+            for (int b = 0; b < 5; b++) {
+                if ((a == 0 && b == 0) || (o->no_position && bt[a] != 0) || (o->no_time && bh[b] != 0)) continue;
+                p->burst = (tide_interest_decay){bt[a], bh[b]};
+                if ((st = eval_mix(&x, p, TIDE_IC_EASE_BURST, with, &nd))) goto done;
+                grid_entry(grid, with ? "burst(tau,half_life)+ease" : "burst(tau,half_life)", bt[a], bh[b], nd);
+                if (nd > best) { best = nd; keep = p->burst; }
+            }
+        p->burst = keep;
+        tide_log(TIDE_LOG_INFO, "interest: tune burst decay tau %g half-life %gs: valid ndcg@%d %.4f (with the EASE row)",
+                 keep.tau, keep.half_life, o->k, best);
+    }
+    /* 1c. the session EASE row's decay, by its own valid NDCG */
+    if (ON(p, TIDE_IC_SESSION) && it->sess) {
+        static const double st_[] = {0, 1, 2, 3, 8};
+        static const double sh[] = {0, 30, 60, 300, 3600};
+        best = -1;
+        tide_interest_decay keep = p->session;
+        for (int a = 0; a < 5; a++)
+            for (int b = 0; b < 5; b++) {
+                if ((o->no_position && st_[a] != 0) || (o->no_time && sh[b] != 0)) continue;
+                p->session = (tide_interest_decay){st_[a], sh[b]};
+                if ((st = eval_one(&x, p, TIDE_IC_SESSION, &nd))) goto done;
+                grid_entry(grid, "session(tau,half_life)", st_[a], sh[b], nd);
+                if (nd > best) { best = nd; keep = p->session; }
+            }
+        p->session = keep;
+        tide_log(TIDE_LOG_INFO, "interest: tune session decay tau %g half-life %gs: valid ndcg@%d %.4f", keep.tau,
+                 keep.half_life, o->k, best);
+    }
     /* 2. transitions */
     if (ON(p, TIDE_IC_TRANS)) {
         static const double tt[] = {0.5, 1, 2, 4};
+        static const double th[] = {0, 60, 600, 3600};   /* time decay of the last events' weight */
+        static const int tg[] = {2, 1, 3, 5};              /* the table: pairs up to this gap apart */
+        static const double tb[] = {0, 0.5};               /* ... and reverse pairs at this weight */
         best = -1;
-        double keep = p->trans_tau;
-        for (int a = 0; a < 4; a++) {
-            if (o->no_position && a != 3) continue;
-            p->trans_tau = tt[a];
-            if ((st = eval_one(&x, p, TIDE_IC_TRANS, &nd))) goto done;
-            grid_entry(grid, "trans_tau", tt[a], 0, nd);
-            if (nd > best) { best = nd; keep = tt[a]; }
-        }
+        double keep = p->trans_tau, keeph = p->trans_half_life, keepb = p->trans_back;
+        int keepg = p->trans_gap;
+        for (int g = 0; g < 4; g++)
+            for (int r = 0; r < 2; r++) {
+                p->trans_gap = tg[g];
+                p->trans_back = tb[r];
+                if ((st = tide_interest_fit_transitions(o->train, p, it))) goto done;
+                for (int a = 0; a < 4; a++)
+                    for (int b = 0; b < 4; b++) {
+                        if ((o->no_position && a != 3) || (o->no_time && th[b] != 0)) continue;
+                        p->trans_tau = tt[a];
+                        p->trans_half_life = th[b];
+                        if ((st = eval_one(&x, p, TIDE_IC_TRANS, &nd))) goto done;
+                        cJSON *e = grid_entry(grid, "trans(tau,half_life)", tt[a], th[b], nd);
+                        cJSON_AddNumberToObject(e, "gap", tg[g]);
+                        cJSON_AddNumberToObject(e, "back", tb[r]);
+                        if (nd > best) { best = nd; keep = tt[a]; keeph = th[b]; keepg = tg[g]; keepb = tb[r]; }
+                    }
+            }
         p->trans_tau = keep;
+        p->trans_half_life = keeph;
+        p->trans_gap = keepg;
+        p->trans_back = keepb;
+        if ((st = tide_interest_fit_transitions(o->train, p, it))) goto done;
+        tide_log(TIDE_LOG_INFO, "interest: tune transitions gap %d back %g tau %g half-life %gs: valid ndcg@%d %.4f", keepg,
+                 keepb, keep, keeph, o->k, best);
         if (o->no_position) { p->trans_tau = 1e9; }   /* flat over the last events */
     }
     /* 3. content decay (TF-IDF, else LM) */

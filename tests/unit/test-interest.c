@@ -54,7 +54,11 @@ static void test_history_weights(void) {
 
 static void test_features(void) {
     tide_interest_params p = base_params();
-    p.enabled = (1u << TIDE_IC_EASE) | (1u << TIDE_IC_TRANS) | (1u << TIDE_IC_LM) | (1u << TIDE_IC_ALS) | (1u << TIDE_IC_POP);
+    p.enabled = (1u << TIDE_IC_EASE) | (1u << TIDE_IC_TRANS) | (1u << TIDE_IC_LM) | (1u << TIDE_IC_ALS) | (1u << TIDE_IC_POP) |
+                (1u << TIDE_IC_EASE_BURST);
+    p.cf = (tide_interest_decay){3, 0};         /* several events (the synthetic times are far apart) */
+    p.burst = (tide_interest_decay){0.5, 30};   /* ~ the last event only */
+    p.trans_half_life = 600;
     tide_interest_items_opts io = {0};
     io.lm_vectors = lmv;
     io.lm_dim = D;
@@ -75,13 +79,27 @@ static void test_features(void) {
             for (int64_t k = 0; k < h.n; k++) s += w[k] * it.ease[(size_t)h.items[k] * N + j];
             CHECK_NEAR(F[TIDE_IC_EASE * N + j], s, 1e-4 * (1 + fabs(s)));
         }
-        /* transitions: the last event's row times 1, the one before times exp(-1/tau) */
+        /* the burst: the same EASE rows under its own decay; it must differ from the EASE row */
+        tide_interest_history_weights(&p.burst, h.times, h.n, h.t_ref, w);
+        double diff = 0;
+        for (int64_t j = 0; j < N; j++) {
+            double s = 0;
+            for (int64_t k = 0; k < h.n; k++)
+                if (w[k] > 1e-6f * w[h.n - 1]) s += w[k] * it.ease[(size_t)h.items[k] * N + j];
+            CHECK_NEAR(F[TIDE_IC_EASE_BURST * N + j], s, 1e-4 * (1 + fabs(s)));
+            diff += fabs(F[TIDE_IC_EASE_BURST * N + j] - F[TIDE_IC_EASE * N + j]);
+        }
+        if (h.n > 1) CHECK(diff > 1e-3);   /* one event: both rows are its EASE row */
+        /* transitions: the last event's row times 1, the one before times exp(-1/tau), each
+         * times 2^(-age / trans half-life) */
         for (int64_t j = 0; j < N; j += 5) {
             double s = 0;
             for (int64_t q = 0; q < p.trans_last && q < h.n; q++) {
                 int32_t i = h.items[h.n - 1 - q];
+                double age = (double)(h.t_ref - h.times[h.n - 1 - q]);
                 for (int64_t e = it.tr_indptr[i]; e < it.tr_indptr[i + 1]; e++)
-                    if (it.tr_items[e] == j) s += exp(-(double)q / p.trans_tau) * it.tr_probs[e];
+                    if (it.tr_items[e] == j)
+                        s += exp(-(double)q / p.trans_tau) * (age > 0 ? pow(2, -age / p.trans_half_life) : 1) * it.tr_probs[e];
             }
             CHECK_NEAR(F[TIDE_IC_TRANS * N + j], s, 1e-5);
         }
@@ -170,6 +188,12 @@ static void test_params_json(void) {
     p.weights[TIDE_IC_EASE] = 2.5f;
     p.weights[TIDE_IC_WORDS] = 0;
     p.max_clusters = 3;
+    p.burst = (tide_interest_decay){0.5, 10};
+    p.trans_half_life = 600;
+    p.trans_gap = 5;
+    p.trans_back = 0.5;
+    p.session = (tide_interest_decay){2, 300};
+    p.session_gap = 900;
     cJSON *j = tide_interest_params_to_json(&p);
     CHECK_OK(tide_interest_params_from_json(j, &q));
     CHECK_EQ(q.enabled, p.enabled);
@@ -178,6 +202,16 @@ static void test_params_json(void) {
     CHECK_NEAR(q.weights[TIDE_IC_EASE], 2.5, 0);
     CHECK_EQ(q.max_clusters, 3);
     CHECK_EQ(q.als_factors, 4);
+    CHECK_NEAR(q.burst.tau, 0.5, 0);
+    CHECK_NEAR(q.burst.half_life, 10, 0);
+    CHECK_NEAR(q.trans_half_life, 600, 0);
+    CHECK_EQ(q.trans_gap, 5);
+    CHECK_NEAR(q.trans_back, 0.5, 0);
+    CHECK_NEAR(q.session.tau, 2, 0);
+    CHECK_NEAR(q.session.half_life, 300, 0);
+    CHECK_NEAR(q.session_gap, 900, 0);
+    CHECK_EQ(tide_interest_component_parse("session"), TIDE_IC_SESSION);
+    CHECK_EQ(tide_interest_component_parse("ease-burst"), TIDE_IC_EASE_BURST);
     cJSON_Delete(j);
     cJSON *bad = cJSON_Parse("{\"components\": [\"ease\", \"nope\"]}");
     CHECK_STATUS(tide_interest_params_from_json(bad, &q), TIDE_ERR_DATA);
@@ -306,6 +340,52 @@ static void test_empty_user(void) {
     tide_interest_items_free(&it);
 }
 
+/* The session EASE: with a gap longer than any user's span every user is one session, so it is
+ * exactly EASE; with a short gap it differs, and the component is its rows under the session decay. */
+static void test_session(void) {
+    tide_interest_params p = base_params();
+    p.enabled = (1u << TIDE_IC_EASE) | (1u << TIDE_IC_SESSION);
+    p.session_gap = 1e15;
+    tide_interest_items it;
+    CHECK_OK(tide_interest_items_build(&ds, &p, NULL, &it));
+    int64_t N = it.n_items;
+    CHECK(it.sess != NULL);
+    CHECK(memcmp(it.sess, it.ease, (size_t)N * N * sizeof(float)) == 0);
+    tide_interest_items_free(&it);
+    /* the synthetic events are a minute apart: a day's break in the middle of each history makes
+     * two sessions per user (the times are restored below) */
+    int64_t *t0 = malloc((size_t)ds.nnz * sizeof *t0);
+    memcpy(t0, ds.times, (size_t)ds.nnz * sizeof *t0);
+    for (int64_t u = 0; u < ds.n_users; u++)
+        for (int64_t k = (ds.indptr[u] + ds.indptr[u + 1]) / 2; k < ds.indptr[u + 1]; k++) ds.times[k] += 86400;
+    p.session_gap = 3600;
+    p.session = (tide_interest_decay){2, 0};
+    CHECK_OK(tide_interest_items_build(&ds, &p, NULL, &it));
+    memcpy(ds.times, t0, (size_t)ds.nnz * sizeof *t0);
+    free(t0);
+    double diff = 0;
+    for (int64_t k = 0; k < N * N; k++) diff += fabs(it.sess[k] - it.ease[k]);
+    CHECK(diff > 1e-3);
+    float *F = malloc((size_t)TIDE_IC_N * N * sizeof *F);
+    float *work = malloc(tide_interest_work_floats(&it, &p) * sizeof *work);
+    float *w = malloc((size_t)ds.nnz * sizeof *w);
+    for (int64_t u = 0; u < 5; u++) {
+        tide_interest_history h;
+        tide_interest_history_of(&ds, NULL, 0, u, INT64_MIN, &h);
+        CHECK_OK(tide_interest_features(&it, &p, &h, F, work, NULL));
+        tide_interest_history_weights(&p.session, h.times, h.n, h.t_ref, w);
+        for (int64_t j = 0; j < N; j += 3) {
+            double s = 0;
+            for (int64_t k = 0; k < h.n; k++) s += w[k] * it.sess[(size_t)h.items[k] * N + j];
+            CHECK_NEAR(F[TIDE_IC_SESSION * N + j], s, 1e-4 * (1 + fabs(s)));
+        }
+    }
+    free(w);
+    free(F);
+    free(work);
+    tide_interest_items_free(&it);
+}
+
 int main(void) {
     tide_threads_set(2);
     setup();
@@ -314,6 +394,7 @@ int main(void) {
     RUN(test_ndcg);
     RUN(test_combiner);
     RUN(test_params_json);
+    RUN(test_session);
     RUN(test_online_equals_batch_and_dir);
     RUN(test_empty_user);
     free(lmv);

@@ -5,13 +5,13 @@ run tide-capture-interest --data split/train --tune --valid split/valid --as-of 
 assert_exit 0
 # backward elimination: what it dropped left the settings, the rest stayed; each drop did not
 # lower the cross-validated NDCG
-jq -e '(.settings.components | length) + (.combiner_dropped | length) == 6
+jq -e '(.settings.components | length) + (.combiner_dropped | length) == 8
        and ([.combiner_dropped[] | select(.ndcg_2fold_without < .ndcg_2fold_with)] | length) == 0
        and ([.combiner_dropped[].component as $c | .settings.components | index($c)] | all(. == null))' \
     tune.json >/dev/null || fail "settings components / elimination"
 run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST --report keep.json --keep-components
 assert_exit 0
-[ "$(json_get keep.json '.settings.components | length')" = 6 ] || fail "--keep-components dropped a component"
+[ "$(json_get keep.json '.settings.components | length')" = 8 ] || fail "--keep-components dropped a component"
 [ "$(json_get keep.json '.combiner_dropped | length')" = 0 ] || fail "--keep-components: combiner_dropped"
 jq -e '.valid_ndcg_alone.ease >= 0 and (.combiner_cv | length) == 5 and (.grid | length) > 10' tune.json >/dev/null || fail "tuning report"
 run tide-capture-interest --data split/train_valid --settings tune.json --as-of user $FAST \
@@ -26,6 +26,14 @@ users=$(wc -l < split/train_valid/users.txt)
 jq -e 'select(.events > 0) | .interests[0].label | length > 0' summary.jsonl >/dev/null || fail "labels"
 # the weights the tuning chose are the ones recorded and applied
 [ "$(jq -c .settings.weights tune.json)" = "$(jq -c .settings.weights interest/manifest.json)" ] || fail "weights differ"
+# the session EASE and the burst row: their settings are recorded (what elimination kept has a
+# weight), and a kept session row ships its matrix in the interest dir for tide-recommend/--update
+jq -e '.settings | (.session_decay.tau >= 0) and (.burst_decay.tau >= 0) and (.session_gap_s > 0) and (.trans_gap >= 1)' \
+    interest/manifest.json >/dev/null || fail "session / burst / transition settings"
+if jq -e '.settings.components | index("session")' interest/manifest.json >/dev/null; then
+    [ -s interest/session_matrix.npy ] || fail "session kept but no session_matrix.npy"
+    jq -e '.settings.weights.session != null' interest/manifest.json >/dev/null || fail "session weight"
+fi
 # determinism: same bytes for another run with the same --threads
 run tide-capture-interest --data split/train_valid --settings tune.json --as-of user $FAST \
     --out interest2 --recs recs2.tsv --k 5
