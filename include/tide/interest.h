@@ -296,6 +296,18 @@ typedef struct tide_scorer tide_scorer;
  * The user's own words come from the view's vector (an LM-space profile) or, for a user of the
  * captured dataset, the dir's words_lm row; raw texts are not embedded here. */
 tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path, void *manifest, tide_scorer **out);
+/* The item side, settings and captured states of an opened interest scorer (borrowed; they live
+ * until tide_scorer_free); TIDE_ERR_USAGE if `s` is another family. */
+tide_status tide_interest_scorer_parts(const tide_scorer *s, const tide_interest_items **it, const tide_interest_params **p,
+                                       const tide_interest_states **S);
+/* One user's view as the scorer sees it (the same as-of, reference time and words): `state` (may
+ * be NULL, arrays from tide_interest_user_alloc) receives their state, and contrib (may be NULL)
+ * [n, TIDE_IC_N] each listed item's weighted z-score per component — the terms of its score, so
+ * the largest says which component the item comes from. A user with nothing to score gets zeros
+ * and an empty state. */
+struct tide_user_view;
+tide_status tide_interest_scorer_user(const tide_scorer *s, const struct tide_user_view *v, const int32_t *items, int n,
+                                      float *contrib, tide_interest_user *state);
 
 /* ---- the interest dir (docs/tide-capture-interest.md) ---- */
 
