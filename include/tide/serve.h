@@ -305,6 +305,7 @@ tide_status tide_serve_interest_model(const tide_serve_scorer *sc, const tide_se
 typedef struct tide_serve_why {
     int component;           /* TIDE_IC_* of the largest term of its score; -1: none (popularity) */
     float contribution;      /* that term: weight × z-score */
+    float terms[16];         /* every component's term (TIDE_IC_N of them), 0 when off */
     int cluster;             /* component "cluster": the state's cluster that scores it best, else -1 */
     int64_t text;            /* component "words": index into h->texts of the closest text, else -1 */
 } tide_serve_why;

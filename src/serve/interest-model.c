@@ -11,6 +11,8 @@
 
 #include "tide/interest.h"
 
+_Static_assert(TIDE_IC_N <= 16, "tide_serve_why.terms holds every component");
+
 tide_status tide_serve_interest_model(const tide_serve_scorer *sc, const tide_serve_history *h, const int32_t *items,
                                       int n, float *contrib, struct tide_interest_user *state) {
     tide_user_view v;
@@ -45,6 +47,7 @@ tide_status tide_serve_interest_explain(const tide_serve_scorer *sc, const tide_
         /* The largest term of the item's score says which component it comes from. */
         for (int c = 0; c < TIDE_IC_N; c++) {
             float x = contrib[(size_t)q * TIDE_IC_N + c];
+            w->terms[c] = x;
             if (x != 0 && (w->component < 0 || x > w->contribution)) {
                 w->component = c;
                 w->contribution = x;

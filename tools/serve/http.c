@@ -262,6 +262,10 @@ static void explain_interest(app *a, const tide_serve_history *h, int32_t j, con
     }
     cJSON_AddStringToObject(x, "component", tide_interest_component_name(w->component));
     cJSON_AddNumberToObject(x, "contribution", w->contribution);
+    /* every component's term of the score (weight × z-score), the chosen one the largest */
+    cJSON *terms = cJSON_AddObjectToObject(x, "terms");
+    for (int c = 0; c < TIDE_IC_N; c++)
+        if (w->terms[c] != 0) cJSON_AddNumberToObject(terms, tide_interest_component_name(c), w->terms[c]);
 }
 
 static enum MHD_Result h_recs(app *a, struct MHD_Connection *c, const char *uid, int *status) {
