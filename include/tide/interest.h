@@ -293,8 +293,11 @@ typedef struct tide_scorer tide_scorer;
 /* The "tide-interest" family's opener, registered in src/models/open.c. Each user's row is the
  * combiner over the components computed from the view's history (seen items excluded from the
  * z-scores) — the same function tide-capture-interest --recs uses, so both give the same lists.
- * The user's own words come from the view's vector (an LM-space profile) or, for a user of the
- * captured dataset, the dir's words_lm row; raw texts are not embedded here. */
+ * The user's own words come from the view's text vectors (tide_user_view.text_vecs: the profile
+ * is built from them at the view's reference time, as the batch run builds words_lm), else the
+ * view's vector (an LM-space profile), else, for a user of the captured dataset, the dir's
+ * words_lm row; raw texts are not embedded here. A user with text but no events is referenced
+ * at their last text event, as tide_interest_history_of does. */
 tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path, void *manifest, tide_scorer **out);
 /* The item side, settings and captured states of an opened interest scorer (borrowed; they live
  * until tide_scorer_free); TIDE_ERR_USAGE if `s` is another family. */
