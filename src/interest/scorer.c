@@ -23,6 +23,7 @@ typedef struct {
     int as_of_latest;         /* as-of "latest": the view's as_of (the scoring data's latest) */
     int64_t as_of;            /* the captured reference time (mode time) */
     cJSON *man;
+    int borrowed;             /* it (and p) are the caller's: tide_interest_scorer_borrow */
 } ifs;
 
 typedef struct {
@@ -228,7 +229,7 @@ static tide_status s_score(const tide_scorer *s, void *run, void *blk, int r0, i
 static void s_destroy(tide_scorer *s) {
     ifs *m = s->impl;
     if (!m) return;
-    tide_interest_items_free(&m->it);
+    if (!m->borrowed) tide_interest_items_free(&m->it);
     tide_interest_states_free(&m->S);
     cJSON_Delete(m->man);
     free(m);
@@ -322,6 +323,35 @@ tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path
     in->dataset_items = m->it.n_items;
     in->manifest = m->man;
     (void)manifest_path;
+    *out = s;
+    return TIDE_OK;
+}
+
+tide_status tide_interest_scorer_borrow(const tide_interest_items *it, const tide_interest_params *p, int64_t as_of,
+                                        tide_scorer **out) {
+    *out = NULL;
+    ifs *m = tide_calloc(1, sizeof *m);
+    tide_scorer *s = tide_calloc(1, sizeof *s);
+    if (!m || !s) {
+        free(m);
+        free(s);
+        return TIDE_ERR_NOMEM;
+    }
+    m->it = *it;              /* a shallow copy: the arrays stay the caller's */
+    m->p = *p;
+    m->borrowed = 1;
+    m->as_of_user = as_of == INT64_MIN;
+    m->as_of = as_of;
+    s->iface = &interest_iface;
+    s->impl = m;
+    tide_scorer_info *in = &s->info;
+    in->family = "interest";
+    snprintf(in->algorithm, sizeof in->algorithm, "interest");
+    in->n_items = it->n_items;
+    in->flags = TIDE_SCORER_NEEDS_HISTORY | TIDE_SCORER_WHOLE_ROWS;
+    in->item_vectors = it->sp;
+    in->item_dim = it->sp_dim;
+    in->dataset_items = it->n_items;
     *out = s;
     return TIDE_OK;
 }
