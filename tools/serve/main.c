@@ -383,7 +383,12 @@ static tide_status words_setup(app *a) {
                           "has %d (give the model its item vectors were embedded with)", o_lm, tide_lm_get_config(a->lm)->dim, dim);
     const float *batch = NULL;
     if (o_text_vectors) {
-        if ((st = tide_npy_load_expect(o_text_vectors, TIDE_DTYPE_F32, 2, &a->text_vecs))) return st;
+        tide_embed_origin origin;
+        if ((st = tide_embed_matrix_load(o_text_vectors, &a->text_vecs, &origin))) return st;
+        /* tide-embed's manifest says whose text these rows are: they must be --data's. */
+        if (origin.has_manifest && (origin.kind != TIDE_EMBED_USER_TEXT || strcmp(origin.dataset_checksum, a->ds.checksum)))
+            return tide_error(TIDE_ERR_DATA, "%s: not the user text of --data %s (tide-embed --data %s --user-text)", o_text_vectors,
+                              o_data, o_data);
         if (a->text_vecs.shape[0] != a->ds.n_text || a->text_vecs.shape[1] != dim)
             return tide_error(TIDE_ERR_DATA, "%s: [%lld, %lld] but --data has %lld text events and the interest model's LM space "
                               "%d dimensions (tide-embed --data DIR --user-text)", o_text_vectors, (long long)a->text_vecs.shape[0],

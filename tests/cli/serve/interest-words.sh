@@ -53,6 +53,11 @@ recs after2.json
 assert_eq "$(jq -c '[.items[].item]' after2.json)" "$(jq -c '[.items[].item]' before2.json)"
 stop_server; assert_eq "$STOP_RC" 0
 
+# Vectors that are not --data's user text are refused at start (bad input: exit 3).
+run tide-serve --data ds --interest tiny --lm "$TINY" --text-vectors tiny-items.npy --listen 127.0.0.1:0
+assert_exit 3
+assert_stderr_has "not the user text of --data"
+
 # 3. The real model: a search for a category brings its items in.
 MINI="$SRC/models/all-MiniLM-L6-v2"
 if [ ! -f "$MINI/model.safetensors" ]; then
