@@ -239,21 +239,8 @@ tide_status tide_interest_fit_combiner(const tide_interest_pairs *pp, const int6
                                        unsigned enabled, double l2, float *weights);
 
 
-/* ---- batch scoring: a block of users → their top-k lists and states ---- */
+/* ---- one user's state ---- */
 
-/* Score dataset users [lo, hi) (history as of `as_of`, INT64_MIN = each user's last event):
- * features, z-scores over the items the user has not seen, the combiner, seen items excluded,
- * top-k by score (ties to the lower item index). Lists: items/scores [(hi-lo) * k], counts
- * [hi-lo]. `states` (may be NULL) [hi-lo] with arrays sized by tide_interest_user_alloc.
- * OpenMP over users; results independent of the thread count. */
-tide_status tide_interest_score_block(const tide_interest_items *it, const tide_interest_params *p,
-                                      const tide_dataset *ds, const float *text_vectors, int64_t as_of,
-                                      int64_t lo, int64_t hi, int k, int32_t *items, float *scores,
-                                      int32_t *counts, tide_interest_user *states);
-/* One user's top-k from a history view (the online path: the same code as the block). */
-tide_status tide_interest_score_user(const tide_interest_items *it, const tide_interest_params *p,
-                                     const tide_interest_history *h, int k, float *feats, float *work,
-                                     int32_t *items, float *scores, int32_t *count, tide_interest_user *state);
 /* Arrays of a state sized for the item side (free with tide_interest_user_free). */
 tide_status tide_interest_user_alloc(const tide_interest_items *it, const tide_interest_params *p,
                                      tide_interest_user *s);
@@ -308,9 +295,30 @@ typedef struct tide_scorer tide_scorer;
 /* The "tide-interest" family's opener, registered in src/models/open.c. Each user's row is the
  * combiner over the components computed from the view's history (seen items excluded from the
  * z-scores) — the same function tide-capture-interest --recs uses, so both give the same lists.
- * The user's own words come from the view's vector (an LM-space profile) or, for a user of the
- * captured dataset, the dir's words_lm row; raw texts are not embedded here. */
+ * The user's own words come from the view's text vectors (tide_user_view.text_vecs: the profile
+ * is built from them at the view's reference time, as the batch run builds words_lm), else the
+ * view's vector (an LM-space profile), else, for a user of the captured dataset, the dir's
+ * words_lm row; raw texts are not embedded here. A user with text but no events is referenced
+ * at their last text event, as tide_interest_history_of does. */
 tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path, void *manifest, tide_scorer **out);
+/* A scorer over an item side and settings in memory (borrowed: they must outlive it; no
+ * captured states, so every user is scored from their view, words from its text vectors), at
+ * as_of (INT64_MIN = each user's own last event; else a fixed time, later events left out):
+ * tide-capture-interest --recs ranks through it with the engine, as tide-recommend does. */
+tide_status tide_interest_scorer_borrow(const tide_interest_items *it, const tide_interest_params *p, int64_t as_of,
+                                        tide_scorer **out);
+/* The item side, settings and captured states of an opened interest scorer (borrowed; they live
+ * until tide_scorer_free); TIDE_ERR_USAGE if `s` is another family. */
+tide_status tide_interest_scorer_parts(const tide_scorer *s, const tide_interest_items **it, const tide_interest_params **p,
+                                       const tide_interest_states **S);
+/* One user's view as the scorer sees it (the same as-of, reference time and words): `state` (may
+ * be NULL, arrays from tide_interest_user_alloc) receives their state, and contrib (may be NULL)
+ * [n, TIDE_IC_N] each listed item's weighted z-score per component — the terms of its score, so
+ * the largest says which component the item comes from. A user with nothing to score gets zeros
+ * and an empty state. */
+struct tide_user_view;
+tide_status tide_interest_scorer_user(const tide_scorer *s, const struct tide_user_view *v, const int32_t *items, int n,
+                                      float *contrib, tide_interest_user *state);
 
 /* ---- the interest dir (docs/tide-capture-interest.md) ---- */
 

@@ -65,7 +65,7 @@
 extern "C" {
 #endif
 
-#define TIDE_SCORER_VERSION 2
+#define TIDE_SCORER_VERSION 3
 
 /* How one user was scored (prepare's by[r]; the engine's stats count them). */
 enum {
@@ -106,6 +106,14 @@ typedef struct tide_user_view {
     /* 1: the caller has no histories at all (content retrieval without a dataset): n is 0 and
      * says nothing; a model scores from its own state or not at all. */
     int no_history;
+    /* Version 3: the text events' vectors [n_text, text_dim] in the model's language-model space
+     * (rows aligned with texts / text_times, which must then be set and sorted by time), NULL =
+     * none. A family that reads the user's words (interest) builds their profile from these at
+     * its own reference time — what a batch run does from tide-embed --user-text vectors —
+     * instead of a stored profile; tide-serve passes the batch texts' vectors plus those it
+     * embedded online. */
+    const float *text_vecs;
+    int64_t text_dim;
 } tide_user_view;
 
 /* The columns a run scores: all items (items == NULL, n == n_items), or a sorted, unique

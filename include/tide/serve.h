@@ -48,6 +48,8 @@ typedef struct tide_serve_event {
     char *type;           /* event type or NULL */
     char *text;           /* text events */
     char text_kind[8];    /* "query", "review", "tag" */
+    const float *vec;     /* a text event's vector in the store's text space (text_dim floats;
+                             the caller's, copied by apply), NULL = not embedded */
 } tide_serve_event;
 
 typedef struct tide_serve_events {
@@ -123,6 +125,7 @@ typedef struct tide_serve_text {
     int32_t item;           /* -1: none */
     char kind[8];
     char *text;
+    float *vec;             /* online texts: the vector it was applied with (owned), or NULL */
 } tide_serve_text;
 
 /* A user's online part: events since the batch dataset, in apply order. */
@@ -155,9 +158,18 @@ typedef struct tide_serve_store {
     int64_t latest;               /* latest event time over batch and online */
     int64_t events_applied, texts_applied, users_touched;
     int has_items_text;
+    /* Text vectors (tide_serve_store_text_space): the batch text events' rows [ds->n_text,
+     * text_dim] (borrowed) and the dimension online text events are applied with; 0 = none. */
+    const float *batch_text_vecs;
+    int64_t text_dim;
 } tide_serve_store;
 
 tide_status tide_serve_store_init(tide_serve_store *s, tide_dataset *ds, const tide_serve_store_opts *o);
+/* Give the store a text space: vectors of the batch dataset's text events (rows aligned with
+ * ds's text events, as tide-embed --user-text writes them; may be NULL when ds has none) of
+ * `dim` floats. Online text events are then expected with a vector (tide_serve_event.vec), and
+ * histories carry every text's vector. Call before any event is applied. */
+void tide_serve_store_text_space(tide_serve_store *s, const float *batch_vecs, int64_t dim);
 void tide_serve_store_free(tide_serve_store *s);
 
 /* The shard of a user id: tide_hash-independent FNV-1a 64 of the id modulo n, the rule the
@@ -193,7 +205,12 @@ typedef struct tide_serve_history {
     float *weights;
     uint8_t *events;
     int64_t n_text;
-    tide_serve_text *texts;       /* copies (text strings owned) */
+    tide_serve_text *texts;       /* copies (text strings owned), batch and online merged stably
+                                     by time (batch first on equal times, as tide-ingest orders) */
+    int64_t *text_times;          /* [n_text] the texts' times */
+    float *text_vecs;             /* [n_text, text_dim] their vectors, or NULL when the store has no
+                                     text space or some text has no vector */
+    int64_t text_dim;
     int64_t latest_global;
 } tide_serve_history;
 tide_status tide_serve_store_history(tide_serve_store *s, int64_t slot, tide_serve_history *h);
@@ -269,19 +286,33 @@ void tide_serve_interests_compute(const tide_dataset *ds, int field, const tide_
  * genres/genre/category/categories/tags; -1 none. */
 int tide_serve_interest_field(const tide_dataset *ds, const char *want);
 
-/* ---- interests from the dynamic-interest model (--interest DIR) ------------------------- */
+/* ---- the dynamic-interest model (--interest DIR) ----------------------------------------- */
 
-struct tide_interest_items;
-struct tide_interest_params;
 struct tide_interest_user;
 
-/* The user's dynamic-interest state (clusters, strengths, drift) computed from the merged
- * history by the interest family's own code (tide_interest_score_user, the function its batch
- * run uses), at t_ref = the user's latest event; also its top-k (items/scores/count, k >= 1).
- * `state` from tide_interest_user_alloc. */
-tide_status tide_serve_interest_model(const struct tide_interest_items *it, const struct tide_interest_params *p,
-                                      const tide_serve_history *h, int k, int32_t *items, float *scores,
-                                      int32_t *count, struct tide_interest_user *state);
+/* The view of a served history the engine scores (tide_serve_score): the merged events, the
+ * user's model row, as_of = the store's latest event, the texts with their vectors. */
+void tide_serve_view(const tide_serve_history *h, tide_user_view *v);
+
+/* For an interest scorer (sc->model from an interest dir): the user's state (`state` from
+ * tide_interest_user_alloc, may be NULL) and contrib [n, TIDE_IC_N] (may be NULL): each listed
+ * item's weighted z-score per component — through tide_interest_scorer_user, i.e. exactly the
+ * view and computation tide_serve_score ranks by. */
+tide_status tide_serve_interest_model(const tide_serve_scorer *sc, const tide_serve_history *h, const int32_t *items,
+                                      int n, float *contrib, struct tide_interest_user *state);
+
+/* Why the interest model recommends each item. */
+typedef struct tide_serve_why {
+    int component;           /* TIDE_IC_* of the largest term of its score; -1: none (popularity) */
+    float contribution;      /* that term: weight × z-score */
+    float terms[16];         /* every component's term (TIDE_IC_N of them), 0 when off */
+    int cluster;             /* component "cluster": the state's cluster that scores it best, else -1 */
+    int64_t text;            /* component "words": index into h->texts of the closest text, else -1 */
+} tide_serve_why;
+/* why[n] for items[n]; `state` (allocated) receives the user's state (the clusters cluster
+ * indexes). For other components the caller names the history event most like the item. */
+tide_status tide_serve_interest_explain(const tide_serve_scorer *sc, const tide_serve_history *h, const int32_t *items,
+                                        int n, tide_serve_why *why, struct tide_interest_user *state);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,10 @@
 /* scorer.c — the "tide-interest" family of tide/scorer.h: an interest dir scored by the engine
  * (tide-recommend --model INTEREST_DIR, tide-serve). prepare copies each user's history view;
  * score builds the user's whole row with tide_interest_features → z-scores → combiner, exactly as
- * tide-capture-interest --recs does, and hands the engine the allowed columns. */
+ * tide-capture-interest --recs does, and hands the engine the allowed columns. How a view becomes
+ * a history (events up to the as-of, the reference time, the user's words: text vectors from the
+ * view, else a given profile, else the dir's stored one) is decided in one place, view_plan, which
+ * the explanation and the state of one user (tide_interest_scorer_user) share with scoring. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@ typedef struct {
     int as_of_latest;         /* as-of "latest": the view's as_of (the scoring data's latest) */
     int64_t as_of;            /* the captured reference time (mode time) */
     cJSON *man;
+    int borrowed;             /* it (and p) are the caller's: tide_interest_scorer_borrow */
 } ifs;
 
 typedef struct {
@@ -31,6 +35,9 @@ typedef struct {
     uint8_t *has_times;       /* [max] */
     int64_t *tref;            /* [max] */
     const float **words;      /* [max] */
+    const float **tvecs;      /* [max] the view's text vectors (borrowed) */
+    const int64_t **ttimes;   /* [max] */
+    int64_t *ntext;           /* [max] */
     float *feats, *work, *row;
     int32_t *excl;
 } iblk;
@@ -54,6 +61,7 @@ static void s_block_free(const tide_scorer *s, void *run, void *blk) {
     iblk *b = blk;
     if (!b) return;
     free(b->hoff); free(b->has_times); free(b->items); free(b->times); free(b->tref); free(b->words);
+    free(b->tvecs); free(b->ttimes); free(b->ntext);
     free(b->feats); free(b->work); free(b->row); free(b->excl);
     free(b);
 }
@@ -69,12 +77,60 @@ static tide_status s_block_alloc(const tide_scorer *s, void *run, int max_users,
     b->tref = tide_calloc((size_t)max_users + 1, sizeof *b->tref);
     b->words = tide_calloc((size_t)max_users + 1, sizeof *b->words);
     b->has_times = tide_calloc((size_t)max_users + 1, 1);
+    b->tvecs = tide_calloc((size_t)max_users + 1, sizeof *b->tvecs);
+    b->ttimes = tide_calloc((size_t)max_users + 1, sizeof *b->ttimes);
+    b->ntext = tide_calloc((size_t)max_users + 1, sizeof *b->ntext);
     b->feats = tide_malloc((size_t)TIDE_IC_N * N * sizeof *b->feats);
     b->work = tide_malloc(tide_interest_work_floats(&m->it, &m->p) * sizeof *b->work);
     b->row = tide_malloc((size_t)N * sizeof *b->row + 1);
-    if (!b->hoff || !b->tref || !b->words || !b->has_times || !b->feats || !b->work || !b->row) return TIDE_ERR_NOMEM;
+    if (!b->hoff || !b->tref || !b->words || !b->has_times || !b->tvecs || !b->ttimes || !b->ntext || !b->feats || !b->work || !b->row) return TIDE_ERR_NOMEM;
     return TIDE_OK;
 }
+
+/* How one view is scored: the events the state sees, the reference time and the user's words. */
+typedef struct plan {
+    int64_t cnt;              /* events used (a fixed as-of leaves later ones out) */
+    int64_t t_ref;            /* INT64_MIN: none (the data's latest is used) */
+    const float *words;       /* a ready profile, or NULL */
+    const float *text_vecs;   /* or the texts' vectors (then words is NULL) */
+    const int64_t *text_times;
+    int64_t n_text;
+} plan;
+
+static void view_plan(const ifs *m, const tide_user_view *v, plan *pl) {
+    memset(pl, 0, sizeof *pl);
+    int fixed = !m->as_of_user && !m->as_of_latest;
+    int64_t cnt = v->n;
+    if (fixed && v->times)
+        while (cnt > 0 && v->times[cnt - 1] > m->as_of) cnt--;
+    pl->cnt = cnt;
+    /* Words: the texts' own vectors when the caller has them (the profile is then built at this
+     * view's reference time, as tide-capture-interest builds words_lm from --text-vectors), else
+     * a profile the caller gives, else the captured user's stored row. */
+    if (m->it.lm && m->it.sp == m->it.lm && v->text_vecs && v->text_dim == m->it.lm_dim && v->n_text > 0 && v->text_times) {
+        int64_t nt = v->n_text;
+        if (fixed)
+            while (nt > 0 && v->text_times[nt - 1] > m->as_of) nt--;
+        pl->text_vecs = v->text_vecs;
+        pl->text_times = v->text_times;
+        pl->n_text = nt;
+    } else if (m->it.lm && v->vector && v->vector_dim == m->it.lm_dim) {
+        pl->words = v->vector;
+    } else if (v->user >= 0 && v->user < m->S.n_users && m->S.n_text[v->user] > 0 && m->S.words_lm) {
+        pl->words = m->S.words_lm + (size_t)v->user * (size_t)m->S.lm_dim;
+    }
+    /* The reference time: tide_interest_history_of's rule — the as-of, else the last event, else
+     * (a user with text only) the last text event. */
+    int64_t last_text = v->n_text > 0 && v->text_times ? v->text_times[v->n_text - 1] : INT64_MIN;
+    int64_t t;
+    if (m->as_of_user) t = cnt && v->times ? v->times[cnt - 1] : last_text;
+    else if (m->as_of_latest && v->as_of != INT64_MIN) t = v->as_of;
+    else if (m->as_of_latest) t = cnt && v->times ? v->times[cnt - 1] : last_text;
+    else t = m->as_of;
+    pl->t_ref = t;
+}
+
+static int plan_empty(const plan *pl) { return pl->cnt == 0 && !pl->words && pl->n_text == 0; }
 
 static tide_status s_prepare(const tide_scorer *s, void *run, void *blk, const tide_user_view *users, int n, uint8_t *by) {
     const ifs *m = s->impl;
@@ -94,15 +150,10 @@ static tide_status s_prepare(const tide_scorer *s, void *run, void *blk, const t
     b->hoff[0] = 0;
     for (int i = 0; i < n; i++) {
         const tide_user_view *v = &users[i];
-        /* the events the state sees: all of them, or those up to a fixed as-of */
-        int64_t cnt = v->n;
-        if (!m->as_of_user && !m->as_of_latest && v->times)
-            while (cnt > 0 && v->times[cnt - 1] > m->as_of) cnt--;
-        const float *words = NULL;
-        if (m->it.lm && v->vector && v->vector_dim == m->it.lm_dim) words = v->vector;
-        else if (v->user >= 0 && v->user < m->S.n_users && m->S.n_text[v->user] > 0 && m->S.words_lm)
-            words = m->S.words_lm + (size_t)v->user * (size_t)m->S.lm_dim;
-        if (cnt == 0 && !words) { by[i] = TIDE_BY_POPULARITY; continue; }
+        plan pl;
+        view_plan(m, v, &pl);
+        if (plan_empty(&pl)) { by[i] = TIDE_BY_POPULARITY; continue; }
+        int64_t cnt = pl.cnt;
         by[i] = v->user >= 0 && v->user < m->S.n_users ? TIDE_BY_MODEL : TIDE_BY_FOLD_IN;
         int q = rows++;
         int64_t o = b->hoff[q];
@@ -115,15 +166,43 @@ static tide_status s_prepare(const tide_scorer *s, void *run, void *blk, const t
         }
         b->has_times[q] = v->times != NULL;
         b->hoff[q + 1] = o + cnt;
-        int64_t t;
-        if (m->as_of_user) t = cnt && v->times ? v->times[cnt - 1] : INT64_MIN;
-        else if (m->as_of_latest && v->as_of != INT64_MIN) t = v->as_of;
-        else if (m->as_of_latest) t = cnt && v->times ? v->times[cnt - 1] : INT64_MIN;
-        else t = m->as_of;
-        b->tref[q] = t;
-        b->words[q] = words;
+        b->tref[q] = pl.t_ref;
+        b->words[q] = pl.words;
+        /* the view's arrays stay valid until the block's last score() (tide/scorer.h) */
+        b->tvecs[q] = pl.text_vecs;
+        b->ttimes[q] = pl.text_times;
+        b->ntext[q] = pl.n_text;
     }
     b->rows = rows;
+    return TIDE_OK;
+}
+
+/* Block row r as a history view. */
+static void row_history(const ifs *m, const iblk *b, int r, tide_interest_history *h) {
+    int64_t o = b->hoff[r], n = b->hoff[r + 1] - o;
+    memset(h, 0, sizeof *h);
+    h->items = b->items + o;
+    h->times = b->has_times[r] ? b->times + o : NULL;
+    h->n = n;
+    h->t_ref = b->tref[r] == INT64_MIN ? (m->it.pop ? m->it.pop->latest : 0) : b->tref[r];
+    h->words_profile = b->words[r];
+    h->text_vecs = b->tvecs[r];
+    h->text_times = b->ttimes[r];
+    h->n_text = b->ntext[r];
+}
+
+/* The distinct items of a history, sorted (the z-scores' exclusions), into b->excl. */
+static tide_status seen_items(iblk *b, const tide_interest_history *h, int64_t *ne_out) {
+    int64_t n = h->n;
+    int32_t *ex = realloc(b->excl, (size_t)(n + 1) * sizeof *ex);
+    if (!ex) return TIDE_ERR_NOMEM;
+    b->excl = ex;
+    if (n) memcpy(ex, h->items, (size_t)n * sizeof *ex);
+    qsort(ex, (size_t)n, sizeof *ex, cmp_i32);
+    int64_t ne = 0;
+    for (int64_t k = 0; k < n; k++)
+        if (ne == 0 || ex[ne - 1] != ex[k]) ex[ne++] = ex[k];
+    *ne_out = ne;
     return TIDE_OK;
 }
 
@@ -133,25 +212,13 @@ static tide_status s_score(const tide_scorer *s, void *run, void *blk, int r0, i
     iblk *b = blk;
     int64_t N = m->it.n_items;
     for (int r = r0; r < r0 + nr; r++) {
-        int64_t o = b->hoff[r], n = b->hoff[r + 1] - o;
         tide_interest_history h;
-        memset(&h, 0, sizeof h);
-        h.items = b->items + o;
-        h.times = b->has_times[r] ? b->times + o : NULL;
-        h.n = n;
-        h.t_ref = b->tref[r] == INT64_MIN ? (m->it.pop ? m->it.pop->latest : 0) : b->tref[r];
-        h.words_profile = b->words[r];
-        int32_t *ex = realloc(b->excl, (size_t)(n + 1) * sizeof *ex);
-        if (!ex) return TIDE_ERR_NOMEM;
-        b->excl = ex;
-        if (n) memcpy(ex, h.items, (size_t)n * sizeof *ex);
-        qsort(ex, (size_t)n, sizeof *ex, cmp_i32);
+        row_history(m, b, r, &h);
         int64_t ne = 0;
-        for (int64_t k = 0; k < n; k++)
-            if (ne == 0 || ex[ne - 1] != ex[k]) ex[ne++] = ex[k];
-        tide_status st = tide_interest_features(&m->it, &m->p, &h, b->feats, b->work, NULL);
+        tide_status st = seen_items(b, &h, &ne);
+        if (!st) st = tide_interest_features(&m->it, &m->p, &h, b->feats, b->work, NULL);
         if (st) return st;
-        tide_interest_normalise(b->feats, N, ex, ne);
+        tide_interest_normalise(b->feats, N, b->excl, ne);
         tide_interest_combine(b->feats, N, m->p.weights, b->row);
         float *dst = tile + (size_t)(r - r0) * (size_t)w;
         for (int64_t c = 0; c < w; c++) dst[c] = b->row[cols->items ? cols->items[c0 + c] : c0 + c];
@@ -162,11 +229,54 @@ static tide_status s_score(const tide_scorer *s, void *run, void *blk, int r0, i
 static void s_destroy(tide_scorer *s) {
     ifs *m = s->impl;
     if (!m) return;
-    tide_interest_items_free(&m->it);
+    if (!m->borrowed) tide_interest_items_free(&m->it);
     tide_interest_states_free(&m->S);
     cJSON_Delete(m->man);
     free(m);
     s->impl = NULL;
+}
+
+static const tide_scorer_iface interest_iface;
+
+tide_status tide_interest_scorer_parts(const tide_scorer *s, const tide_interest_items **it, const tide_interest_params **p,
+                                       const tide_interest_states **S) {
+    if (!s || s->iface != &interest_iface) return tide_error(TIDE_ERR_USAGE, "not an interest model");
+    const ifs *m = s->impl;
+    if (it) *it = &m->it;
+    if (p) *p = &m->p;
+    if (S) *S = &m->S;
+    return TIDE_OK;
+}
+
+tide_status tide_interest_scorer_user(const tide_scorer *s, const tide_user_view *v, const int32_t *items, int n,
+                                      float *contrib, tide_interest_user *state) {
+    if (!s || s->iface != &interest_iface) return tide_error(TIDE_ERR_USAGE, "not an interest model");
+    const ifs *m = s->impl;
+    int64_t N = m->it.n_items;
+    void *blk = NULL;
+    uint8_t by = TIDE_BY_POPULARITY;
+    tide_status st = s_block_alloc(s, NULL, 1, NULL, &blk);
+    if (!st) st = s_prepare(s, NULL, blk, v, 1, &by);
+    iblk *b = blk;
+    if (!st && by != TIDE_BY_POPULARITY) {
+        tide_interest_history h;
+        row_history(m, b, 0, &h);
+        int64_t ne = 0;
+        if (!(st = seen_items(b, &h, &ne)))
+            st = tide_interest_features(&m->it, &m->p, &h, contrib ? b->feats : NULL, b->work, state);
+        if (!st && contrib) {
+            tide_interest_normalise(b->feats, N, b->excl, ne);
+            for (int q = 0; q < n; q++)
+                for (int c = 0; c < TIDE_IC_N; c++)
+                    contrib[(size_t)q * TIDE_IC_N + c] = items[q] >= 0 && items[q] < N
+                                                             ? m->p.weights[c] * b->feats[(size_t)c * N + items[q]] : 0;
+        }
+    } else if (!st) {
+        if (contrib) memset(contrib, 0, (size_t)n * TIDE_IC_N * sizeof *contrib);
+        if (state) st = tide_interest_features(&m->it, &m->p, &(tide_interest_history){0}, NULL, b->work, state);
+    }
+    if (blk) s_block_free(s, NULL, blk);
+    return st;
 }
 
 static const tide_scorer_iface interest_iface = {
@@ -213,6 +323,35 @@ tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path
     in->dataset_items = m->it.n_items;
     in->manifest = m->man;
     (void)manifest_path;
+    *out = s;
+    return TIDE_OK;
+}
+
+tide_status tide_interest_scorer_borrow(const tide_interest_items *it, const tide_interest_params *p, int64_t as_of,
+                                        tide_scorer **out) {
+    *out = NULL;
+    ifs *m = tide_calloc(1, sizeof *m);
+    tide_scorer *s = tide_calloc(1, sizeof *s);
+    if (!m || !s) {
+        free(m);
+        free(s);
+        return TIDE_ERR_NOMEM;
+    }
+    m->it = *it;              /* a shallow copy: the arrays stay the caller's */
+    m->p = *p;
+    m->borrowed = 1;
+    m->as_of_user = as_of == INT64_MIN;
+    m->as_of = as_of;
+    s->iface = &interest_iface;
+    s->impl = m;
+    tide_scorer_info *in = &s->info;
+    in->family = "interest";
+    snprintf(in->algorithm, sizeof in->algorithm, "interest");
+    in->n_items = it->n_items;
+    in->flags = TIDE_SCORER_NEEDS_HISTORY | TIDE_SCORER_WHOLE_ROWS;
+    in->item_vectors = it->sp;
+    in->item_dim = it->sp_dim;
+    in->dataset_items = it->n_items;
     *out = s;
     return TIDE_OK;
 }

@@ -87,7 +87,7 @@ static tide_status run_one(const tide_serve_scorer *sc, const tide_user_view *vi
     return tide_retrieval_run(&job, &p, sink, &c, NULL);
 }
 
-static void view_of(const tide_serve_scorer *sc, const tide_serve_history *h, tide_user_view *v) {
+void tide_serve_view(const tide_serve_history *h, tide_user_view *v) {
     memset(v, 0, sizeof *v);
     v->user = h->batch_user;
     v->n = h->n;
@@ -96,7 +96,12 @@ static void view_of(const tide_serve_scorer *sc, const tide_serve_history *h, ti
     v->weights = h->weights;
     v->events = h->events;
     v->as_of = h->latest_global;
-    (void)sc;
+    /* The texts with their vectors: a model that reads the user's words (interest) rebuilds
+     * them from these, so a text event moves them the moment it is applied. */
+    v->n_text = h->n_text;
+    v->text_times = h->n_text ? h->text_times : NULL;
+    v->text_vecs = h->text_vecs;
+    v->text_dim = h->text_vecs ? h->text_dim : 0;
 }
 
 /* The store's counts, copied under its read lock (the engine reads them only if it falls back). */
@@ -172,7 +177,7 @@ tide_status tide_serve_score(const tide_serve_scorer *sc, tide_serve_store *st, 
     int64_t n_allowed = cands ? n_cand : ds->n_items;
     if (k > n_allowed) k = (int)n_allowed;
     tide_user_view v;
-    view_of(sc, h, &v);
+    tide_serve_view(h, &v);
     s = run_one(sc, &v, pop, k, diversity, cands, n_cand, ex_ptr, ex, out);
 done:
     free(pop);

@@ -49,7 +49,10 @@ static void online_free(tide_serve_online *o) {
     free(o->times);
     free(o->weights);
     free(o->events);
-    for (int64_t k = 0; k < o->n_text; k++) free(o->texts[k].text);
+    for (int64_t k = 0; k < o->n_text; k++) {
+        free(o->texts[k].text);
+        free(o->texts[k].vec);
+    }
     free(o->texts);
     free(o);
 }
@@ -62,6 +65,11 @@ void tide_serve_store_free(tide_serve_store *s) {
     tide_strmap_free(&s->new_users);
     pthread_rwlock_destroy(&s->lock);
     memset(s, 0, sizeof *s);
+}
+
+void tide_serve_store_text_space(tide_serve_store *s, const float *batch_vecs, int64_t dim) {
+    s->batch_text_vecs = batch_vecs;
+    s->text_dim = dim;
 }
 
 void tide_serve_store_wrlock(tide_serve_store *s) { pthread_rwlock_wrlock(&s->lock); }
@@ -174,6 +182,15 @@ tide_status tide_serve_store_apply(tide_serve_store *s, const tide_serve_event *
         if (!t->text) return TIDE_ERR_NOMEM;
         t->time = e->time;
         t->item = item;
+        t->vec = NULL;
+        if (s->text_dim > 0 && e->vec) {
+            t->vec = malloc((size_t)s->text_dim * sizeof *t->vec);
+            if (!t->vec) {
+                free(t->text);
+                return TIDE_ERR_NOMEM;
+            }
+            memcpy(t->vec, e->vec, (size_t)s->text_dim * sizeof *t->vec);
+        }
         snprintf(t->kind, sizeof t->kind, "%s", e->text_kind);
         o->n_text++;
         s->texts_applied++;
@@ -189,6 +206,8 @@ void tide_serve_history_free(tide_serve_history *h) {
     free(h->events);
     for (int64_t k = 0; k < h->n_text; k++) free(h->texts[k].text);
     free(h->texts);
+    free(h->text_times);
+    free(h->text_vecs);
     memset(h, 0, sizeof *h);
 }
 
@@ -213,7 +232,21 @@ tide_status tide_serve_store_history(tide_serve_store *s, int64_t slot, tide_ser
     int64_t ntext_b = h->batch_user >= 0 && ds->text_indptr ? ds->text_indptr[slot + 1] - ds->text_indptr[slot] : 0;
     int64_t ntext = ntext_b + (o ? o->n_text : 0);
     h->texts = calloc((size_t)ntext + 1, sizeof *h->texts);
-    if (!h->items || !h->times || !h->weights || !h->events || !h->texts) {
+    h->text_times = malloc((size_t)ntext * sizeof *h->text_times + 1);
+    /* Vectors for every text, or none: the batch texts' rows (when the dataset has texts) and
+     * each online text's own. */
+    int all_vecs = s->text_dim > 0 && (ntext_b == 0 || s->batch_text_vecs);
+    for (int64_t k = 0; all_vecs && o && k < o->n_text; k++)
+        if (!o->texts[k].vec) all_vecs = 0;
+    if (all_vecs && ntext) {
+        h->text_dim = s->text_dim;
+        h->text_vecs = malloc((size_t)ntext * (size_t)s->text_dim * sizeof *h->text_vecs);
+        if (!h->text_vecs) {
+            st = tide_error(TIDE_ERR_NOMEM, "out of memory for %lld text vectors", (long long)ntext);
+            goto out;
+        }
+    }
+    if (!h->items || !h->times || !h->weights || !h->events || !h->texts || !h->text_times) {
         st = tide_error(TIDE_ERR_NOMEM, "out of memory for a history of %lld events", (long long)n);
         goto out;
     }
@@ -254,29 +287,52 @@ tide_status tide_serve_store_history(tide_serve_store *s, int64_t slot, tide_ser
     }
     free(ord);
     h->n = n;
-    for (int64_t k = 0; k < ntext_b; k++) {
-        int64_t e = ds->text_indptr[slot] + k;
+    /* Texts the same way: online ones ordered stably by time, merged after the batch ones. */
+    int64_t not = o ? o->n_text : 0;
+    ord = malloc((size_t)not * sizeof *ord + 1);
+    if (!ord) {
+        st = TIDE_ERR_NOMEM;
+        goto out;
+    }
+    for (int64_t k = 0; k < not; k++) ord[k] = k;
+    for (int64_t k = 1; k < not; k++) {
+        int64_t x = ord[k], j2 = k;
+        while (j2 > 0 && o->texts[ord[j2 - 1]].time > o->texts[x].time) {
+            ord[j2] = ord[j2 - 1];
+            j2--;
+        }
+        ord[j2] = x;
+    }
+    int64_t tb0 = ntext_b ? ds->text_indptr[slot] : 0, ti = 0, tj = 0;
+    size_t D = (size_t)h->text_dim;
+    while (ti < ntext_b || tj < not) {
+        int take_batch = tj >= not || (ti < ntext_b && ds->text_times[tb0 + ti] <= o->texts[ord[tj]].time);
         tide_serve_text *t = &h->texts[h->n_text];
-        t->time = ds->text_times[e];
-        t->item = ds->text_items[e];
-        snprintf(t->kind, sizeof t->kind, "batch");
-        t->text = strdup(ds->texts && ds->texts[e] ? ds->texts[e] : "");
+        const float *vec;
+        if (take_batch) {
+            int64_t e = tb0 + ti++;
+            t->time = ds->text_times[e];
+            t->item = ds->text_items[e];
+            snprintf(t->kind, sizeof t->kind, "batch");
+            t->text = strdup(ds->texts && ds->texts[e] ? ds->texts[e] : "");
+            vec = s->batch_text_vecs ? s->batch_text_vecs + (size_t)e * D : NULL;
+        } else {
+            const tide_serve_text *src = &o->texts[ord[tj++]];
+            *t = *src;
+            t->text = strdup(src->text);
+            vec = src->vec;
+        }
+        t->vec = NULL;
         if (!t->text) {
             st = TIDE_ERR_NOMEM;
+            free(ord);
             goto out;
         }
+        h->text_times[h->n_text] = t->time;
+        if (h->text_vecs) memcpy(h->text_vecs + (size_t)h->n_text * D, vec, D * sizeof *vec);
         h->n_text++;
     }
-    for (int64_t k = 0; o && k < o->n_text; k++) {
-        tide_serve_text *t = &h->texts[h->n_text];
-        *t = o->texts[k];
-        t->text = strdup(o->texts[k].text);
-        if (!t->text) {
-            st = TIDE_ERR_NOMEM;
-            goto out;
-        }
-        h->n_text++;
-    }
+    free(ord);
     h->latest_global = s->latest;
 out:
     tide_serve_store_unlock(s);

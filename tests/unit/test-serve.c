@@ -106,6 +106,47 @@ static void test_store(void) {
     tide_dataset_free(&ds);
 }
 
+static tide_serve_event text_of(const char *user, const char *text, int64_t t, const float *vec) {
+    tide_serve_event e = ev_of(user, NULL, t, 1);
+    e.kind = TIDE_SERVE_EV_TEXT;
+    e.text = (char *)text;
+    snprintf(e.text_kind, sizeof e.text_kind, "query");
+    e.vec = vec;
+    return e;
+}
+
+/* Text events with vectors (a text space): a history lists them by time with their vectors
+ * aligned; one text without a vector makes the vectors absent (never half of them). */
+static void test_store_texts(void) {
+    tide_dataset ds;
+    build(&ds);
+    tide_serve_store st;
+    CHECK_OK(tide_serve_store_init(&st, &ds, NULL));
+    tide_serve_store_text_space(&st, NULL, 2);
+    float a[2] = {1, 2}, b[2] = {3, 4};
+    apply(&st, text_of("u1", "later", 50, a));
+    apply(&st, text_of("u1", "earlier", 8, b));
+    tide_serve_history h;
+    CHECK_OK(tide_serve_store_history(&st, 1, &h));
+    CHECK_EQ(h.n_text, 2);
+    CHECK_STR(h.texts[0].text, "earlier");
+    CHECK_EQ(h.text_times[0], 8);
+    CHECK_EQ(h.text_times[1], 50);
+    CHECK(h.text_vecs != NULL && h.text_dim == 2);
+    CHECK(h.text_vecs[0] == 3 && h.text_vecs[1] == 4 && h.text_vecs[2] == 1 && h.text_vecs[3] == 2);
+    tide_user_view v;
+    tide_serve_view(&h, &v);
+    CHECK(v.n_text == 2 && v.text_vecs == h.text_vecs && v.text_times == h.text_times && v.text_dim == 2);
+    tide_serve_history_free(&h);
+    apply(&st, text_of("u1", "no vector", 60, NULL));
+    CHECK_OK(tide_serve_store_history(&st, 1, &h));
+    CHECK_EQ(h.n_text, 3);
+    CHECK(h.text_vecs == NULL);
+    tide_serve_history_free(&h);
+    tide_serve_store_free(&st);
+    tide_dataset_free(&ds);
+}
+
 typedef struct replay {
     tide_serve_store *st;
     int n;
@@ -197,6 +238,7 @@ static void test_log(void) {
 int main(void) {
     RUN(test_parse);
     RUN(test_store);
+    RUN(test_store_texts);
     RUN(test_log);
     return harness_done();
 }

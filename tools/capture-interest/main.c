@@ -18,6 +18,7 @@
 #include "tide/interest.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
+#include "tide/scorer.h"
 #include "tide/timeparse.h"
 
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
@@ -63,6 +64,33 @@ static const cli_spec spec = {
     .min_positional = 0,
     .max_positional = 0,
 };
+
+/* --recs: dataset user u's view with their text events' vectors (the words). */
+typedef struct recs_src {
+    const tide_dataset *ds;
+    const float *text_vecs;
+    int lm_dim;
+} recs_src;
+
+static tide_status recs_view(void *ctx, int64_t u, tide_user_view *v) {
+    const recs_src *r = ctx;
+    tide_user_view_from_dataset(r->ds, u, INT64_MIN, v);
+    if (r->text_vecs && r->ds->text_indptr && v->n_text > 0) {
+        v->text_vecs = r->text_vecs + r->ds->text_indptr[u] * (int64_t)r->lm_dim;
+        v->text_dim = r->lm_dim;
+    }
+    return TIDE_OK;
+}
+
+typedef struct recs_sink {
+    FILE *fp;
+    const tide_dataset *ds;
+} recs_sink;
+
+static tide_status recs_write(void *ctx, const tide_retrieval_batch *b) {
+    const recs_sink *o = ctx;
+    return tide_recs_write_batch(o->fp, TIDE_RECS_TSV, b, o->ds->user_ids, o->ds->item_ids);
+}
 
 static int parse_as_of(const tide_dataset *ds, int64_t *as_of) {
     if (strcmp(o_as_of, "user") == 0) { *as_of = INT64_MIN; return 0; }
@@ -118,8 +146,9 @@ int main(int argc, char **argv) {
     tide_interest_items it;
     memset(&it, 0, sizeof it);
     cJSON *report = NULL, *settings_json = NULL;
-    int32_t *li = NULL, *lc = NULL;
-    float *ls = NULL;
+    tide_scorer *rsc = NULL;
+    int64_t *rex_ptr = NULL, *ru = NULL;
+    int32_t *rex_items = NULL;
     tide_interest_states S, prev;
     memset(&S, 0, sizeof S);
     memset(&prev, 0, sizeof prev);
@@ -271,30 +300,36 @@ int main(int argc, char **argv) {
         if (st) goto fail;
     }
 
-    /* --recs: score every user in blocks. Only then: scoring computes every component over all
+    /* --recs: every user ranked by the engine tide-recommend runs (tide_retrieval_run over this
+     * run's item side as a scorer: one top-K, seen items excluded, ties to the lower item), the
+     * words from each user's text vectors. Only then: scoring computes every component over all
      * items for each user, by far the most expensive part of a run; the state alone does not
      * need it, and a run without --recs used to score everyone for lists nobody wrote. */
     int64_t U = ds.n_users, B = 256;
     if (o_recs) {
-        li = tide_malloc((size_t)B * o_k * sizeof *li);
-        ls = tide_malloc((size_t)B * o_k * sizeof *ls);
-        lc = tide_malloc((size_t)B * sizeof *lc);
-        if (!li || !ls || !lc) { st = TIDE_ERR_NOMEM; goto fail; }
+        recs_src rs = {&ds, text_vecs, it.lm_dim};
+        tide_user_source src = {recs_view, &rs, ds.n_users};
+        if ((st = tide_interest_scorer_borrow(&it, &p, as_of, &rsc))) goto fail;
+        if ((st = tide_retrieval_exclusions_build(&ds, 0, NULL, NULL, 0, &rex_ptr, &rex_items))) goto fail;
+        ru = tide_malloc((size_t)(U ? U : 1) * sizeof *ru);
+        if (!ru) { st = TIDE_ERR_NOMEM; goto fail; }
+        for (int64_t u = 0; u < U; u++) ru[u] = u;
+        tide_retrieval_job job;
+        memset(&job, 0, sizeof job);
+        job.scorer = rsc;
+        job.data = &ds;
+        job.source = &src;
+        job.users = ru;
+        job.n_users = U;
+        job.excl_indptr = rex_ptr;
+        job.excl_items = rex_items;
+        tide_retrieval_params rp;
+        tide_retrieval_params_default(&rp);
+        rp.k = o_k < ds.n_items ? o_k : (int)(ds.n_items ? ds.n_items : 1);
         if ((st = tide_atomic_open(&ro.f, o_recs))) goto fail;
         ro.open = 1;
-    }
-    for (int64_t lo = 0; o_recs && lo < U; lo += B) {
-        int64_t hi = lo + B < U ? lo + B : U;
-        if ((st = tide_interest_score_block(&it, &p, &ds, text_vecs, as_of, lo, hi, o_k, li, ls, lc, NULL))) goto fail;
-        if (o_recs) {
-            int64_t users[256];
-            uint8_t by[256] = {0};
-            for (int64_t u = lo; u < hi; u++) users[u - lo] = u;
-            tide_retrieval_batch b = {lo, hi - lo, o_k, users, li, ls, lc, by};
-            if ((st = tide_recs_write_batch(ro.f.fp, TIDE_RECS_TSV, &b, ds.user_ids, ds.item_ids))) goto fail;
-        }
-    }
-    if (o_recs) {
+        recs_sink w = {ro.f.fp, &ds};
+        if ((st = tide_retrieval_run(&job, &rp, recs_write, &w, NULL))) goto fail;
         ro.open = 0;
         if ((st = tide_atomic_commit(&ro.f))) goto fail;
     }
@@ -367,7 +402,8 @@ fail:
     code = cli_fail(&spec, st);
 out:
     if (ro.open) tide_atomic_abort(&ro.f);
-    free(li); free(ls); free(lc);
+    tide_scorer_free(rsc);
+    free(rex_ptr); free(rex_items); free(ru);
     tide_interest_states_free(&S);
     tide_interest_states_free(&prev);
     cJSON_Delete(prev_man);

@@ -36,9 +36,14 @@ typedef struct app {
     pthread_mutex_t lm_mu;
     int interest_field;
     int have_interest;              /* --interest DIR loaded */
-    tide_interest_items interest_items;
-    tide_interest_params interest_params;
-    tide_interest_states interest_states;
+    tide_scorer *imodel;            /* tide_scorer_open(--interest): /recommendations, /interests */
+    tide_serve_scorer iscorer;      /* the same rules as `scorer`, scoring by imodel */
+    const tide_interest_items *interest_items;   /* imodel's (borrowed) */
+    tide_npy text_vecs;             /* --text-vectors: the batch text events' vectors */
+    float *text_vecs_embedded;      /* or embedded with --lm at start */
+    /* NULL when text events move the words component (they are embedded with --lm); else why
+     * they cannot, said at start and in every answer to a POST with text events. */
+    const char *words_note;
     int recent;                     /* events that count as short-term */
     char *token;                    /* NULL = no auth */
     int token_reads;
@@ -54,6 +59,8 @@ typedef struct app {
 /* Apply a parsed batch: check all, then log + apply under the store's lock, then wait for the
  * log per --sync. On refusal *http is the 4xx to answer and the message is in tide_error. */
 tide_status app_apply(app *a, tide_serve_events *ev, int from_log, int *http);
+/* The scorer /recommendations uses: the interest model's with --interest, else --model's. */
+static inline tide_serve_scorer *app_recs_scorer(app *a) { return a->have_interest ? &a->iscorer : &a->scorer; }
 
 int http_start(app *a, const char *host, int port, int threads, int conn_limit, int timeout_s, void **daemon);
 void http_quiesce(void *daemon);

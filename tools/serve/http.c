@@ -120,6 +120,11 @@ static void explain(app *a, const tide_serve_history *h, int32_t j, int64_t cont
     double bestv = 0;
     const float *Y = a->scorer.item_vectors ? a->scorer.item_vectors : a->model->info.item_vectors;
     int64_t d = a->scorer.item_vectors ? a->scorer.vec_dim : a->model->info.item_dim;
+    if (a->have_interest && a->imodel->info.item_vectors) {
+        /* the interest model's own space (the one its clusters and profiles live in) */
+        Y = a->imodel->info.item_vectors;
+        d = a->imodel->info.item_dim;
+    }
     const char *how = "similar to";
     if (Y) {
         int64_t from = h->n > 200 ? h->n - 200 : 0;
@@ -200,6 +205,69 @@ static int parse_id_list(app *a, const char *s, int32_t **out, int64_t *n, char 
     return 0;
 }
 
+/* A cluster's label: its two main categories, else its latest member's title. */
+static void cluster_label(app *a, const tide_interest_cluster *cl, char *label, size_t cap) {
+    const tide_interest_items *it = a->interest_items;
+    label[0] = 0;
+    for (int q = 0; q < 2; q++)
+        if (cl->cats[q] >= 0 && cl->cats[q] < it->n_cats) {
+            if (label[0]) strncat(label, ", ", cap - strlen(label) - 1);
+            strncat(label, it->cat_names[cl->cats[q]], cap - strlen(label) - 1);
+        }
+    for (int q = 0; q < 3 && !label[0]; q++) {
+        int32_t ji = cl->top_items[q];
+        if (ji < 0 || ji >= a->ds.n_items) continue;
+        const char *title = a->ds.n_text_fields ? a->ds.item_text[(size_t)ji * (size_t)a->ds.n_text_fields] : NULL;
+        snprintf(label, cap, "%s", title ? title : a->ds.item_ids[ji]);
+    }
+}
+
+/* explain=1 with the interest model: the component whose term is the largest in the item's
+ * score, and what in the user's state it points at — the interest (cluster) for "cluster", the
+ * text the user wrote for "words", the history event most like the item for the event-driven
+ * components (EASE, kNN, transitions, ALS, content profiles), "popular" for popularity. */
+static void explain_interest(app *a, const tide_serve_history *h, int32_t j, const tide_serve_why *w,
+                             const tide_interest_user *state, cJSON *o) {
+    if (w->component < 0) {
+        cJSON *x = cJSON_AddObjectToObject(o, "because");
+        cJSON_AddStringToObject(x, "relation", "popular");
+        return;
+    }
+    cJSON *x = NULL;
+    if (w->component == TIDE_IC_CLUSTER && w->cluster >= 0) {
+        const tide_interest_cluster *cl = &state->clusters[w->cluster];
+        char label[256];
+        cluster_label(a, cl, label, sizeof label);
+        x = cJSON_AddObjectToObject(o, "because");
+        cJSON_AddStringToObject(x, "relation", "fits your interest");
+        cJSON_AddStringToObject(x, "title", label);
+        cJSON_AddStringToObject(x, "interest", label);
+        cJSON_AddNumberToObject(x, "time", (double)cl->last_active);
+        cJSON_AddBoolToObject(x, "recent", h->n > 0 && cl->last_active >= h->times[h->n > a->recent ? h->n - a->recent : 0]);
+    } else if (w->component == TIDE_IC_WORDS && w->text >= 0) {
+        const tide_serve_text *t = &h->texts[w->text];
+        x = cJSON_AddObjectToObject(o, "because");
+        cJSON_AddStringToObject(x, "relation", !strcmp(t->kind, "query") ? "matches your search" : "matches what you wrote");
+        cJSON_AddStringToObject(x, "title", t->text);
+        cJSON_AddStringToObject(x, "text", t->text);
+        cJSON_AddStringToObject(x, "kind", t->kind);
+        cJSON_AddNumberToObject(x, "time", (double)t->time);
+        cJSON_AddBoolToObject(x, "recent", w->text >= h->n_text - a->recent);
+    } else if (w->component == TIDE_IC_POP) {
+        x = cJSON_AddObjectToObject(o, "because");
+        cJSON_AddStringToObject(x, "relation", "popular");
+    } else {
+        explain(a, h, j, -1, 0, o);
+        x = cJSON_GetObjectItemCaseSensitive(o, "because");
+    }
+    cJSON_AddStringToObject(x, "component", tide_interest_component_name(w->component));
+    cJSON_AddNumberToObject(x, "contribution", w->contribution);
+    /* every component's term of the score (weight × z-score), the chosen one the largest */
+    cJSON *terms = cJSON_AddObjectToObject(x, "terms");
+    for (int c = 0; c < TIDE_IC_N; c++)
+        if (w->terms[c] != 0) cJSON_AddNumberToObject(terms, tide_interest_component_name(c), w->terms[c]);
+}
+
 static enum MHD_Result h_recs(app *a, struct MHD_Connection *c, const char *uid, int *status) {
     int bad = 0;
     int k = int_arg(c, "k", 10, 1, 1000, &bad);
@@ -231,7 +299,7 @@ static enum MHD_Result h_recs(app *a, struct MHD_Connection *c, const char *uid,
         return send_error(c, *status = 500, tide_error_message());
     }
     tide_serve_recs *r = malloc(sizeof *r);
-    if (!r || (st = tide_serve_score(&a->scorer, &a->store, &h, k, div, only, n_only, keep, r))) {
+    if (!r || (st = tide_serve_score(app_recs_scorer(a), &a->store, &h, k, div, only, n_only, keep, r))) {
         free(r);
         free(only);
         tide_serve_history_free(&h);
@@ -241,21 +309,39 @@ static enum MHD_Result h_recs(app *a, struct MHD_Connection *c, const char *uid,
     cJSON_AddStringToObject(j, "user", uid);
     cJSON_AddStringToObject(j, "scored_by", r->by == TIDE_RETRIEVAL_BY_MODEL ? "model" : r->by == TIDE_RETRIEVAL_BY_FOLD_IN ? "fold-in" : "popularity");
     cJSON_AddNumberToObject(j, "history", (double)h.n);
+    cJSON_AddStringToObject(j, "model", a->have_interest ? "interest" : a->model->info.algorithm);
+    if (a->have_interest) cJSON_AddNumberToObject(j, "texts", (double)h.n_text);
     int64_t cev[1024];
     float cval[1024];
     for (int q = 0; q < r->n; q++) cev[q] = -1, cval[q] = 0;
-    if (ex && !a->scorer.item_vectors && !a->model->info.item_vectors &&
-        tide_serve_contributions(&a->scorer, &a->store, &h, 50, r->items, r->n, cev, cval))
+    tide_serve_why *why = NULL;
+    tide_interest_user state;
+    memset(&state, 0, sizeof state);
+    if (ex && a->have_interest) {
+        why = calloc((size_t)(r->n ? r->n : 1), sizeof *why);
+        st = why ? tide_interest_user_alloc(a->interest_items, NULL, &state) : TIDE_ERR_NOMEM;
+        if (!st) st = tide_serve_interest_explain(&a->iscorer, &h, r->items, r->n, why, &state);
+        if (st) {
+            tide_log(TIDE_LOG_WARN, "explain: %s", tide_error_message());
+            free(why);
+            why = NULL;
+        }
+    } else if (ex && !a->scorer.item_vectors && !a->model->info.item_vectors &&
+               tide_serve_contributions(&a->scorer, &a->store, &h, 50, r->items, r->n, cev, cval)) {
         tide_log(TIDE_LOG_WARN, "explain: %s", tide_error_message());
+    }
     cJSON *arr = cJSON_AddArrayToObject(j, "items");
     for (int q = 0; q < r->n; q++) {
         cJSON *o = ex ? item_json(a, r->items[q]) : cJSON_CreateObject();
         if (!ex) cJSON_AddStringToObject(o, "item", a->ds.item_ids[r->items[q]]);
         cJSON_AddNumberToObject(o, "rank", q + 1);
         cJSON_AddNumberToObject(o, "score", r->scores[q]);
-        if (ex) explain(a, &h, r->items[q], cev[q], cval[q], o);
+        if (ex && why) explain_interest(a, &h, r->items[q], &why[q], &state, o);
+        else if (ex) explain(a, &h, r->items[q], cev[q], cval[q], o);
         cJSON_AddItemToArray(arr, o);
     }
+    free(why);
+    tide_interest_user_free(&state);
     free(r);
     free(only);
     tide_serve_history_free(&h);
@@ -263,25 +349,29 @@ static enum MHD_Result h_recs(app *a, struct MHD_Connection *c, const char *uid,
 }
 
 /* /interests from the dynamic-interest model: its clusters (label from their categories or
- * top item, strength share, last active, representative items) and drift. */
+ * top item, strength share, last active, representative items) and drift — the state the
+ * interest scorer builds from the same view /recommendations ranks (tide_serve_interest_model);
+ * model_recommendations are /recommendations' own top 10 (the engine, the server's rules). */
 static enum MHD_Result h_interests_model(app *a, struct MHD_Connection *c, const char *uid, tide_serve_history *h,
                                          int *status) {
     tide_interest_user s;
     memset(&s, 0, sizeof s);
-    int32_t items[10], count = 0;
-    float scores[10];
-    tide_status st = tide_interest_user_alloc(&a->interest_items, &a->interest_params, &s);
-    if (!st) st = tide_serve_interest_model(&a->interest_items, &a->interest_params, h, 10, items, scores, &count, &s);
+    tide_serve_recs *rec = malloc(sizeof *rec);
+    tide_status st = rec ? tide_interest_user_alloc(a->interest_items, NULL, &s) : TIDE_ERR_NOMEM;
+    if (!st) st = tide_serve_interest_model(&a->iscorer, h, NULL, 0, NULL, &s);
+    if (!st) st = tide_serve_score(&a->iscorer, &a->store, h, 10, 0, NULL, 0, 0, rec);
     if (st) {
+        free(rec);
         tide_interest_user_free(&s);
         tide_serve_history_free(h);
         return send_error(c, *status = 500, tide_error_message());
     }
-    const tide_interest_items *it = &a->interest_items;
+    const tide_interest_items *it = a->interest_items;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "user", uid);
     cJSON_AddStringToObject(j, "source", "interest-model");
     cJSON_AddNumberToObject(j, "events", (double)h->n);
+    cJSON_AddNumberToObject(j, "texts", (double)h->n_text);
     cJSON_AddNumberToObject(j, "drift", it->sp_dim ? s.drift : s.drift_cf);
     cJSON_AddNumberToObject(j, "drift_cf", s.drift_cf);
     if (h->n) cJSON_AddNumberToObject(j, "last_active", (double)h->times[h->n - 1]);
@@ -299,20 +389,14 @@ static enum MHD_Result h_interests_model(app *a, struct MHD_Connection *c, const
     cJSON *arr = cJSON_AddArrayToObject(j, "interests");
     for (int r = 0; r < s.n_clusters; r++) {
         const tide_interest_cluster *cl = &s.clusters[order[r]];
-        char label[256] = "";
-        for (int q = 0; q < 2; q++)
-            if (cl->cats[q] >= 0 && cl->cats[q] < it->n_cats) {
-                if (label[0]) strncat(label, ", ", sizeof label - strlen(label) - 1);
-                strncat(label, it->cat_names[cl->cats[q]], sizeof label - strlen(label) - 1);
-            }
+        char label[256];
+        cluster_label(a, cl, label, sizeof label);
         cJSON *o = cJSON_CreateObject();
         cJSON *tops = cJSON_CreateArray();
         for (int q = 0; q < 3; q++) {
             int32_t ji = cl->top_items[q];
             if (ji < 0 || ji >= a->ds.n_items) continue;
             cJSON_AddItemToArray(tops, item_json(a, ji));
-            const char *title = a->ds.n_text_fields ? a->ds.item_text[(size_t)ji * (size_t)a->ds.n_text_fields] : NULL;
-            if (!label[0]) snprintf(label, sizeof label, "%s", title ? title : a->ds.item_ids[ji]);
         }
         cJSON_AddStringToObject(o, "label", label);
         cJSON_AddNumberToObject(o, "strength", tot > 0 ? cl->strength / tot : 0);
@@ -321,8 +405,9 @@ static enum MHD_Result h_interests_model(app *a, struct MHD_Connection *c, const
         cJSON_AddItemToObject(o, "items", tops);
         cJSON_AddItemToArray(arr, o);
     }
-    cJSON *rec = cJSON_AddArrayToObject(j, "model_recommendations");
-    for (int q = 0; q < count; q++) cJSON_AddItemToArray(rec, cJSON_CreateString(a->ds.item_ids[items[q]]));
+    cJSON *ra = cJSON_AddArrayToObject(j, "model_recommendations");
+    for (int q = 0; q < rec->n; q++) cJSON_AddItemToArray(ra, cJSON_CreateString(a->ds.item_ids[rec->items[q]]));
+    free(rec);
     tide_interest_user_free(&s);
     tide_serve_history_free(h);
     return send_json(c, *status = 200, j);
@@ -568,7 +653,7 @@ static enum MHD_Result h_search(app *a, struct MHD_Connection *c, int *status) {
                     sorted[j] = sorted[j - 1];
                     sorted[j - 1] = t;
                 }
-            st = tide_serve_score(&a->scorer, &a->store, &h, n, 0, sorted, n, 1, r);
+            st = tide_serve_score(app_recs_scorer(a), &a->store, &h, n, 0, sorted, n, 1, r);
         }
         if (!st && r->n > 1) {
             float qlo = scores[n - 1], qhi = scores[0], ulo = r->scores[r->n - 1], uhi = r->scores[0];
@@ -626,6 +711,8 @@ static enum MHD_Result h_events(app *a, struct MHD_Connection *c, req *r, int *s
             return send_error(c, *status = 400, "an event's user differs from ?user=");
         }
     int http = 0;
+    int texts = 0;
+    for (int i = 0; i < ev.n; i++) texts += ev.ev[i].kind == TIDE_SERVE_EV_TEXT;
     tide_status st = app_apply(a, &ev, 0, &http);
     int n = ev.n;
     tide_serve_events_free(&ev);
@@ -636,6 +723,8 @@ static enum MHD_Result h_events(app *a, struct MHD_Connection *c, req *r, int *s
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "accepted", n);
     cJSON_AddBoolToObject(j, "durable", a->log != NULL);
+    /* Text events that cannot move the words component are said so, not silently kept. */
+    if (texts && a->have_interest && a->words_note) cJSON_AddStringToObject(j, "warning", a->words_note);
     return send_json(c, *status = 200, j);
 }
 
@@ -648,6 +737,8 @@ static enum MHD_Result h_health(app *a, struct MHD_Connection *c, int *status) {
     cJSON_AddNumberToObject(j, "events_applied", (double)a->store.events_applied);
     tide_serve_store_unlock(&a->store);
     cJSON_AddStringToObject(j, "model", a->model->info.algorithm);
+    cJSON_AddStringToObject(j, "recommendations", a->have_interest ? "interest" : a->model->info.algorithm);
+    cJSON_AddBoolToObject(j, "words_online", a->have_interest && !a->words_note);
     cJSON_AddNumberToObject(j, "uptime_s", tide_now() - a->started);
     return send_json(c, *status = atomic_load(&a->log_failed) ? 503 : 200, j);
 }

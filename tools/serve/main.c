@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "cli.h"
+#include "tide/embed.h"
 #include "tide/fileio.h"
 #include "tide/idlist.h"
 #include "tide/shard.h"
@@ -23,17 +24,18 @@
 
 static const char *o_data, *o_model, *o_interest, *o_item_vectors, *o_lm, *o_listen = "127.0.0.1:8080", *o_log;
 static const char *o_sync = "batch", *o_token, *o_events_from, *o_shard, *o_event_weight, *o_exclude, *o_candidates;
-static const char *o_interest_field;
+static const char *o_interest_field, *o_text_vectors;
 static int o_token_reads, o_keep_seen, o_max_body_kb = 1024, o_conn_limit = 512, o_timeout = 10, o_recent = 10;
 static int o_allow_new;
 static double o_diversity;
 
 static const cli_opt opts[] = {
     {"data", 0, CLI_STRING, &o_data, "DIR", "Batch dataset dir (tide-ingest): ids, histories, catalog"},
-    {"model", 0, CLI_STRING, &o_model, "DIR", "Model dir from tide-train-mf (als, bpr, ease, itemknn, pop)"},
-    {"interest", 0, CLI_STRING, &o_interest, "DIR", "Dynamic-interest dir (tide-capture-interest): /interests from its model"},
+    {"model", 0, CLI_STRING, &o_model, "DIR", "Model dir from tide-train-mf (als, bpr, ease, itemknn, pop); optional with --interest"},
+    {"interest", 0, CLI_STRING, &o_interest, "DIR", "Dynamic-interest dir (tide-capture-interest): /recommendations and /interests from it"},
     {"item-vectors", 0, CLI_STRING, &o_item_vectors, "FILE", "Item vectors .npy [items, d]: similar items, search, MMR"},
-    {"lm", 0, CLI_STRING, &o_lm, "DIR", "Sentence-transformers folder: embeds search queries (needs --item-vectors)"},
+    {"lm", 0, CLI_STRING, &o_lm, "DIR", "Sentence-transformers folder: embeds text events (the users' words) and search queries"},
+    {"text-vectors", 0, CLI_STRING, &o_text_vectors, "FILE", "--data's text events embedded (tide-embed --user-text); default: embedded at start with --lm"},
     {"listen", 0, CLI_STRING, &o_listen, "HOST:PORT", "Address to bind (default 127.0.0.1:8080; port 0 = any free)"},
     {"log", 0, CLI_STRING, &o_log, "DIR", "Event log dir (events.jsonl, text.jsonl); without it events are not durable"},
     {"sync", 0, CLI_STRING, &o_sync, "MODE", "always, batch (group commit, default) or none"},
@@ -58,7 +60,7 @@ static const cli_opt opts[] = {
 static const cli_spec spec = {
     .program = "tide-serve",
     .summary = "Real-time recommendations over HTTP from the batch data plus every new event",
-    .usage = "--data DIR --model DIR [--listen 127.0.0.1:8080] [--log DIR] [options]",
+    .usage = "--data DIR (--model DIR | --interest DIR [--lm MODEL]) [--listen 127.0.0.1:8080] [--log DIR] [options]",
     .details = "Stops cleanly on SIGTERM/SIGINT (finishes requests, flushes the log). See docs/tide-serve.md.",
     .opts = opts,
     .min_positional = 0,
@@ -66,6 +68,64 @@ static const cli_spec spec = {
 };
 
 static app A;
+
+static int blank(const char *s) {
+    for (; s && *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') return 0;
+    return 1;
+}
+
+/* The vectors of n texts with --lm into out [n, text_dim]: a blank text is a zero row, as
+ * tide-embed writes it. The encoder keeps scratch state: one call at a time. */
+static tide_status embed_texts(app *a, const char *const *texts, int n, float *out) {
+    size_t dim = (size_t)a->store.text_dim;
+    memset(out, 0, (size_t)n * dim * sizeof *out);
+    const char **todo = malloc((size_t)n * sizeof *todo + 1);
+    int *row = malloc((size_t)n * sizeof *row + 1);
+    float *tmp = malloc((size_t)n * dim * sizeof *tmp + 1);
+    tide_status st = todo && row && tmp ? TIDE_OK : tide_error(TIDE_ERR_NOMEM, "out of memory");
+    int m = 0;
+    for (int i = 0; i < n && !st; i++)
+        if (!blank(texts[i])) {
+            todo[m] = texts[i];
+            row[m++] = i;
+        }
+    if (!st && m) {
+        tide_lm_params lp = tide_lm_params_default();
+        pthread_mutex_lock(&a->lm_mu);
+        st = tide_lm_embed(a->lm, todo, NULL, m, &lp, tmp, NULL);
+        pthread_mutex_unlock(&a->lm_mu);
+        for (int k = 0; k < m && !st; k++) memcpy(out + (size_t)row[k] * dim, tmp + (size_t)k * dim, dim * sizeof *out);
+    }
+    free(todo);
+    free(row);
+    free(tmp);
+    return st;
+}
+
+/* Give every text event of a batch its vector (*vecs owns them), when text events move the
+ * words: before the store's lock, since the encoder is the slow part. */
+static tide_status embed_events(app *a, tide_serve_events *ev, float **vecs) {
+    *vecs = NULL;
+    if (!a->lm || a->store.text_dim <= 0) return TIDE_OK;
+    int nt = 0;
+    for (int i = 0; i < ev->n; i++) nt += ev->ev[i].kind == TIDE_SERVE_EV_TEXT;
+    if (!nt) return TIDE_OK;
+    const char **texts = malloc((size_t)nt * sizeof *texts);
+    float *v = malloc((size_t)nt * (size_t)a->store.text_dim * sizeof *v);
+    tide_status st = texts && v ? TIDE_OK : tide_error(TIDE_ERR_NOMEM, "out of memory");
+    int k = 0;
+    for (int i = 0; i < ev->n && !st; i++)
+        if (ev->ev[i].kind == TIDE_SERVE_EV_TEXT) texts[k++] = ev->ev[i].text ? ev->ev[i].text : "";
+    if (!st) st = embed_texts(a, texts, nt, v);
+    k = 0;
+    for (int i = 0; i < ev->n && !st; i++)
+        if (ev->ev[i].kind == TIDE_SERVE_EV_TEXT) ev->ev[i].vec = v + (size_t)(k++) * (size_t)a->store.text_dim;
+    free(texts);
+    if (st) free(v);
+    else *vecs = v;
+    return st;
+}
 
 tide_status app_apply(app *a, tide_serve_events *ev, int from_log, int *http) {
     *http = 0;
@@ -78,6 +138,7 @@ tide_status app_apply(app *a, tide_serve_events *ev, int from_log, int *http) {
         return tide_error(TIDE_ERR_NOMEM, "out of memory");
     }
     tide_status st = TIDE_OK;
+    float *vecs = NULL;
     /* All or nothing: every event is checked before any is applied. */
     for (int i = 0; i < ev->n; i++) {
         if (!ev->ev[i].has_time) ev->ev[i].time = now;
@@ -88,6 +149,10 @@ tide_status app_apply(app *a, tide_serve_events *ev, int from_log, int *http) {
         }
         ev->ev[i].weight = w[i];
         ev->ev[i].has_weight = 1;
+    }
+    if ((st = embed_events(a, ev, &vecs))) {
+        *http = 500;
+        goto out;
     }
     uint64_t ticket = 0;
     char stackbuf[4096];
@@ -124,6 +189,8 @@ tide_status app_apply(app *a, tide_serve_events *ev, int from_log, int *http) {
         *http = 503;
     }
 out:
+    for (int i = 0; i < ev->n; i++) ev->ev[i].vec = NULL;
+    free(vecs);
     free(items);
     free(w);
     return st;
@@ -135,7 +202,16 @@ static tide_status replay_one(void *ctx, const tide_serve_event *e, const char *
     int32_t item;
     float w;
     tide_status st = tide_serve_store_check(&a->store, e, 1, &item, &w);
-    if (!st) st = tide_serve_store_apply(&a->store, e, item, w);
+    /* A logged text event is embedded again: the same text and model give the same vector. */
+    tide_serve_events one = {(tide_serve_event *)e, 1, NULL};
+    tide_serve_event copy = *e;
+    float *vec = NULL;
+    if (!st && e->kind == TIDE_SERVE_EV_TEXT) {
+        one.ev = &copy;
+        st = embed_events(a, &one, &vec);
+    }
+    if (!st) st = tide_serve_store_apply(&a->store, &copy, item, w);
+    free(vec);
     if (st) tide_error_prefix("%s:%lld", file, (long long)line);
     return st;
 }
@@ -284,6 +360,70 @@ static int parse_event_weights(tide_serve_store_opts *so) {
     return 0;
 }
 
+/* The users' words with --interest: the words component reads each text event's vector in the
+ * interest dir's LM space. Batch text events: --text-vectors (tide-embed --user-text of --data),
+ * else embedded now with --lm by tide-embed's own code; online ones are embedded as they arrive.
+ * Without --lm text events are kept and logged but cannot move the words: said here and in
+ * every answer to a POST with text events (a->words_note). */
+static tide_status words_setup(app *a) {
+    const tide_interest_items *it = a->interest_items;
+    const tide_interest_params *p = NULL;
+    tide_status st = tide_interest_scorer_parts(a->imodel, NULL, &p, NULL);
+    if (st) return st;
+    int words_on = ((p->enabled >> TIDE_IC_WORDS) & 1u) && p->weights[TIDE_IC_WORDS] != 0;
+    if (!it->lm || it->sp != it->lm || !words_on) {
+        a->words_note = "the interest model has no words component (captured without --item-vectors/--text-vectors, or "
+                        "it was dropped): text events are kept and logged but do not move recommendations";
+        tide_log(TIDE_LOG_WARN, "%s", a->words_note);
+        return TIDE_OK;
+    }
+    int dim = it->lm_dim;
+    if (a->lm && tide_lm_get_config(a->lm)->dim != dim)
+        return tide_error(TIDE_ERR_DATA, "%s: the language model's vectors have %d dimensions but the interest model's LM space "
+                          "has %d (give the model its item vectors were embedded with)", o_lm, tide_lm_get_config(a->lm)->dim, dim);
+    const float *batch = NULL;
+    if (o_text_vectors) {
+        tide_embed_origin origin;
+        if ((st = tide_embed_matrix_load(o_text_vectors, &a->text_vecs, &origin))) return st;
+        /* tide-embed's manifest says whose text these rows are: they must be --data's. */
+        if (origin.has_manifest && (origin.kind != TIDE_EMBED_USER_TEXT || strcmp(origin.dataset_checksum, a->ds.checksum)))
+            return tide_error(TIDE_ERR_DATA, "%s: not the user text of --data %s (tide-embed --data %s --user-text)", o_text_vectors,
+                              o_data, o_data);
+        if (a->text_vecs.shape[0] != a->ds.n_text || a->text_vecs.shape[1] != dim)
+            return tide_error(TIDE_ERR_DATA, "%s: [%lld, %lld] but --data has %lld text events and the interest model's LM space "
+                              "%d dimensions (tide-embed --data DIR --user-text)", o_text_vectors, (long long)a->text_vecs.shape[0],
+                              (long long)a->text_vecs.shape[1], (long long)a->ds.n_text, dim);
+        batch = a->text_vecs.data;
+    } else if (a->lm && a->ds.n_text > 0) {
+        double t0 = tide_now();
+        tide_embed_corpus c;
+        tide_embed_params ep = tide_embed_params_default();
+        ep.model = o_lm;
+        cJSON *man = NULL;
+        int d = 0;
+        if ((st = tide_embed_corpus_user_text(&a->ds, o_data, &c))) return st;
+        st = tide_embed_compute(&ep, &c, &a->text_vecs_embedded, &d, &man);
+        tide_embed_corpus_free(&c);
+        cJSON_Delete(man);
+        if (st) return st;
+        batch = a->text_vecs_embedded;
+        tide_log(TIDE_LOG_INFO, "embedded --data's %lld text events in %.2f s (give --text-vectors to skip this)",
+                 (long long)a->ds.n_text, tide_now() - t0);
+    }
+    if (!a->lm) {
+        a->words_note = "no --lm: text events are kept and logged but cannot move the interest model's words component "
+                        "(start tide-serve with --lm MODEL, the model the interest dir's vectors came from)";
+        tide_log(TIDE_LOG_WARN, "%s", a->words_note);
+        /* Batch users' words still follow their new events' reference time when their texts'
+         * vectors are given; a user with an online text falls back to the dir's stored words. */
+        if (batch) tide_serve_store_text_space(&a->store, batch, dim);
+        return TIDE_OK;
+    }
+    if (a->ds.n_text > 0 && !batch) return tide_error(TIDE_ERR_INTERNAL, "no vectors for --data's text events");
+    tide_serve_store_text_space(&a->store, batch, dim);
+    return TIDE_OK;
+}
+
 int main(int argc, char **argv) {
     cli_common com;
     int code = cli_parse(&spec, argc, argv, &com);
@@ -295,8 +435,10 @@ int main(int argc, char **argv) {
     feed fd;
     memset(&fd, 0, sizeof fd);
     int feeding = 0;
-    if (!o_data || !o_model) return cli_usage_error(&spec, "--data DIR and --model DIR are required");
-    if (o_lm && !o_item_vectors) return cli_usage_error(&spec, "--lm needs --item-vectors (the items the queries are matched to)");
+    if (!o_data || (!o_model && !o_interest)) return cli_usage_error(&spec, "--data DIR and --model DIR (or --interest DIR) are required");
+    if (o_lm && !o_item_vectors && !o_interest)
+        return cli_usage_error(&spec, "--lm needs --item-vectors (the items queries are matched to) or --interest (whose words it embeds)");
+    if (o_text_vectors && !o_interest) return cli_usage_error(&spec, "--text-vectors applies to --interest (the users' words)");
     tide_sync_mode sync;
     if (tide_sync_mode_parse(o_sync, &sync)) return cli_usage_error(&spec, "--sync must be always, batch or none, got '%s'", o_sync);
     char host[64];
@@ -335,8 +477,24 @@ int main(int argc, char **argv) {
     tide_threads_set(1);
     if (o_token && (st = read_token(o_token, &a->token))) goto done;
     if ((st = tide_dataset_load(o_data, &a->ds))) goto done;
-    if ((st = tide_scorer_open(o_model, &a->model))) goto done;
-    if ((st = tide_scorer_check_dataset(a->model, &a->ds, o_data, o_allow_new))) goto done;
+    if (o_model) {
+        if ((st = tide_scorer_open(o_model, &a->model))) goto done;
+        if ((st = tide_scorer_check_dataset(a->model, &a->ds, o_data, o_allow_new))) goto done;
+    }
+    if (o_interest) {
+        /* The interest model is a scorer like any other (tide/scorer.h): /recommendations ranks
+         * through it with the engine tide-recommend runs on the same dir. */
+        if ((st = tide_scorer_open(o_interest, &a->imodel))) goto done;
+        if (strcmp(a->imodel->info.family, "interest")) {
+            st = tide_error(TIDE_ERR_USAGE, "--interest %s: a %s model, not an interest dir (tide-capture-interest)", o_interest,
+                            a->imodel->info.algorithm);
+            goto done;
+        }
+        if ((st = tide_scorer_check_dataset(a->imodel, &a->ds, o_data, o_allow_new))) goto done;
+        if ((st = tide_interest_scorer_parts(a->imodel, &a->interest_items, NULL, NULL))) goto done;
+        a->have_interest = 1;
+        if (!a->model) a->model = a->imodel; /* similar items and MMR: the interest space */
+    }
     if (o_item_vectors) {
         if ((st = tide_npy_load_expect(o_item_vectors, TIDE_DTYPE_F32, 2, &a->ivec))) goto done;
         if (a->ivec.shape[0] != a->ds.n_items) {
@@ -351,26 +509,11 @@ int main(int argc, char **argv) {
     }
     if (o_lm) {
         if ((st = tide_lm_load(o_lm, &a->lm))) goto done;
-        if (tide_lm_get_config(a->lm)->dim != a->ivec.shape[1]) {
+        if (a->ivec.data && tide_lm_get_config(a->lm)->dim != a->ivec.shape[1]) {
             st = tide_error(TIDE_ERR_DATA, "%s: the language model's vectors have %d dimensions but %s has %lld", o_lm,
                             tide_lm_get_config(a->lm)->dim, o_item_vectors, (long long)a->ivec.shape[1]);
             goto done;
         }
-    }
-    if (o_interest) {
-        cJSON *im = NULL;
-        if ((st = tide_interest_dir_load(o_interest, &a->interest_items, &a->interest_params, &a->interest_states, &im)))
-            goto done;
-        cJSON_Delete(im);
-        a->have_interest = 1;
-        if (a->interest_items.n_items != a->ds.n_items) {
-            st = tide_error(TIDE_ERR_DATA, "%s: %lld items but --data has %lld", o_interest,
-                            (long long)a->interest_items.n_items, (long long)a->ds.n_items);
-            goto done;
-        }
-        /* The item side's labels read the catalog text of the dataset served. */
-        a->interest_items.item_text = a->ds.item_text;
-        a->interest_items.n_text_fields = a->ds.n_text_fields;
     }
     a->interest_field = tide_serve_interest_field(&a->ds, o_interest_field);
     if (o_interest_field && a->interest_field < 0) {
@@ -378,6 +521,7 @@ int main(int argc, char **argv) {
         goto done;
     }
     if ((st = tide_serve_store_init(&a->store, &a->ds, &so))) goto done;
+    if (a->have_interest && (st = words_setup(a))) goto done;
     a->scorer.model = a->model;
     a->scorer.ds = &a->ds;
     a->scorer.item_vectors = a->ivec.data;
@@ -395,6 +539,11 @@ int main(int argc, char **argv) {
                  tide_now() - t0);
     }
     if ((st = load_rules(a))) goto done;
+    if (a->have_interest) {
+        a->iscorer = a->scorer; /* the same rules, candidates and vectors */
+        a->iscorer.model = a->imodel;
+        a->iscorer.qindex = NULL; /* the quantised index is of --model's factors */
+    }
     if (o_log) {
         tide_serve_log_info li;
         double t0 = tide_now();
@@ -421,8 +570,9 @@ int main(int argc, char **argv) {
         const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
         int bound = di ? (int)di->port : port;
         /* The line tests and scripts wait for (with the port actually bound when 0 was asked). */
-        fprintf(stderr, "tide-serve: listening on http://%s:%d (%lld users, %lld items, model %s)\n", host, bound,
-                (long long)users_at_start, (long long)a->ds.n_items, a->model->info.algorithm);
+        fprintf(stderr, "tide-serve: listening on http://%s:%d (%lld users, %lld items, model %s%s)\n", host, bound,
+                (long long)users_at_start, (long long)a->ds.n_items, a->model->info.algorithm,
+                a->have_interest ? ", recommendations from the interest model" : "");
         fflush(stderr);
     }
     if (o_events_from) {

@@ -25,3 +25,18 @@ echo "$res" | jq -e '.changed == true' >/dev/null || fail "a click did not chang
 assert_eq "$(wc -l < lg/events.jsonl)" 2
 grep -q '"user":"u3"' lg/events.jsonl || fail "the click's event is not logged"
 stop_server; assert_eq "$STOP_RC" 0
+# The same page over the dynamic-interest model (--interest): its interests as bars, its
+# recommendations with the component each comes from, and a click still moves both.
+"$TIDE_BIN/tide-capture-interest" --data ds --fixed-weights --as-of user --components ease,tfidf,cluster,pop \
+    --threads 2 --out idir -q || fail "capture-interest"
+rm -rf lg2
+start_server "$T/err2" --data ds --interest idir --log lg2
+browse "$URL/?user=u3&autoclick=2"
+grep -q 'dynamic-interest model' "$T/dom.html" || fail "the page does not say the interests come from the interest model"
+[ "$(grep -o 'class="bar"' "$T/dom.html" | wc -l)" -ge 1 ] || fail "no interest bars (interest model)"
+[ "$(grep -o 'class="rec' "$T/dom.html" | wc -l)" -ge 5 ] || fail "no recommendations (interest model)"
+grep -q 'class="why"' "$T/dom.html" || fail "no reasons (interest model)"
+res=$(sed -n 's/.*<pre id="test-result"[^>]*>\([^<]*\)<\/pre>.*/\1/p' "$T/dom.html" | sed 's/&quot;/"/g')
+echo "$res" | jq -e '.changed == true' >/dev/null || fail "a click did not change what is shown (interest model): $res"
+assert_eq "$(wc -l < lg2/events.jsonl)" 2
+stop_server; assert_eq "$STOP_RC" 0
