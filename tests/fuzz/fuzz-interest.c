@@ -86,11 +86,18 @@ static void setup(void) {
     if (symlink(outside, link)) abort();
 }
 
-/* A finding that names escape.npy with a size or CRC-32 means verify read the file outside. */
+/* A finding "…/escape.npy: <what reading it gave>" (its CRC-32, its size, or that it could not be
+ * read) means verify read the file outside. Only the path exactly, followed by ": ", and only the
+ * reason's own words: a fuzzed manifest can name "escape.npy\xff…" (another, missing file) under a
+ * key such as "CRC-32drift", which the message then quotes — a campaign found exactly that. */
 static void finding(void *ctx, tide_verify_level level, const char *msg) {
     (void)level;
-    const char *e = strstr(msg, "escape.npy");
-    if (e && (strstr(e, "CRC-32") || strstr(e, "bytes, the manifest records") || strstr(e, "unreadable"))) *(int *)ctx = 1;
+    for (const char *e = strstr(msg, "/escape.npy: "); e; e = strstr(e + 1, "/escape.npy: ")) {
+        const char *r = e + strlen("/escape.npy: ");
+        if (!strncmp(r, "CRC-32 ", 7) || !strncmp(r, "unreadable: ", 12) ||
+            (strspn(r, "0123456789") && !strncmp(r + strspn(r, "0123456789"), " bytes, the manifest records", 28)))
+            *(int *)ctx = 1;
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
