@@ -23,7 +23,7 @@
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
 static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
 static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep;
-static double o_lambda;
+static double o_lambda, o_compact_above = 0.25;
 static const char *o_cold_lambda;
 static int o_no_cold_map;
 
@@ -51,6 +51,7 @@ static const cli_opt opts[] = {
     {"report", 0, CLI_STRING, &o_report, "FILE", "The tuning report as JSON (also in the manifest)"},
     {"update", 0, CLI_STRING, &o_update, "PREV", "Advance an earlier interest dir to --data (the grown dataset): touched users only, no refit"},
     {"recompute-all", 0, CLI_FLAG, &o_recompute_all, NULL, "With --update: recompute every user (the reference an update must equal)"},
+    {"compact-above", 0, CLI_DOUBLE, &o_compact_above, "F", "With --update: write a full dir instead of PREV's base + a delta when the delta would hold more than F of the users (default 0.25; 0 = always)"},
     {0},
 };
 
@@ -143,6 +144,7 @@ int main(int argc, char **argv) {
     }
     if (o_update && (o_tune || o_settings)) return cli_usage_error(&spec, "--update takes its settings from PREV (no --tune/--settings)");
     if (o_update && !o_out) return cli_usage_error(&spec, "--update needs --out");
+    if (!(o_compact_above >= 0 && o_compact_above <= 1)) return cli_usage_error(&spec, "--compact-above must be in [0, 1]");
 
     tide_interest_params p = tide_interest_params_default();
     p.seed = common.seed;
@@ -208,7 +210,9 @@ int main(int argc, char **argv) {
     if (!p.enabled) { code = cli_usage_error(&spec, "no component left to run (LM components need --item-vectors)"); goto out; }
 
     if (o_update) {
-        if ((st = tide_interest_dir_load(o_update, &it, &p, &prev, &prev_man))) goto fail;
+        /* PREV's item side and settings, and of its states only what finds the touched users:
+         * the rows themselves stay on disk (hard-linked, or read block by block to compact) */
+        if ((st = tide_interest_dir_load_opts(o_update, &it, &p, &prev, &prev_man, 1))) goto fail;
         p.seed = common.seed;
         if (it.n_items != ds.n_items) {
             st = tide_error(TIDE_ERR_DATA, "%s has %lld items, but %s was captured over %lld (another dataset?)", o_data,
@@ -305,12 +309,22 @@ int main(int argc, char **argv) {
             const cJSON *t = ao ? cJSON_GetObjectItemCaseSensitive(ao, "time") : NULL;
             prev_asof = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : INT64_MIN;
         }
+        cJSON *extra = cJSON_CreateObject();
+        cJSON *cmd = cJSON_AddArrayToObject(extra, "command");
+        for (int a = 0; a < argc; a++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[a]));
+        cJSON *prod = cJSON_AddObjectToObject(extra, "producer");
+        cJSON_AddStringToObject(prod, "program", "tide-capture-interest");
+        cJSON_AddStringToObject(prod, "version", tide_version());
+        if (o_update) cJSON_AddStringToObject(extra, "updated_from", o_update);
+        const cJSON *tuning = report;
+        if (!tuning && prev_man) tuning = cJSON_GetObjectItemCaseSensitive(prev_man, "tuning");
+        tide_interest_dir_info info = {o_data, ds.checksum, as_of, o_as_of, o_item_vectors, tuning, extra, o_update};
         if (o_update && prev_asof == as_of && !o_recompute_all) {
-            /* In place over PREV's arrays: list the touched users first (their history differs
-             * from what PREV's row was computed from, or they are new), then recompute only
-             * those rows; every other row is PREV's, byte for byte, never recomputed. */
+            /* List the touched users (their history differs from what PREV's row was computed
+             * from, or they are new); only those are recomputed, every other row is PREV's,
+             * byte for byte, never recomputed (update.c: PREV's base linked plus a delta). */
             int64_t *list = tide_malloc(((size_t)U + 1) * sizeof *list);
-            if (!list) { st = TIDE_ERR_NOMEM; goto fail; }
+            if (!list) { cJSON_Delete(extra); st = TIDE_ERR_NOMEM; goto fail; }
             for (int64_t u = 0; u < U; u++) {
                 if (u >= prev.n_users) { list[touched++] = u; continue; }
                 int64_t n = ds.indptr[u + 1] - ds.indptr[u];
@@ -323,39 +337,50 @@ int main(int argc, char **argv) {
                 }
                 if (n != prev.n_events[u] || nt != prev.n_text[u] || lt != prev.last_time[u]) list[touched++] = u;
             }
-            if (!(st = tide_interest_states_grow(&prev, U)))
-                st = tide_interest_capture_users(&it, &p, &ds, text_vecs, as_of, list, touched, &prev);
+            cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            int compacted = 0;
+            st = tide_interest_update_write(o_out, o_update, &it, &p, &ds, text_vecs, as_of, list, touched, o_compact_above,
+                                            &info, &compacted);
             free(list);
-            if (st) goto fail;
-            S = prev;
-            memset(&prev, 0, sizeof prev);
-        } else {
-            if ((st = tide_interest_states_alloc(&S, U, it.als_k, it.sp_dim))) goto fail;
-            for (int64_t lo = 0; lo < U; lo += B) {
-                int64_t hi = lo + B < U ? lo + B : U;
-                if ((st = tide_interest_capture_block(&it, &p, &ds, text_vecs, as_of, lo, hi, &S))) goto fail;
+            tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed; %s", (long long)touched, (long long)U,
+                     compacted ? "written as a full dir (compacted)" : "PREV's base linked, a delta written");
+            if (!st && o_summary) {   /* the summary needs every user's row: read the result back */
+                tide_interest_items it2;
+                tide_interest_params p2;
+                if (!(st = tide_interest_dir_load(o_out, &it2, &p2, &S, NULL))) tide_interest_items_free(&it2);
             }
+        } else if (!o_summary) {
+            /* every user, streamed block by block to the output: memory holds one block's
+             * states, not every user's (27 KB each at d = 384) */
             touched = U;
-        }
-        if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
-        if (o_out) {
-            cJSON *extra = cJSON_CreateObject();
-            cJSON *cmd = cJSON_AddArrayToObject(extra, "command");
-            for (int a = 0; a < argc; a++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[a]));
-            cJSON *prod = cJSON_AddObjectToObject(extra, "producer");
-            cJSON_AddStringToObject(prod, "program", "tide-capture-interest");
-            cJSON_AddStringToObject(prod, "version", tide_version());
-            if (o_update) {
-                cJSON_AddStringToObject(extra, "updated_from", o_update);
-                cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            if (o_update) cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            tide_interest_writer *w = NULL;
+            int64_t WB = 4096;
+            if (!(st = tide_interest_states_alloc(&S, WB, it.als_k, it.sp_dim)) &&
+                !(st = tide_interest_writer_open(&w, o_out, U, it.als_k, it.sp_dim, NULL))) {
+                for (int64_t lo = 0; lo < U && !st; lo += WB) {
+                    int64_t hi = lo + WB < U ? lo + WB : U;
+                    if (!(st = tide_interest_capture_rows(&it, &p, &ds, text_vecs, as_of, NULL, lo, hi - lo, &S)))
+                        st = tide_interest_writer_rows(w, &S, hi - lo);
+                }
+                if (st) tide_interest_writer_abort(w);
+                else st = tide_interest_writer_finish(w, &it, &p, U, &info);
             }
-            const cJSON *tuning = report;
-            if (!tuning && prev_man) tuning = cJSON_GetObjectItemCaseSensitive(prev_man, "tuning");
-            tide_interest_dir_info info = {o_data, ds.checksum, as_of, o_as_of, o_item_vectors, tuning, extra, o_update};
-            st = tide_interest_dir_save(o_out, &it, &p, &S, &info);
-            cJSON_Delete(extra);
-            if (st) goto fail;
+            if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
+        } else {
+            /* --summary: every user's row is needed at the end anyway */
+            touched = U;
+            if (o_update) cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            if (!(st = tide_interest_states_alloc(&S, U, it.als_k, it.sp_dim)))
+                for (int64_t lo = 0; lo < U && !st; lo += B) {
+                    int64_t hi = lo + B < U ? lo + B : U;
+                    st = tide_interest_capture_block(&it, &p, &ds, text_vecs, as_of, lo, hi, &S);
+                }
+            if (!st && o_out) st = tide_interest_dir_save(o_out, &it, &p, &S, &info);
+            if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
         }
+        cJSON_Delete(extra);
+        if (st) goto fail;
         if (o_summary && (st = tide_interest_summary_write(o_summary, &it, &S, &ds))) goto fail;
     }
     goto out;
