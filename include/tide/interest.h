@@ -127,6 +127,11 @@ typedef struct tide_interest_items_opts {
     const float *lm_vectors;      /* [n_items, lm_dim] item vectors (tide-embed), NULL = none */
     int lm_dim;
     size_t max_memory;            /* EASE limit (0 = available RAM) */
+    /* ALS item factors [n_items, als_k] of a trained model (tide-train-mf --algo als) to use
+     * instead of fitting them (NULL = fit); folded in with p's regularization and alpha, which
+     * the caller sets to the model's. */
+    const float *als_items;
+    int als_k;
 } tide_interest_items_opts;
 
 /* Fit what the enabled components need from `train` (its user-major CSR, item-major copy, item

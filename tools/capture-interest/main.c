@@ -21,7 +21,7 @@
 #include "tide/timeparse.h"
 
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
-static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
+static const char *o_recs, *o_summary, *o_components, *o_report, *o_update, *o_model;
 static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep;
 static double o_lambda, o_compact_above = 0.25;
 static const char *o_cold_lambda;
@@ -30,6 +30,7 @@ static int o_no_cold_map;
 static const cli_opt opts[] = {
     {"data", 0, CLI_STRING, &o_data, "DIR", "Dataset dir (normally the train split): histories, item text, text events"},
     {"out", 'o', CLI_STRING, &o_out, "DIR", "Interest dir to write (atomically)"},
+    {"model", 0, CLI_STRING, &o_model, "DIR", "A trained tide-train-mf model of --data: ALS item factors (the als component) or EASE weights (ease, ease-long), used instead of fitting"},
     {"item-vectors", 0, CLI_STRING, &o_item_vectors, "FILE", "Item vectors .npy [items, d] (tide-embed): the LM space"},
     {"text-vectors", 0, CLI_STRING, &o_text_vectors, "FILE", "The data's text events in the same LM space (tide-embed --user-text)"},
     {"as-of", 0, CLI_STRING, &o_as_of, "T", "Reference time: latest (default), user, epoch seconds or YYYY-MM-DD[THH:MM:SS]"},
@@ -98,6 +99,61 @@ static int parse_components(unsigned *en) {
     return 0;
 }
 
+/* --model DIR: a tide-train-mf model of this very dataset (its checksum) whose ALS item factors
+ * or EASE weights replace fitting them; the settings record the model's rank, regularization and
+ * alpha, which the fold-ins (here and in every reader of the dir) use. */
+static tide_status load_model(const tide_dataset *ds, tide_interest_params *p, tide_interest_items_opts *io, tide_npy *mv) {
+    char *path = tide_path_join(o_model, "manifest.json"), *buf = NULL;
+    size_t n = 0;
+    if (!path) return TIDE_ERR_NOMEM;
+    tide_status st = tide_read_file(path, &buf, &n);
+    cJSON *m = st ? NULL : cJSON_ParseWithLength(buf, n);
+    free(buf);
+    if (!st && !m) st = tide_error(TIDE_ERR_DATA, "%s: not JSON", path);
+    const cJSON *fmt = m ? cJSON_GetObjectItemCaseSensitive(m, "format") : NULL, *alg = m ? cJSON_GetObjectItemCaseSensitive(m, "algorithm") : NULL;
+    const cJSON *dsj = m ? cJSON_GetObjectItemCaseSensitive(m, "dataset") : NULL;
+    const cJSON *ck = dsj ? cJSON_GetObjectItemCaseSensitive(dsj, "checksum") : NULL;
+    if (!st && (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "tide-model") != 0 || !cJSON_IsString(alg)))
+        st = tide_error(TIDE_ERR_DATA, "%s: not a tide-train-mf model (format \"tide-model\" with an \"algorithm\")", path);
+    if (!st && (!cJSON_IsString(ck) || strcmp(ck->valuestring, ds->checksum) != 0))
+        st = tide_error(TIDE_ERR_DATA, "%s: trained on dataset %s, not on --data %s (%s)", path, cJSON_IsString(ck) ? ck->valuestring : "?",
+                        o_data, ds->checksum);
+    int als = !st && strcmp(alg->valuestring, "als") == 0, ease = !st && strcmp(alg->valuestring, "ease") == 0;
+    if (!st && !als && !ease) st = tide_error(TIDE_ERR_DATA, "%s: algorithm \"%s\": --model takes an als or ease model", path, alg->valuestring);
+    if (!st && als) {
+        tide_mf_params mp = tide_mf_params_default(TIDE_MF_ALS);
+        char *fp = tide_path_join(o_model, "item_factors.npy");
+        if (!fp) st = TIDE_ERR_NOMEM;
+        if (!st) st = tide_mf_params_from_json(cJSON_GetObjectItemCaseSensitive(m, "params"), &mp, path);
+        if (!st) st = tide_npy_load_expect(fp, TIDE_DTYPE_F32, 2, mv);
+        if (!st && (mv->shape[0] != ds->n_items || mv->shape[1] < 1 || mv->shape[1] > 4096))
+            st = tide_error(TIDE_ERR_DATA, "%s: shape [%lld, %lld], --data has %lld items", fp, (long long)mv->shape[0],
+                            (long long)mv->shape[1], (long long)ds->n_items);
+        free(fp);
+        if (!st) {
+            io->als_items = mv->data;
+            io->als_k = (int)mv->shape[1];
+            p->als_factors = io->als_k;
+            p->als_regularization = mp.regularization;
+            p->als_alpha = mp.alpha;
+            if (!(p->enabled & (1u << TIDE_IC_ALS))) tide_log(TIDE_LOG_WARN, "--model: the als component is off, the model is not used");
+        }
+    }
+    if (!st && ease) {
+        char *fp = tide_path_join(o_model, "item_matrix.npy");
+        if (!fp) st = TIDE_ERR_NOMEM;
+        if (!st) st = tide_npy_load_expect(fp, TIDE_DTYPE_F32, 2, mv);
+        if (!st && (mv->shape[0] != ds->n_items || mv->shape[1] != ds->n_items))
+            st = tide_error(TIDE_ERR_DATA, "%s: shape [%lld, %lld], --data has %lld items", fp, (long long)mv->shape[0],
+                            (long long)mv->shape[1], (long long)ds->n_items);
+        free(fp);
+        if (!st) io->ease = mv->data;
+    }
+    cJSON_Delete(m);
+    free(path);
+    return st;
+}
+
 typedef struct {
     tide_atomic_file f;
     int open;
@@ -113,9 +169,10 @@ int main(int argc, char **argv) {
     tide_dataset ds, valid;
     memset(&ds, 0, sizeof ds);
     memset(&valid, 0, sizeof valid);
-    tide_npy iv, tv;
+    tide_npy iv, tv, mv;
     memset(&iv, 0, sizeof iv);
     memset(&tv, 0, sizeof tv);
+    memset(&mv, 0, sizeof mv);
     tide_interest_items it;
     memset(&it, 0, sizeof it);
     cJSON *report = NULL, *settings_json = NULL;
@@ -142,6 +199,7 @@ int main(int argc, char **argv) {
         if ((end && (*end || end == o_cold_lambda || !(cold_lambda > 0) || !isfinite(cold_lambda))) || o_no_cold_map)
             return cli_usage_error(&spec, "--cold-lambda takes a number > 0 or auto, and not with --no-cold-map");
     }
+    if (o_update && o_model) return cli_usage_error(&spec, "--update takes its item side from PREV (no --model)");
     if (o_update && (o_tune || o_settings)) return cli_usage_error(&spec, "--update takes its settings from PREV (no --tune/--settings)");
     if (o_update && !o_out) return cli_usage_error(&spec, "--update needs --out");
     if (!(o_compact_above >= 0 && o_compact_above <= 1)) return cli_usage_error(&spec, "--compact-above must be in [0, 1]");
@@ -209,6 +267,7 @@ int main(int argc, char **argv) {
     } else p.enabled &= ~(1u << TIDE_IC_WORDS);
     if (!p.enabled) { code = cli_usage_error(&spec, "no component left to run (LM components need --item-vectors)"); goto out; }
 
+    if (o_model && (st = load_model(&ds, &p, &io, &mv))) goto fail;
     if (o_update) {
         /* PREV's item side and settings, and of its states only what finds the touched users:
          * the rows themselves stay on disk (hard-linked, or read block by block to compact) */
@@ -397,6 +456,7 @@ out:
     tide_interest_items_free(&it);
     tide_npy_free(&iv);
     tide_npy_free(&tv);
+    tide_npy_free(&mv);
     tide_dataset_free(&valid);
     tide_dataset_free(&ds);
     return cli_finish(&spec, code);
