@@ -37,6 +37,7 @@ struct tide_interest_writer {
     tide_interest_state_array arr[TIDE_INTEREST_STATE_ARRAYS];
     tide_atomic_file f[TIDE_INTEREST_STATE_ARRAYS];
     size_t hl[TIDE_INTEREST_STATE_ARRAYS];
+    uint32_t crc[TIDE_INTEREST_STATE_ARRAYS];   /* of the bytes so far: "files" needs no read-back */
     tide_interest_delta delta;   /* base_dir NULL: a full dir */
     cJSON *known;                /* "files" entries of the hard-linked files (their CRCs are PREV's) */
     cJSON *linked;               /* names hard-linked from PREV */
@@ -129,6 +130,7 @@ tide_status tide_interest_writer_open(tide_interest_writer **out, const char *di
             w->hl[a] = tide_npy_header(hdr, sizeof hdr, w->arr[a].dtype, w->arr[a].nd, shape);
             if (!w->hl[a] || fwrite(hdr, 1, w->hl[a], w->f[a].fp) != w->hl[a] || fflush(w->f[a].fp) != 0)
                 st = tide_error(TIDE_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+            else w->crc[a] = tide_crc32(0, hdr, w->hl[a]);
         }
         free(path);
         if (st) goto fail;
@@ -168,6 +170,7 @@ tide_status tide_interest_writer_rows(tide_interest_writer *w, const tide_intere
         size_t rb = w->arr[a].row_bytes;
         if (!write_sparse(fileno(w->f[a].fp), *b[a].field, (size_t)n * rb, w->hl[a] + (size_t)w->done * rb))
             return tide_error(TIDE_ERR_IO, "%s: write failed: %s", w->f[a].tmp_path, strerror(errno));
+        w->crc[a] = tide_crc32(w->crc[a], *b[a].field, (size_t)n * rb);
     }
     w->done += n;
     return TIDE_OK;
@@ -202,6 +205,16 @@ tide_status tide_interest_writer_finish(tide_interest_writer *w, const tide_inte
             goto fail;
         }
         if ((st = tide_atomic_commit(&w->f[a]))) goto fail;
+        /* its "files" entry from the CRC kept while writing: reading the file back (holes and
+         * all) was a tenth of a full run, and at a million users more than the page cache holds */
+        char *nm = fname(w->delta.base_dir ? "delta_" : "", w->arr[a].name), hex[16];
+        cJSON *e = nm ? cJSON_CreateObject() : NULL;
+        if (!e) { free(nm); st = TIDE_ERR_NOMEM; goto fail; }
+        snprintf(hex, sizeof hex, "%08x", w->crc[a]);
+        cJSON_AddNumberToObject(e, "bytes", (double)total);
+        cJSON_AddStringToObject(e, "crc32", hex);
+        cJSON_AddItemToObject(w->known, nm, e);
+        free(nm);
     }
     cJSON_AddStringToObject(man, "format", "tide-interest");
     cJSON_AddNumberToObject(man, "format_version", 1);
