@@ -54,7 +54,8 @@ timed() {
 }
 COMMON=(--item-vectors raw/item_vectors.npy --components "$COMP" --fixed-weights --as-of user --threads "$THREADS" -q)
 printf 'run\twall_s\tcpu_s\tpeak_rss_gib\n'
-timed train-als "$BIN/tide-train-mf" --algo als --data base --out als --factors 64 --iterations 15 --threads "$THREADS" -q
+# the model is an input of both runs compared, not part of either: trained once (rerun: kept)
+[ -f als/manifest.json ] || timed train-als "$BIN/tide-train-mf" --algo als --data base --out als --factors 64 --iterations 15 --threads "$THREADS" -q
 timed recommend "$BIN/tide-recommend" --data base --model als --k "$K" --out recs.tsv --threads "$THREADS" -q
 rm -rf full full-fit upd
 timed capture-full "$BIN/tide-capture-interest" --data base --model als "${COMMON[@]}" --out full

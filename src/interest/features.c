@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tide/interest.h"
+#include "interest-impl.h"
 
 #define ON(p, c) (((p)->enabled >> (c)) & 1u)
 
@@ -322,19 +323,13 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
         if (it->als_items && (ON(p, TIDE_IC_ALS) || state)) {
             for (int64_t k = 0; k < n; k++) wk[k] = 1.0f;
             float *x = prof2;
-            tide_status st = tide_mf_fold_in(&it->als_params, it->als_items, N, it->als_k, it->als_gram, h->items, wk,
-                                             NULL, n, x);
+            /* long_cf and short_cf share their system: one factorisation, two solves (cf.c) */
+            float *xs = state && state->long_cf && state->short_cf ? state->short_cf : NULL;
+            tide_status st = tide_interest_cf_fold_in(it, h->items, wk, wc, n, x, xs);
             if (st) { free(w); free(assign); return st; }
             if (ON(p, TIDE_IC_ALS))
                 scores_from_profile(it->als_items, N, it->als_k, x, feats + (size_t)TIDE_IC_ALS * N);
-            if (state && state->long_cf) {
-                memcpy(state->long_cf, x, (size_t)it->als_k * sizeof *x);
-                if (state->short_cf) {
-                    st = tide_mf_fold_in_pref(&it->als_params, it->als_items, N, it->als_k, it->als_gram, h->items, wk,
-                                              wc, NULL, n, state->short_cf);
-                    if (st) { free(w); free(assign); return st; }
-                }
-            }
+            if (state && state->long_cf) memcpy(state->long_cf, x, (size_t)it->als_k * sizeof *x);
         }
     }
     if (it->lm && it->sp == it->lm && h->n_text == 0 && h->words_profile && ON(p, TIDE_IC_WORDS))

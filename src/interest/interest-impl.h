@@ -43,4 +43,9 @@ void tide_interest_layout_free(tide_interest_layout *L);
 tide_status tide_interest_rows_load(const char *dir, const tide_interest_layout *L, const char *name, tide_dtype dt,
                                     int nd, const int64_t *dims, void *dst);
 
+/* long_cf (pref 1) and, when short_cf is not NULL, short_cf (pref = prefs[j]) of a history's
+ * items with confidence weights (NULL = 1): ALS fold-ins against it's item factors and Gram (cf.c). */
+tide_status tide_interest_cf_fold_in(const tide_interest_items *it, const int32_t *items, const float *weights,
+                                     const float *prefs, int64_t n, float *long_cf, float *short_cf);
+
 #endif
