@@ -311,7 +311,7 @@ int main(int argc, char **argv) {
         if ((st = tide_interest_tune(&it, &to, &p, &report))) goto fail;
     } else if (o_fixed) {
         for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = (p.enabled >> c) & 1u ? 1.0f : 0.0f;
-    } else if (!o_settings) {
+    } else if (!o_settings && !o_update) { /* --update keeps PREV's weights (loaded with its settings) */
         tide_log(TIDE_LOG_WARN, "no --settings and no --tune: equal combiner weights");
         for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = (p.enabled >> c) & 1u ? 1.0f : 0.0f;
     }
