@@ -7,6 +7,11 @@
 #   bench/interest/speed.sh [OUT_DIR]
 #   env: USERS (1000000) EVENTS (50) ITEMS (100000) DIM (384) THREADS (2) TOUCH (0.05)
 #        NEW (5 new events per touched user) K (10) BIN (build/release/bin) PYTHON
+#        FIT_TOO (0; 1 = also time a full run that fits its own ALS instead of --model als)
+#
+# The full run is given the same trained ALS model tide-recommend scores with (--model als): the
+# issue's input, and the like-for-like comparison (tide-recommend does not train either). The
+# update advances that dir; by default it writes PREV's base linked plus a delta (update.c).
 #
 # Components: als, lm, cluster, trans, pop. EASE/ease-long are off (an N x N matrix is 40 GB at
 # 100k items), TF-IDF and the user's words need item/user text the synthetic log does not have.
@@ -18,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 OUT=${1:-$root/build/bench-interest-speed}
 USERS=${USERS:-1000000} EVENTS=${EVENTS:-50} ITEMS=${ITEMS:-100000} DIM=${DIM:-384}
-THREADS=${THREADS:-2} TOUCH=${TOUCH:-0.05} NEW=${NEW:-5} K=${K:-10}
+THREADS=${THREADS:-2} TOUCH=${TOUCH:-0.05} NEW=${NEW:-5} K=${K:-10} FIT_TOO=${FIT_TOO:-0}
 BIN=${BIN:-$root/build/release/bin}
 PYTHON=${PYTHON:-python3}
 COMP=${COMPONENTS:-als,lm,cluster,trans,pop}
@@ -49,10 +54,13 @@ timed() {
 }
 COMMON=(--item-vectors raw/item_vectors.npy --components "$COMP" --fixed-weights --as-of user --threads "$THREADS" -q)
 printf 'run\twall_s\tcpu_s\tpeak_rss_gib\n'
-timed train-als "$BIN/tide-train-mf" --algo als --data base --out als --factors 64 --iterations 15 --threads "$THREADS" -q
+# the model is an input of both runs compared, not part of either: trained once (rerun: kept)
+[ -f als/manifest.json ] || timed train-als "$BIN/tide-train-mf" --algo als --data base --out als --factors 64 --iterations 15 --threads "$THREADS" -q
 timed recommend "$BIN/tide-recommend" --data base --model als --k "$K" --out recs.tsv --threads "$THREADS" -q
-rm -rf full upd
-timed capture-full "$BIN/tide-capture-interest" --data base "${COMMON[@]}" --out full
+rm -rf full full-fit upd
+timed capture-full "$BIN/tide-capture-interest" --data base --model als "${COMMON[@]}" --out full
+[ "$FIT_TOO" = 1 ] && timed capture-full-fit "$BIN/tide-capture-interest" --data base "${COMMON[@]}" --out full-fit
 timed capture-update "$BIN/tide-capture-interest" --data grown --update full --item-vectors raw/item_vectors.npy \
     --as-of user --threads "$THREADS" --out upd -v
-grep -o 'update: [0-9]* of [0-9]* users recomputed' capture-update.log
+grep -o 'update: [0-9]* of [0-9]* users recomputed.*' capture-update.log
+du -sh full upd | sed 's/^/# disk: /'   # upd's base is full's files, hard-linked

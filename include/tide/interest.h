@@ -139,6 +139,11 @@ typedef struct tide_interest_items_opts {
     const float *lm_vectors;      /* [n_items, lm_dim] item vectors (tide-embed), NULL = none */
     int lm_dim;
     size_t max_memory;            /* EASE limit (0 = available RAM) */
+    /* ALS item factors [n_items, als_k] of a trained model (tide-train-mf --algo als) to use
+     * instead of fitting them (NULL = fit); folded in with p's regularization and alpha, which
+     * the caller sets to the model's. */
+    const float *als_items;
+    int als_k;
 } tide_interest_items_opts;
 
 /* Fit what the enabled components need from `train` (its user-major CSR, item-major copy, item
@@ -281,6 +286,12 @@ tide_status tide_interest_capture_users(const tide_interest_items *it, const tid
 tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
                                         const tide_dataset *ds, const float *text_vectors, int64_t as_of,
                                         int64_t lo, int64_t hi, tide_interest_states *S);
+/* The same into rows 0..n-1 of S (a block of S->n_users >= n rows): row q = users[q], or lo + q
+ * without a list. What a run that streams blocks of users to its output, and --update's list of
+ * touched users, hold instead of every user's row. */
+tide_status tide_interest_capture_rows(const tide_interest_items *it, const tide_interest_params *p,
+                                       const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                       const int64_t *users, int64_t lo, int64_t n, tide_interest_states *S);
 
 /* Online: advance one user's history view by one event / one text event (arrays appended by
  * the caller's storage: the view's pointers must stay valid) and recompute the state. The state
@@ -344,10 +355,46 @@ tide_status tide_interest_manifest_read(const char *dir, char **path, cJSON **ma
  * as-of, tuning report), the per-user state arrays and the item side the scoring needs. */
 tide_status tide_interest_dir_save(const char *dir, const tide_interest_items *it, const tide_interest_params *p,
                                    const tide_interest_states *S, const tide_interest_dir_info *info);
+/* Streaming the per-user arrays: open announces the row count, rows() appends rows 0..n-1 of a
+ * block B (any B->n_users >= n, same dimensions) in user order, finish writes the item side and
+ * the manifest and commits (it, p, info as tide_interest_dir_save; `users` = the dataset's). A
+ * run then holds one block of users, never all. abort (or any failure) leaves nothing behind.
+ * With `delta` (an --update): the rows written are those of delta->users (sorted), into
+ * delta_*.npy, and the base per-user arrays are hard-linked from delta->base_dir (an interest dir
+ * whose base holds delta->base_users rows; copied on another file system). */
+typedef struct tide_interest_delta {
+    const char *base_dir;
+    int64_t base_users;
+    const int64_t *users;
+    int64_t n;
+} tide_interest_delta;
+typedef struct tide_interest_writer tide_interest_writer;
+tide_status tide_interest_writer_open(tide_interest_writer **w, const char *dir, int64_t rows, int als_k, int lm_dim,
+                                      const tide_interest_delta *delta);
+tide_status tide_interest_writer_rows(tide_interest_writer *w, const tide_interest_states *B, int64_t n);
+/* Commits and frees w, also on failure. */
+tide_status tide_interest_writer_finish(tide_interest_writer *w, const tide_interest_items *it, const tide_interest_params *p,
+                                        int64_t users, const tide_interest_dir_info *info);
+void tide_interest_writer_abort(tide_interest_writer *w);
+
 /* Load an interest dir: settings, item side (into `it`, owned) and states. `manifest` (may be
  * NULL) receives the parsed manifest (caller frees). Shapes are checked: TIDE_ERR_DATA. */
 tide_status tide_interest_dir_load(const char *dir, tide_interest_items *it, tide_interest_params *p,
                                    tide_interest_states *S, cJSON **manifest);
+/* light: of the states only n_events, n_text and last_time (the rest NULL) — what --update
+ * compares to find the touched users. */
+tide_status tide_interest_dir_load_opts(const char *dir, tide_interest_items *it, tide_interest_params *p,
+                                        tide_interest_states *S, cJSON **manifest, int light);
+
+/* --update's output (src/interest/update.c): the states of the `n` touched users (sorted; every
+ * user of ds past PREV's is among them) recomputed, every other row PREV's. Written as PREV's
+ * base arrays hard-linked plus a delta of the rows that differ from the base (PREV's delta and
+ * the touched users), or, when that delta would hold more than compact_above × users rows, as
+ * a full dir (base rows read from PREV). PREV is never modified. *compacted says which. */
+tide_status tide_interest_update_write(const char *out, const char *prev_dir, const tide_interest_items *it,
+                                       const tide_interest_params *p, const tide_dataset *ds, const float *text_vectors,
+                                       int64_t as_of, const int64_t *touched, int64_t n, double compact_above,
+                                       const tide_interest_dir_info *info, int *compacted);
 
 /* One JSON line per user: interests now (label, strength, last active, representative items),
  * drift. Labels from the clusters' categories (or their top items' titles). */

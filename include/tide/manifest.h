@@ -48,6 +48,11 @@ tide_status tide_manifest_add_files(cJSON *man, const char *dir);
  * still aborts `d`. `man` stays the caller's. */
 struct tide_atomic_dir;
 tide_status tide_manifest_commit_dir(struct tide_atomic_dir *d, cJSON *man);
+/* The same, taking the entries of `known` ({name: {"bytes", "crc32"}}, may be NULL) for files
+ * of that name and size instead of reading them: hard links to a committed dir's files, whose
+ * manifest already checksummed those very bytes (an interest --update links gigabytes). */
+tide_status tide_manifest_commit_dir_known(struct tide_atomic_dir *d, cJSON *man, const cJSON *known);
+tide_status tide_manifest_add_files_known(cJSON *man, const char *dir, const cJSON *known);
 
 /* Whether a directory entry name is a tide temporary (".NAME.tmp.XXXXXX", core/atomic.c). */
 int tide_manifest_is_temp_name(const char *name);

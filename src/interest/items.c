@@ -270,7 +270,17 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
         if ((st = tide_itemknn_fit(ds, uw, iw, &kp, &it->knn_indptr, &it->knn_items, &it->knn_sims))) goto fail;
     }
     if (ON(p, TIDE_IC_TRANS) && (st = tide_interest_fit_transitions(ds, p, it))) goto fail;
-    if (ON(p, TIDE_IC_ALS)) {
+    if (ON(p, TIDE_IC_ALS) && o && o->als_items) {
+        /* a trained model's factors (--model): nothing to fit */
+        size_t n = (size_t)ds->n_items * (size_t)o->als_k;
+        if (!(it->als_items = tide_malloc(n * sizeof *it->als_items + 1))) { st = TIDE_ERR_NOMEM; goto fail; }
+        memcpy(it->als_items, o->als_items, n * sizeof *it->als_items);
+        it->als_k = o->als_k;
+        it->als_params = tide_mf_params_default(TIDE_MF_ALS);
+        it->als_params.factors = o->als_k;
+        it->als_params.regularization = p->als_regularization;
+        it->als_params.alpha = p->als_alpha;
+    } else if (ON(p, TIDE_IC_ALS)) {
         tide_mf_params ap = tide_mf_params_default(TIDE_MF_ALS);
         ap.factors = p->als_factors;
         ap.iterations = p->als_iterations;

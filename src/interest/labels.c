@@ -12,6 +12,7 @@
 
 #include "tide/fileio.h"
 #include "tide/npy.h"
+#include "interest-impl.h"
 #include "tide/strmap.h"
 
 #define K TIDE_INTEREST_MAX_K
@@ -157,33 +158,32 @@ static void dir_rows_free(dir_rows *r) {
     memset(r, 0, sizeof *r);
 }
 
-static tide_status load_npy(const char *dir, const char *name, tide_dtype dt, int nd, int64_t a, int64_t b, int64_t c,
-                            void **out, char *checksum) {
-    char file[128];
-    snprintf(file, sizeof file, "%s.npy", name);
-    char *path = tide_path_join(dir, file);
-    if (!path) return TIDE_ERR_NOMEM;
-    tide_npy x;
-    tide_status st = tide_npy_load_expect(path, dt, nd, &x);
-    if (!st) {
-        int64_t want[3] = {a, b, c};
-        size_t n = tide_dtype_size(dt);
-        for (int k = 0; k < nd && !st; k++) {
-            if (x.shape[k] != want[k])
-                st = tide_error(TIDE_ERR_DATA, "%s: dimension %d is %lld, expected %lld", path, k, (long long)x.shape[k],
-                                (long long)want[k]);
-            n *= (size_t)want[k];
-        }
-        if (!st && !(*out = tide_malloc(n + 1))) st = TIDE_ERR_NOMEM;
-        if (!st) memcpy(*out, x.data, n);
-        tide_npy_free(&x);
-    }
+/* One per-user array [U, dims...] as the users see it (an --update's delta overlaid on its base)
+ * into a malloc'ed copy; `checksum` (may be NULL) gets "crc32:..." of the file, chained over the
+ * delta's files when there is one. */
+static tide_status load_npy(const char *dir, const tide_interest_layout *L, const char *name, tide_dtype dt, int nd,
+                            int64_t b, int64_t c, void **out, char *checksum) {
+    int64_t dims[2] = {b, c};
+    size_t n = tide_dtype_size(dt) * (size_t)L->users;
+    for (int k = 1; k < nd; k++) n *= (size_t)dims[k - 1];
+    if (!(*out = tide_malloc(n + 1))) return TIDE_ERR_NOMEM;
+    tide_status st = tide_interest_rows_load(dir, L, name, dt, nd, dims, *out);
     if (!st && checksum) {
-        uint32_t crc;
+        uint32_t crc = 0, part;
         uint64_t sz;
-        if (!(st = tide_file_crc32(path, &crc, &sz))) snprintf(checksum, 32, "crc32:%08x", crc);
+        char file[160];
+        const char *files[3] = {name, L->delta_users ? "delta_users" : NULL, L->delta_users ? "delta_" : NULL};
+        for (int f = 0; f < 3 && !st && files[f]; f++) {
+            if (f == 2) snprintf(file, sizeof file, "delta_%s.npy", name);
+            else snprintf(file, sizeof file, "%s.npy", files[f]);
+            char *path = tide_path_join(dir, file);
+            if (!path) st = TIDE_ERR_NOMEM;
+            else if (!(st = tide_file_crc32(path, &part, &sz))) crc = f ? tide_crc32(crc, &part, sizeof part) : part;
+            free(path);
+        }
+        if (!st) snprintf(checksum, 32, "crc32:%08x", crc);
     }
-    free(path);
+    if (st) { free(*out); *out = NULL; }
     return st;
 }
 
@@ -192,6 +192,7 @@ static tide_status dir_rows_load(const char *dir, const tide_dataset *train, int
     memset(r, 0, sizeof *r);
     char *path;
     cJSON *m;
+    tide_interest_layout lay = {0};
     tide_status st = tide_interest_manifest_read(dir, &path, &m);
     if (st) return st;
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(m, "dataset");
@@ -208,6 +209,7 @@ static tide_status dir_rows_load(const char *dir, const tide_dataset *train, int
     }
     int64_t U = train->n_users;
     r->n_users = U;
+    if ((st = tide_interest_layout_read(dir, path, m, U, &lay))) goto done;
     if (with_labels) {
         const cJSON *cn = cJSON_GetObjectItemCaseSensitive(m, "categories"), *e;
         int n = cJSON_GetArraySize(cn);
@@ -217,11 +219,11 @@ static tide_status dir_rows_load(const char *dir, const tide_dataset *train, int
             if (!cJSON_IsString(e)) { st = tide_error(TIDE_ERR_DATA, "%s: \"categories\" must hold strings", path); goto done; }
             if (!(r->names[r->n_names++] = strdup(e->valuestring))) { st = TIDE_ERR_NOMEM; goto done; }
         }
-        if ((st = load_npy(dir, "n_clusters", TIDE_DTYPE_I32, 1, U, 0, 0, (void **)&r->n_clusters, NULL)) ||
-            (st = load_npy(dir, "cluster_strength", TIDE_DTYPE_F32, 2, U, K, 0, (void **)&r->strength, NULL)) ||
-            (st = load_npy(dir, "cluster_last_active", TIDE_DTYPE_I64, 2, U, K, 0, (void **)&r->last_active, NULL)) ||
-            (st = load_npy(dir, "cluster_categories", TIDE_DTYPE_I32, 3, U, K, 2, (void **)&r->cats, NULL)) ||
-            (st = load_npy(dir, "last_time", TIDE_DTYPE_I64, 1, U, 0, 0, (void **)&r->last_time, NULL)))
+        if ((st = load_npy(dir, &lay, "n_clusters", TIDE_DTYPE_I32, 1, 0, 0, (void **)&r->n_clusters, NULL)) ||
+            (st = load_npy(dir, &lay, "cluster_strength", TIDE_DTYPE_F32, 2, K, 0, (void **)&r->strength, NULL)) ||
+            (st = load_npy(dir, &lay, "cluster_last_active", TIDE_DTYPE_I64, 2, K, 0, (void **)&r->last_active, NULL)) ||
+            (st = load_npy(dir, &lay, "cluster_categories", TIDE_DTYPE_I32, 3, K, 2, (void **)&r->cats, NULL)) ||
+            (st = load_npy(dir, &lay, "last_time", TIDE_DTYPE_I64, 1, 0, 0, (void **)&r->last_time, NULL)))
             goto done;
         for (int64_t u = 0; u < U; u++) {
             if (r->n_clusters[u] < 0 || r->n_clusters[u] > K) {
@@ -237,11 +239,12 @@ static tide_status dir_rows_load(const char *dir, const tide_dataset *train, int
                 }
         }
     } else {
-        if ((st = load_npy(dir, "drift", TIDE_DTYPE_F32, 1, U, 0, 0, (void **)&r->drift, r->drift_checksum))) goto done;
+        if ((st = load_npy(dir, &lay, "drift", TIDE_DTYPE_F32, 1, 0, 0, (void **)&r->drift, r->drift_checksum))) goto done;
     }
-    st = load_npy(dir, "n_events", TIDE_DTYPE_I64, 1, U, 0, 0, (void **)&r->n_events, NULL);
+    st = load_npy(dir, &lay, "n_events", TIDE_DTYPE_I64, 1, 0, 0, (void **)&r->n_events, NULL);
 done:
     free(path);
+    tide_interest_layout_free(&lay);
     cJSON_Delete(m);
     if (st) dir_rows_free(r);
     return st;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tide/interest.h"
+#include "interest-impl.h"
 
 #define K TIDE_INTEREST_MAX_K
 
@@ -86,6 +87,47 @@ void tide_interest_states_get(const tide_interest_states *S, int64_t u, tide_int
     s->n_events = S->n_events[u];
 }
 
+int tide_interest_state_arrays(tide_interest_states *S, tide_interest_state_array *out) {
+    int n = 0, k = S->als_k, d = S->lm_dim;
+#define E(nm, dt, rank, a, b, f, cnt)                                                              \
+    do {                                                                                           \
+        out[n] = (tide_interest_state_array){nm, dt, rank, {a, b}, (size_t)(cnt) * sizeof *S->f, (void **)&S->f}; \
+        n++;                                                                                       \
+    } while (0)
+    if (k) {
+        E("long_cf", TIDE_DTYPE_F32, 2, k, 0, long_cf, k);
+        E("short_cf", TIDE_DTYPE_F32, 2, k, 0, short_cf, k);
+    }
+    if (d) {
+        E("short_lm", TIDE_DTYPE_F32, 2, d, 0, short_lm, d);
+        E("long_lm", TIDE_DTYPE_F32, 2, d, 0, long_lm, d);
+        E("words_lm", TIDE_DTYPE_F32, 2, d, 0, words_lm, d);
+        E("centroids", TIDE_DTYPE_F32, 3, K, d, centroids, (size_t)K * d);
+    }
+    E("n_clusters", TIDE_DTYPE_I32, 1, 0, 0, n_clusters, 1);
+    E("cluster_strength", TIDE_DTYPE_F32, 2, K, 0, strength, K);
+    E("cluster_last_active", TIDE_DTYPE_I64, 2, K, 0, last_active, K);
+    E("cluster_size", TIDE_DTYPE_I32, 2, K, 0, cluster_size, K);
+    E("cluster_items", TIDE_DTYPE_I32, 3, K, 3, top_items, K * 3);
+    E("cluster_categories", TIDE_DTYPE_I32, 3, K, 2, cats, K * 2);
+    E("drift", TIDE_DTYPE_F32, 1, 0, 0, drift, 1);
+    E("drift_cf", TIDE_DTYPE_F32, 1, 0, 0, drift_cf, 1);
+    E("last_time", TIDE_DTYPE_I64, 1, 0, 0, last_time, 1);
+    E("n_events", TIDE_DTYPE_I64, 1, 0, 0, n_events, 1);
+    E("n_text", TIDE_DTYPE_I64, 1, 0, 0, n_text, 1);
+#undef E
+    return n;
+}
+
+void tide_interest_states_copy_row(tide_interest_states *dst, int64_t i, const tide_interest_states *src, int64_t j) {
+    tide_interest_state_array a[TIDE_INTEREST_STATE_ARRAYS], b[TIDE_INTEREST_STATE_ARRAYS];
+    int n = tide_interest_state_arrays(dst, a);
+    tide_interest_state_arrays((tide_interest_states *)src, b);
+    for (int q = 0; q < n; q++)
+        memcpy((char *)*a[q].field + (size_t)i * a[q].row_bytes, (const char *)*b[q].field + (size_t)j * b[q].row_bytes,
+               a[q].row_bytes);
+}
+
 /* Grow every per-user array to n rows (users are only ever appended); new rows are zero. glibc
  * moves large blocks with mremap, so growing the loaded previous states copies nothing. */
 tide_status tide_interest_states_grow(tide_interest_states *S, int64_t n) {
@@ -116,7 +158,7 @@ tide_status tide_interest_states_grow(tide_interest_states *S, int64_t n) {
  * user cost more than the users themselves. */
 static tide_status capture(const tide_interest_items *it, const tide_interest_params *p, const tide_dataset *ds,
                            const float *text_vectors, int64_t as_of, const int64_t *users, int64_t lo, int64_t n,
-                           tide_interest_states *S) {
+                           int relative, tide_interest_states *S) {
     tide_status st = TIDE_OK;
     size_t wf = tide_interest_work_floats(it, p);
 #pragma omp parallel
@@ -140,7 +182,7 @@ static tide_status capture(const tide_interest_items *it, const tide_interest_pa
                 st = s1;
                 continue;
             }
-            tide_interest_states_put(S, u, &s, h.n_text);
+            tide_interest_states_put(S, relative ? q : u, &s, h.n_text);
         }
         free(work);
         if (!s0) tide_interest_user_free(&s);
@@ -151,13 +193,19 @@ static tide_status capture(const tide_interest_items *it, const tide_interest_pa
 tide_status tide_interest_capture_users(const tide_interest_items *it, const tide_interest_params *p,
                                         const tide_dataset *ds, const float *text_vectors, int64_t as_of,
                                         const int64_t *users, int64_t n, tide_interest_states *S) {
-    return capture(it, p, ds, text_vectors, as_of, users, 0, n, S);
+    return capture(it, p, ds, text_vectors, as_of, users, 0, n, 0, S);
 }
 
 tide_status tide_interest_capture_block(const tide_interest_items *it, const tide_interest_params *p,
                                         const tide_dataset *ds, const float *text_vectors, int64_t as_of,
                                         int64_t lo, int64_t hi, tide_interest_states *S) {
-    return capture(it, p, ds, text_vectors, as_of, NULL, lo, hi - lo, S);
+    return capture(it, p, ds, text_vectors, as_of, NULL, lo, hi - lo, 0, S);
+}
+
+tide_status tide_interest_capture_rows(const tide_interest_items *it, const tide_interest_params *p,
+                                       const tide_dataset *ds, const float *text_vectors, int64_t as_of,
+                                       const int64_t *users, int64_t lo, int64_t n, tide_interest_states *S) {
+    return capture(it, p, ds, text_vectors, as_of, users, lo, n, 1, S);
 }
 
 tide_status tide_interest_user_advance(const tide_interest_items *it, const tide_interest_params *p,

@@ -188,7 +188,16 @@ int tide_manifest_is_temp_name(const char *name) { return name[0] == '.' && strs
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-tide_status tide_manifest_add_files(cJSON *man, const char *dir) {
+tide_status tide_manifest_add_files(cJSON *man, const char *dir) { return tide_manifest_add_files_known(man, dir, NULL); }
+
+/* A "files" entry of `known` for `name` recording `size` bytes and a CRC, or NULL. */
+static const cJSON *known_entry(const cJSON *known, const char *name, uint64_t size) {
+    const cJSON *e = known ? cJSON_GetObjectItemCaseSensitive(known, name) : NULL;
+    const cJSON *b = e ? cJSON_GetObjectItemCaseSensitive(e, "bytes") : NULL, *c = e ? cJSON_GetObjectItemCaseSensitive(e, "crc32") : NULL;
+    return cJSON_IsNumber(b) && b->valuedouble == (double)size && cJSON_IsString(c) ? e : NULL;
+}
+
+tide_status tide_manifest_add_files_known(cJSON *man, const char *dir, const cJSON *known) {
     DIR *d = opendir(dir);
     if (!d) return tide_error(TIDE_ERR_IO, "%s: cannot list: %s", dir, strerror(errno));
     char **names = NULL;
@@ -233,7 +242,13 @@ tide_status tide_manifest_add_files(cJSON *man, const char *dir) {
 #pragma omp parallel for schedule(dynamic, 1)
         for (size_t i = 0; i < n; i++) {
             char *full = tide_path_join(dir, names[i]);
-            fst[i] = full ? tide_file_crc32(full, &crc[i], &bytes[i]) : TIDE_ERR_NOMEM;
+            struct stat sb;
+            const cJSON *k = known && full && stat(full, &sb) == 0 ? known_entry(known, names[i], (uint64_t)sb.st_size) : NULL;
+            if (k) {
+                bytes[i] = (uint64_t)sb.st_size;
+                crc[i] = (uint32_t)strtoul(cJSON_GetObjectItemCaseSensitive(k, "crc32")->valuestring, NULL, 16);
+                fst[i] = TIDE_OK;
+            } else fst[i] = full ? tide_file_crc32(full, &crc[i], &bytes[i]) : TIDE_ERR_NOMEM;
             free(full);
         }
         cJSON_DeleteItemFromObjectCaseSensitive(man, "files");
@@ -260,8 +275,10 @@ done:
     return st;
 }
 
-tide_status tide_manifest_commit_dir(tide_atomic_dir *d, cJSON *man) {
-    tide_status st = tide_manifest_add_files(man, d->tmp_path);
+tide_status tide_manifest_commit_dir(tide_atomic_dir *d, cJSON *man) { return tide_manifest_commit_dir_known(d, man, NULL); }
+
+tide_status tide_manifest_commit_dir_known(tide_atomic_dir *d, cJSON *man, const cJSON *known) {
+    tide_status st = tide_manifest_add_files_known(man, d->tmp_path, known);
     if (st) return st;
     char *text = cJSON_Print(man);
     char *path = text ? tide_atomic_dir_file(d, "manifest.json") : NULL;

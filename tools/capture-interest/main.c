@@ -22,15 +22,16 @@
 #include "tide/timeparse.h"
 
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
-static const char *o_recs, *o_summary, *o_components, *o_report, *o_update;
+static const char *o_recs, *o_summary, *o_components, *o_report, *o_update, *o_model;
 static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep;
-static double o_lambda;
+static double o_lambda, o_compact_above = 0.25;
 static const char *o_cold_lambda;
 static int o_no_cold_map;
 
 static const cli_opt opts[] = {
     {"data", 0, CLI_STRING, &o_data, "DIR", "Dataset dir (normally the train split): histories, item text, text events"},
     {"out", 'o', CLI_STRING, &o_out, "DIR", "Interest dir to write (atomically)"},
+    {"model", 0, CLI_STRING, &o_model, "DIR", "A trained tide-train-mf model of --data: ALS item factors (the als component) or EASE weights (ease, ease-long), used instead of fitting"},
     {"item-vectors", 0, CLI_STRING, &o_item_vectors, "FILE", "Item vectors .npy [items, d] (tide-embed): the LM space"},
     {"text-vectors", 0, CLI_STRING, &o_text_vectors, "FILE", "The data's text events in the same LM space (tide-embed --user-text)"},
     {"as-of", 0, CLI_STRING, &o_as_of, "T", "Reference time: latest (default), user, epoch seconds or YYYY-MM-DD[THH:MM:SS]"},
@@ -52,6 +53,7 @@ static const cli_opt opts[] = {
     {"report", 0, CLI_STRING, &o_report, "FILE", "The tuning report as JSON (also in the manifest)"},
     {"update", 0, CLI_STRING, &o_update, "PREV", "Advance an earlier interest dir to --data (the grown dataset): touched users only, no refit"},
     {"recompute-all", 0, CLI_FLAG, &o_recompute_all, NULL, "With --update: recompute every user (the reference an update must equal)"},
+    {"compact-above", 0, CLI_DOUBLE, &o_compact_above, "F", "With --update: write a full dir instead of PREV's base + a delta when the delta would hold more than F of the users (default 0.25; 0 = always)"},
     {0},
 };
 
@@ -125,6 +127,61 @@ static int parse_components(unsigned *en) {
     return 0;
 }
 
+/* --model DIR: a tide-train-mf model of this very dataset (its checksum) whose ALS item factors
+ * or EASE weights replace fitting them; the settings record the model's rank, regularization and
+ * alpha, which the fold-ins (here and in every reader of the dir) use. */
+static tide_status load_model(const tide_dataset *ds, tide_interest_params *p, tide_interest_items_opts *io, tide_npy *mv) {
+    char *path = tide_path_join(o_model, "manifest.json"), *buf = NULL;
+    size_t n = 0;
+    if (!path) return TIDE_ERR_NOMEM;
+    tide_status st = tide_read_file(path, &buf, &n);
+    cJSON *m = st ? NULL : cJSON_ParseWithLength(buf, n);
+    free(buf);
+    if (!st && !m) st = tide_error(TIDE_ERR_DATA, "%s: not JSON", path);
+    const cJSON *fmt = m ? cJSON_GetObjectItemCaseSensitive(m, "format") : NULL, *alg = m ? cJSON_GetObjectItemCaseSensitive(m, "algorithm") : NULL;
+    const cJSON *dsj = m ? cJSON_GetObjectItemCaseSensitive(m, "dataset") : NULL;
+    const cJSON *ck = dsj ? cJSON_GetObjectItemCaseSensitive(dsj, "checksum") : NULL;
+    if (!st && (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "tide-model") != 0 || !cJSON_IsString(alg)))
+        st = tide_error(TIDE_ERR_DATA, "%s: not a tide-train-mf model (format \"tide-model\" with an \"algorithm\")", path);
+    if (!st && (!cJSON_IsString(ck) || strcmp(ck->valuestring, ds->checksum) != 0))
+        st = tide_error(TIDE_ERR_DATA, "%s: trained on dataset %s, not on --data %s (%s)", path, cJSON_IsString(ck) ? ck->valuestring : "?",
+                        o_data, ds->checksum);
+    int als = !st && strcmp(alg->valuestring, "als") == 0, ease = !st && strcmp(alg->valuestring, "ease") == 0;
+    if (!st && !als && !ease) st = tide_error(TIDE_ERR_DATA, "%s: algorithm \"%s\": --model takes an als or ease model", path, alg->valuestring);
+    if (!st && als) {
+        tide_mf_params mp = tide_mf_params_default(TIDE_MF_ALS);
+        char *fp = tide_path_join(o_model, "item_factors.npy");
+        if (!fp) st = TIDE_ERR_NOMEM;
+        if (!st) st = tide_mf_params_from_json(cJSON_GetObjectItemCaseSensitive(m, "params"), &mp, path);
+        if (!st) st = tide_npy_load_expect(fp, TIDE_DTYPE_F32, 2, mv);
+        if (!st && (mv->shape[0] != ds->n_items || mv->shape[1] < 1 || mv->shape[1] > 4096))
+            st = tide_error(TIDE_ERR_DATA, "%s: shape [%lld, %lld], --data has %lld items", fp, (long long)mv->shape[0],
+                            (long long)mv->shape[1], (long long)ds->n_items);
+        free(fp);
+        if (!st) {
+            io->als_items = mv->data;
+            io->als_k = (int)mv->shape[1];
+            p->als_factors = io->als_k;
+            p->als_regularization = mp.regularization;
+            p->als_alpha = mp.alpha;
+            if (!(p->enabled & (1u << TIDE_IC_ALS))) tide_log(TIDE_LOG_WARN, "--model: the als component is off, the model is not used");
+        }
+    }
+    if (!st && ease) {
+        char *fp = tide_path_join(o_model, "item_matrix.npy");
+        if (!fp) st = TIDE_ERR_NOMEM;
+        if (!st) st = tide_npy_load_expect(fp, TIDE_DTYPE_F32, 2, mv);
+        if (!st && (mv->shape[0] != ds->n_items || mv->shape[1] != ds->n_items))
+            st = tide_error(TIDE_ERR_DATA, "%s: shape [%lld, %lld], --data has %lld items", fp, (long long)mv->shape[0],
+                            (long long)mv->shape[1], (long long)ds->n_items);
+        free(fp);
+        if (!st) io->ease = mv->data;
+    }
+    cJSON_Delete(m);
+    free(path);
+    return st;
+}
+
 typedef struct {
     tide_atomic_file f;
     int open;
@@ -140,9 +197,10 @@ int main(int argc, char **argv) {
     tide_dataset ds, valid;
     memset(&ds, 0, sizeof ds);
     memset(&valid, 0, sizeof valid);
-    tide_npy iv, tv;
+    tide_npy iv, tv, mv;
     memset(&iv, 0, sizeof iv);
     memset(&tv, 0, sizeof tv);
+    memset(&mv, 0, sizeof mv);
     tide_interest_items it;
     memset(&it, 0, sizeof it);
     cJSON *report = NULL, *settings_json = NULL;
@@ -170,8 +228,10 @@ int main(int argc, char **argv) {
         if ((end && (*end || end == o_cold_lambda || !(cold_lambda > 0) || !isfinite(cold_lambda))) || o_no_cold_map)
             return cli_usage_error(&spec, "--cold-lambda takes a number > 0 or auto, and not with --no-cold-map");
     }
+    if (o_update && o_model) return cli_usage_error(&spec, "--update takes its item side from PREV (no --model)");
     if (o_update && (o_tune || o_settings)) return cli_usage_error(&spec, "--update takes its settings from PREV (no --tune/--settings)");
     if (o_update && !o_out) return cli_usage_error(&spec, "--update needs --out");
+    if (!(o_compact_above >= 0 && o_compact_above <= 1)) return cli_usage_error(&spec, "--compact-above must be in [0, 1]");
 
     tide_interest_params p = tide_interest_params_default();
     p.seed = common.seed;
@@ -240,8 +300,11 @@ int main(int argc, char **argv) {
     } else p.enabled &= ~(1u << TIDE_IC_WORDS);
     if (!p.enabled) { code = cli_usage_error(&spec, "no component left to run (LM components need --item-vectors)"); goto out; }
 
+    if (o_model && (st = load_model(&ds, &p, &io, &mv))) goto fail;
     if (o_update) {
-        if ((st = tide_interest_dir_load(o_update, &it, &p, &prev, &prev_man))) goto fail;
+        /* PREV's item side and settings, and of its states only what finds the touched users:
+         * the rows themselves stay on disk (hard-linked, or read block by block to compact) */
+        if ((st = tide_interest_dir_load_opts(o_update, &it, &p, &prev, &prev_man, 1))) goto fail;
         p.seed = common.seed;
         if (it.n_items != ds.n_items) {
             st = tide_error(TIDE_ERR_DATA, "%s has %lld items, but %s was captured over %lld (another dataset?)", o_data,
@@ -344,12 +407,22 @@ int main(int argc, char **argv) {
             const cJSON *t = ao ? cJSON_GetObjectItemCaseSensitive(ao, "time") : NULL;
             prev_asof = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : INT64_MIN;
         }
+        cJSON *extra = cJSON_CreateObject();
+        cJSON *cmd = cJSON_AddArrayToObject(extra, "command");
+        for (int a = 0; a < argc; a++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[a]));
+        cJSON *prod = cJSON_AddObjectToObject(extra, "producer");
+        cJSON_AddStringToObject(prod, "program", "tide-capture-interest");
+        cJSON_AddStringToObject(prod, "version", tide_version());
+        if (o_update) cJSON_AddStringToObject(extra, "updated_from", o_update);
+        const cJSON *tuning = report;
+        if (!tuning && prev_man) tuning = cJSON_GetObjectItemCaseSensitive(prev_man, "tuning");
+        tide_interest_dir_info info = {o_data, ds.checksum, as_of, o_as_of, o_item_vectors, tuning, extra, o_update};
         if (o_update && prev_asof == as_of && !o_recompute_all) {
-            /* In place over PREV's arrays: list the touched users first (their history differs
-             * from what PREV's row was computed from, or they are new), then recompute only
-             * those rows; every other row is PREV's, byte for byte, never recomputed. */
+            /* List the touched users (their history differs from what PREV's row was computed
+             * from, or they are new); only those are recomputed, every other row is PREV's,
+             * byte for byte, never recomputed (update.c: PREV's base linked plus a delta). */
             int64_t *list = tide_malloc(((size_t)U + 1) * sizeof *list);
-            if (!list) { st = TIDE_ERR_NOMEM; goto fail; }
+            if (!list) { cJSON_Delete(extra); st = TIDE_ERR_NOMEM; goto fail; }
             for (int64_t u = 0; u < U; u++) {
                 if (u >= prev.n_users) { list[touched++] = u; continue; }
                 int64_t n = ds.indptr[u + 1] - ds.indptr[u];
@@ -362,39 +435,50 @@ int main(int argc, char **argv) {
                 }
                 if (n != prev.n_events[u] || nt != prev.n_text[u] || lt != prev.last_time[u]) list[touched++] = u;
             }
-            if (!(st = tide_interest_states_grow(&prev, U)))
-                st = tide_interest_capture_users(&it, &p, &ds, text_vecs, as_of, list, touched, &prev);
+            cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            int compacted = 0;
+            st = tide_interest_update_write(o_out, o_update, &it, &p, &ds, text_vecs, as_of, list, touched, o_compact_above,
+                                            &info, &compacted);
             free(list);
-            if (st) goto fail;
-            S = prev;
-            memset(&prev, 0, sizeof prev);
-        } else {
-            if ((st = tide_interest_states_alloc(&S, U, it.als_k, it.sp_dim))) goto fail;
-            for (int64_t lo = 0; lo < U; lo += B) {
-                int64_t hi = lo + B < U ? lo + B : U;
-                if ((st = tide_interest_capture_block(&it, &p, &ds, text_vecs, as_of, lo, hi, &S))) goto fail;
+            tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed; %s", (long long)touched, (long long)U,
+                     compacted ? "written as a full dir (compacted)" : "PREV's base linked, a delta written");
+            if (!st && o_summary) {   /* the summary needs every user's row: read the result back */
+                tide_interest_items it2;
+                tide_interest_params p2;
+                if (!(st = tide_interest_dir_load(o_out, &it2, &p2, &S, NULL))) tide_interest_items_free(&it2);
             }
+        } else if (!o_summary) {
+            /* every user, streamed block by block to the output: memory holds one block's
+             * states, not every user's (27 KB each at d = 384) */
             touched = U;
-        }
-        if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
-        if (o_out) {
-            cJSON *extra = cJSON_CreateObject();
-            cJSON *cmd = cJSON_AddArrayToObject(extra, "command");
-            for (int a = 0; a < argc; a++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[a]));
-            cJSON *prod = cJSON_AddObjectToObject(extra, "producer");
-            cJSON_AddStringToObject(prod, "program", "tide-capture-interest");
-            cJSON_AddStringToObject(prod, "version", tide_version());
-            if (o_update) {
-                cJSON_AddStringToObject(extra, "updated_from", o_update);
-                cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            if (o_update) cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            tide_interest_writer *w = NULL;
+            int64_t WB = 4096;
+            if (!(st = tide_interest_states_alloc(&S, WB, it.als_k, it.sp_dim)) &&
+                !(st = tide_interest_writer_open(&w, o_out, U, it.als_k, it.sp_dim, NULL))) {
+                for (int64_t lo = 0; lo < U && !st; lo += WB) {
+                    int64_t hi = lo + WB < U ? lo + WB : U;
+                    if (!(st = tide_interest_capture_rows(&it, &p, &ds, text_vecs, as_of, NULL, lo, hi - lo, &S)))
+                        st = tide_interest_writer_rows(w, &S, hi - lo);
+                }
+                if (st) tide_interest_writer_abort(w);
+                else st = tide_interest_writer_finish(w, &it, &p, U, &info);
             }
-            const cJSON *tuning = report;
-            if (!tuning && prev_man) tuning = cJSON_GetObjectItemCaseSensitive(prev_man, "tuning");
-            tide_interest_dir_info info = {o_data, ds.checksum, as_of, o_as_of, o_item_vectors, tuning, extra, o_update};
-            st = tide_interest_dir_save(o_out, &it, &p, &S, &info);
-            cJSON_Delete(extra);
-            if (st) goto fail;
+            if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
+        } else {
+            /* --summary: every user's row is needed at the end anyway */
+            touched = U;
+            if (o_update) cJSON_AddNumberToObject(extra, "users_recomputed", (double)touched);
+            if (!(st = tide_interest_states_alloc(&S, U, it.als_k, it.sp_dim)))
+                for (int64_t lo = 0; lo < U && !st; lo += B) {
+                    int64_t hi = lo + B < U ? lo + B : U;
+                    st = tide_interest_capture_block(&it, &p, &ds, text_vecs, as_of, lo, hi, &S);
+                }
+            if (!st && o_out) st = tide_interest_dir_save(o_out, &it, &p, &S, &info);
+            if (o_update) tide_log(TIDE_LOG_INFO, "update: %lld of %lld users recomputed", (long long)touched, (long long)U);
         }
+        cJSON_Delete(extra);
+        if (st) goto fail;
         if (o_summary && (st = tide_interest_summary_write(o_summary, &it, &S, &ds))) goto fail;
     }
     goto out;
@@ -412,6 +496,7 @@ out:
     tide_interest_items_free(&it);
     tide_npy_free(&iv);
     tide_npy_free(&tv);
+    tide_npy_free(&mv);
     tide_dataset_free(&valid);
     tide_dataset_free(&ds);
     return cli_finish(&spec, code);

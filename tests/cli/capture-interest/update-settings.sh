@@ -9,7 +9,9 @@ run tide-capture-interest --data split/train --settings w.json --as-of user $FAS
 assert_exit 0
 want=$(jq -c '.settings.weights' prev/manifest.json)
 [ "$(jq '.settings.weights.ease' prev/manifest.json)" = 3 ] || fail "--settings weights not applied: $want"
-run tide-capture-interest --data split/train_valid --update prev --as-of user $FAST --out upd
+# --compact-above 0: a full dir, whose n_events.npy / last_time.npy the check below reads as they are
+# (a delta dir keeps PREV's files as its base: update.sh covers that form)
+run tide-capture-interest --data split/train_valid --update prev --compact-above 0 --as-of user $FAST --out upd
 assert_exit 0
 [ "$(jq -c '.settings.weights' upd/manifest.json)" = "$want" ] || \
     fail "update changed the weights: $(jq -c '.settings.weights' upd/manifest.json), PREV had $want"
