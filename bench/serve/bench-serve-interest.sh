@@ -8,6 +8,7 @@
 set -euo pipefail
 BIN=$(realpath "$1"); WORK="$2"
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/while-feeding.sh"
 LM=$(realpath "${3:-$HERE/../../models/all-MiniLM-L6-v2}")
 D=${ML:-$HERE/../../../shared/data/ml-latest-small}
 mkdir -p "$WORK"; cd "$WORK"
@@ -37,13 +38,7 @@ c1=$(awk '{print $14 + $15}' /proc/$PID/stat)
 echo "server CPU per recommendation (200 sequential requests, utime+stime): $(( (c1 - c0) * 10 / 200 )).$(( (c1 - c0) * 100 / 200 % 10 )) ms"
 echo "-- recommendations, 1 connection, load $(cut -d' ' -f1-3 /proc/loadavg):"
 USERS=users.txt wrk -t1 -c1 -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
-echo "-- recommendations, 1 connection, while 1,000 events/s are applied, load $(cut -d' ' -f1-3 /proc/loadavg):"
-a0=$(curl -s "$URL/healthz" | jq .events_applied)
-python3 "$HERE/feed.py" "$PORT" users.txt items.txt 1000 "$((DUR + 2))" & FEED=$!
-USERS=users.txt wrk -t1 -c1 -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
-wait $FEED
-a1=$(curl -s "$URL/healthz" | jq .events_applied)
-echo "events applied meanwhile: $((a1 - a0))"
+recs_one_conn_while_feeding
 echo "-- recommendations, 2 x $CONN connections, load $(cut -d' ' -f1-3 /proc/loadavg):"
 USERS=users.txt wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
 echo "-- a text event (query) POSTed and embedded by the LM, then the user's recommendations: 50 users, sequential"

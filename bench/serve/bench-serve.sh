@@ -7,6 +7,7 @@
 set -euo pipefail
 BIN=$(realpath "$1"); WORK="$2"; WHAT="$3"
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/while-feeding.sh"
 mkdir -p "$WORK"; cd "$WORK"
 DUR=${DUR:-15}; CONN=${CONN:-16}
 if [ "$WHAT" = ml ]; then
@@ -47,13 +48,7 @@ echo "-- recommendations while 1,000 events/s are applied, load $(cut -d' ' -f1-
 python3 "$HERE/feed.py" "$PORT" users.txt items.txt 1000 "$((DUR + 2))" & FEED=$!
 USERS=users.txt wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
 wait $FEED
-echo "-- recommendations, 1 connection, while 1,000 events/s are applied, load $(cut -d' ' -f1-3 /proc/loadavg):"
-a0=$(curl -s "$URL/healthz" | jq .events_applied)
-python3 "$HERE/feed.py" "$PORT" users.txt items.txt 1000 "$((DUR + 2))" & FEED=$!
-USERS=users.txt wrk -t1 -c1 -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
-wait $FEED
-a1=$(curl -s "$URL/healthz" | jq .events_applied)
-echo "events applied meanwhile: $((a1 - a0))"
+recs_one_conn_while_feeding
 for b in 1 100; do
     echo "-- events, $b per request, --sync batch:"
     a0=$(curl -s "$URL/healthz" | jq .events_applied)
