@@ -89,6 +89,9 @@ typedef struct tide_retrieval_job {
      * tide_qindex_topk: the same lists and scores as the full scan, reading a quarter of the
      * bytes (tide-serve builds one at start-up). */
     const tide_qindex *qindex;
+    /* 1: never a fast path (qindex, a scorer's row_topk): every row is scored over all columns
+     * (the reference the fast paths equal; tests and benchmarks). */
+    int exhaustive;
 } tide_retrieval_job;
 
 /* How each user was scored (tide/scorer.h's TIDE_BY_*). */
@@ -104,6 +107,8 @@ typedef struct tide_retrieval_stats {
     int64_t by_popularity;      /* not in the model (or no events), popularity */
     int64_t short_lists;        /* users with fewer than k eligible items */
     double seconds;
+    int64_t fast_rows;          /* users answered by a scorer's own exact top-K (row_topk) */
+    int64_t rescored;           /* ... the items it scored exactly for them, in all */
 } tide_retrieval_stats;
 
 /* One batch of results, in job order (tide/recs.h's batch): user n of the batch is
