@@ -566,7 +566,7 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
         int pop = B->act[TIDE_IC_POP];
         double ap = pop ? (double)B->w[TIDE_IC_POP] * B->inv[TIDE_IC_POP] : 0, fp = B->fm[TIDE_IC_POP];
         for (int64_t col = 0; col < C && !st; col++) {
-            if (!(B->hi[col] >= T)) continue;
+            if (B->hi[col] == -INFINITY || !(B->hi[col] >= T)) continue;   /* excluded, a seed, or below T */
             int64_t j = cand ? cand[col] : col;
             if (pop) {
                 double x = raw(L, B, TIDE_IC_POP, j);
