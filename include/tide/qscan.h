@@ -28,6 +28,9 @@ typedef struct tide_qindex tide_qindex;
  * exact re-scoring reads it). */
 tide_status tide_qindex_build(const float *Y, int64_t n, int64_t d, tide_qindex **out);
 void tide_qindex_free(tide_qindex *ix);
+/* Add a second int8 copy, 16 items side by side, which the several-query pass reads on the VNNI
+ * path without an allow-list (2–3× fewer instructions than row by row); idempotent. */
+tide_status tide_qindex_interleave(tide_qindex *ix);
 int64_t tide_qindex_n(const tide_qindex *ix);
 int64_t tide_qindex_dim(const tide_qindex *ix);
 size_t tide_qindex_bytes(const tide_qindex *ix);

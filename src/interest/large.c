@@ -33,6 +33,7 @@
 #define SLACK 1e-5
 #define BLK 256
 #define MAXQ (TIDE_INTEREST_MAX_K + 2)
+#define SRUN 16
 
 /* Which raw score a component has in this regime. */
 enum { K_NONE = 0, K_DENSE, K_CLUSTER, K_POP, K_ROW };
@@ -125,14 +126,22 @@ tide_status tide_ilarge_new(const tide_interest_items *it, tide_ilarge **out) {
     if (it->lm && (st = tide_qindex_build(it->lm, N, it->lm_dim, &L->ix_lm))) goto fail;
     if (it->tfidf && (st = tide_qindex_build(it->tfidf, N, it->tfidf_dim, &L->ix_tfidf))) goto fail;
     if (it->als_items && (st = tide_qindex_build(it->als_items, N, it->als_k, &L->ix_als))) goto fail;
+    /* the interleaved copies for the VNNI pass (tide/qscan.h) */
+    if (L->ix_lm && (st = tide_qindex_interleave(L->ix_lm))) goto fail;
+    if (L->ix_tfidf && (st = tide_qindex_interleave(L->ix_tfidf))) goto fail;
+    if (L->ix_als && (st = tide_qindex_interleave(L->ix_als))) goto fail;
     if (it->pop) {
         if (!(L->pop_lmax = tide_malloc((size_t)N * sizeof *L->pop_lmax + 1))) { st = TIDE_ERR_NOMEM; goto fail; }
         /* log1p is monotone; the bound is widened for its rounding and the float conversion */
         for (int64_t j = 0; j < N; j++) L->pop_lmax[j] = log1p(tide_pop_context_max(it->pop, j)) * (1 + 1e-6) + 1e-30;
     }
-    L->ns = N < TIDE_INTEREST_STAT_SAMPLE ? N : TIDE_INTEREST_STAT_SAMPLE;
+    /* The sample: runs of SRUN consecutive items, evenly spaced, ascending (runs, not single items,
+     * so the int8 pass reads them as whole interleaved blocks). */
+    int64_t runs = N / SRUN < TIDE_INTEREST_STAT_SAMPLE / SRUN ? N / SRUN : TIDE_INTEREST_STAT_SAMPLE / SRUN;
+    L->ns = runs > 0 ? runs * SRUN : N;
     if (!(L->sample = tide_malloc((size_t)L->ns * sizeof *L->sample + 1))) { st = TIDE_ERR_NOMEM; goto fail; }
-    for (int64_t i = 0; i < L->ns; i++) L->sample[i] = (int32_t)(i * N / L->ns);   /* evenly spaced, ascending */
+    for (int64_t i = 0; i < L->ns; i++)
+        L->sample[i] = runs > 0 ? (int32_t)((i / SRUN) * (N / SRUN) / runs * SRUN + i % SRUN) : (int32_t)i;
     *out = L;
     return TIDE_OK;
 fail:
@@ -261,7 +270,7 @@ static tide_status groups(const tide_ilarge *L, tide_ilarge_blk *B) {
             B->G[g].nq++;
         }
     }
-    size_t per = (size_t)(L->ns > BLK ? L->ns : BLK);
+    size_t per = BLK;
     for (int g = 0; g < B->ng; g++) {
         qgroup *G = &B->G[g];
         int64_t d = tide_qindex_dim(G->ix);
@@ -355,11 +364,15 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
     }
     /* The dense components' sample values: the int8 pre-scores (exact integer dots, so the same
      * bits on every path) when the queries are bounded, else the fp32 raw scores. */
-    for (int g = 0; g < B->ng && B->bounded; g++) tide_qmulti_block(B->G[g].m, 0, L->ns, L->sample, B->G[g].est, B->G[g].mar);
     double s[TIDE_IC_N] = {0}, s2[TIDE_IC_N] = {0};
-    int64_t m = 0, e = 0;
+    int64_t m = 0, e = 0, i0 = -1, w = SRUN;
     for (int64_t i = 0; i < L->ns; i++) {
         int64_t j = L->sample[i];
+        if (i % SRUN == 0 && B->bounded) {   /* the next run: consecutive items */
+            i0 = i;
+            w = L->ns - i < SRUN ? L->ns - i : SRUN;
+            for (int g = 0; g < B->ng; g++) tide_qmulti_block(B->G[g].m, j, w, NULL, B->G[g].est, B->G[g].mar);
+        }
         while (e < ne && excl[e] < j) e++;
         if (e < ne && excl[e] == j) continue;
         m++;
@@ -372,7 +385,7 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
                 for (int g = 0; g < B->ng; g++)
                     for (int t = 0; t < B->G[g].nq; t++)
                         if (B->G[g].comp[t] == c) {
-                            double v = B->G[g].est[(size_t)t * (size_t)L->ns + (size_t)i];
+                            double v = B->G[g].est[(size_t)t * (size_t)w + (size_t)(i - i0)];
                             if (k == K_CLUSTER) v *= B->csc[B->G[g].cq[t]];
                             x = k == K_CLUSTER ? (v > x ? v : x) : v;
                         }

@@ -34,6 +34,11 @@ struct tide_qindex {
     double *xn;      /* ‖x‖, rounded up */
     double *xhn;     /* ‖x̂‖, rounded up */
     double max_xn;
+    /* Optional (tide_qindex_interleave): x8 again, 16 items side by side — block b, dimension
+     * group k (4 dims) is 64 bytes, item 16b + l's 4 bytes at 4l — so one VNNI instruction
+     * multiplies 16 items by one query's 4 dims: no per-item horizontal sums. Zero padded. */
+    int8_t *x16;
+    int64_t d4;      /* dimension groups: ceil(d / 4) */
 };
 
 #define UP(x) ((x) * (1 + 1e-9) + 1e-300)
@@ -231,6 +236,7 @@ tide_status tide_qindex_build(const float *Y, int64_t n, int64_t d, tide_qindex 
 void tide_qindex_free(tide_qindex *ix) {
     if (!ix) return;
     free(ix->q8);
+    free(ix->x16);
     free(ix->scale);
     free(ix->err);
     free(ix->xn);
@@ -238,9 +244,24 @@ void tide_qindex_free(tide_qindex *ix) {
     free(ix);
 }
 
+tide_status tide_qindex_interleave(tide_qindex *ix) {
+    if (ix->x16) return TIDE_OK;
+    int64_t d4 = (ix->d + 3) / 4, nb = (ix->n + 15) / 16;
+    int8_t *x = calloc((size_t)nb * (size_t)d4 * 64 + 1, 1);
+    if (!x) return TIDE_ERR_NOMEM;
+    for (int64_t i = 0; i < ix->n; i++)
+        for (int64_t j = 0; j < ix->d; j++)
+            x[((size_t)(i / 16) * (size_t)d4 + (size_t)(j / 4)) * 64 + (size_t)(i % 16) * 4 + (size_t)(j % 4)] = ix->q8[(size_t)i * (size_t)ix->d + (size_t)j];
+    ix->d4 = d4;
+    ix->x16 = x;
+    return TIDE_OK;
+}
+
 int64_t tide_qindex_n(const tide_qindex *ix) { return ix->n; }
 int64_t tide_qindex_dim(const tide_qindex *ix) { return ix->d; }
-size_t tide_qindex_bytes(const tide_qindex *ix) { return (size_t)ix->n * ((size_t)ix->d + 4 * sizeof(double)); }
+size_t tide_qindex_bytes(const tide_qindex *ix) {
+    return (size_t)ix->n * ((size_t)ix->d + 4 * sizeof(double)) + (ix->x16 ? (size_t)(ix->n + 15) / 16 * (size_t)ix->d4 * 64 : 0);
+}
 
 /* ---- top-K --------------------------------------------------------------------------------- */
 
@@ -379,6 +400,8 @@ struct tide_qmulti {
     int16_t *q16;    /* [nq4, d] the int8 queries widened once, so each item's row is widened once */
     int8_t *q8;      /* [nq4 + 4, d] the same as int8 (VNNI) */
     int32_t *qb;     /* [nq4 + 4] 128 · Σ q over the first d/64·64 coordinates (VNNI's unsigned bias) */
+    int32_t *qw;     /* [nq, d4] the int8 queries' dimension groups as 32-bit words (interleaved VNNI) */
+    int32_t *qball;  /* [nq] 128 · Σ q */
     double *sq, *qn, *qe;
 };
 
@@ -482,6 +505,41 @@ __attribute__((target("avx512f,avx512bw"))) static void qmdots_avx512(const int1
         }                                                                                                        \
     } while (0)
 
+/* The interleaved layout: 16 items per instruction, G queries per pass over a block of 16. */
+#define QMD16_GROUP(G)                                                                                           \
+    do {                                                                                                         \
+        __m512i a[G];                                                                                            \
+        for (int u = 0; u < G; u++) a[u] = _mm512_setzero_si512();                                               \
+        for (int64_t k = 0; k < d4; k++) {                                                                       \
+            __m512i xu = _mm512_xor_si512(_mm512_loadu_si512((const void *)(xb + (size_t)k * 64)), flip);         \
+            for (int u = 0; u < G; u++) a[u] = _mm512_dpbusd_epi32(a[u], xu, _mm512_set1_epi32(qw[(size_t)(g + u) * (size_t)d4 + (size_t)k])); \
+        }                                                                                                        \
+        for (int u = 0; u < G; u++) {                                                                            \
+            __m512i r = _mm512_sub_epi32(a[u], _mm512_set1_epi32(qball[g + u]));                                 \
+            _mm512_mask_storeu_epi32(out + (size_t)(g + u) * (size_t)w + (size_t)(b * 16 - c0), keep, r);        \
+        }                                                                                                        \
+    } while (0)
+
+/* Columns [c0, c0 + w) without an allow-list, c0 a multiple of 16. */
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static void qmdots_vnni16(const tide_qindex *ix, const int32_t *qw,
+                                                                                 const int32_t *qball, int nq, int64_t c0,
+                                                                                 int64_t w, int32_t *out) {
+    int64_t d4 = ix->d4;
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    for (int64_t b = c0 / 16; b * 16 < c0 + w; b++) {
+        const int8_t *xb = ix->x16 + (size_t)b * (size_t)d4 * 64;
+        int64_t lanes = c0 + w - b * 16 < 16 ? c0 + w - b * 16 : 16;
+        __mmask16 keep = (__mmask16)((1u << lanes) - 1);
+        for (int g = 0; g < nq;) {
+            int rem = nq - g;
+            if (rem >= 8) { QMD16_GROUP(8); g += 8; }
+            else if (rem >= 4) { QMD16_GROUP(4); g += 4; }
+            else if (rem >= 2) { QMD16_GROUP(2); g += 2; }
+            else { QMD16_GROUP(1); g += 1; }
+        }
+    }
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void qmdots_vnni(const int8_t *Q, const int32_t *qb, int nq,
                                                                                const int8_t *X, const int32_t *cand, int64_t c0,
                                                                                int64_t w, int64_t d, int32_t *out) {
@@ -520,6 +578,8 @@ void tide_qmulti_free(tide_qmulti *m) {
     free(m->q16);
     free(m->q8);
     free(m->qb);
+    free(m->qw);
+    free(m->qball);
     free(m->sq);
     free(m);
 }
@@ -538,8 +598,11 @@ tide_status tide_qmulti_new(const tide_qindex *ix, const float *Q, int nq, tide_
     m->q16 = calloc((size_t)m->nq4 * (size_t)d + 1, sizeof *m->q16);
     m->q8 = calloc(((size_t)m->nq4 + 4) * (size_t)d + 1, sizeof *m->q8);
     m->qb = calloc((size_t)m->nq4 + 4, sizeof *m->qb);
+    int64_t d4 = (d + 3) / 4;
+    m->qw = calloc((size_t)nq * (size_t)d4 + 1, sizeof *m->qw);
+    m->qball = calloc((size_t)nq, sizeof *m->qball);
     m->sq = malloc(3 * (size_t)nq * sizeof *m->sq);
-    if (!m->q16 || !m->q8 || !m->qb || !m->sq) {
+    if (!m->q16 || !m->q8 || !m->qb || !m->qw || !m->qball || !m->sq) {
         tide_qmulti_free(m);
         return TIDE_ERR_NOMEM;
     }
@@ -569,6 +632,8 @@ tide_status tide_qmulti_new(const tide_qindex *ix, const float *Q, int nq, tide_
             m->q16[(size_t)t * (size_t)d + (size_t)j] = (int16_t)v;
             m->q8[(size_t)t * (size_t)d + (size_t)j] = (int8_t)v;
             if (j < d / 64 * 64) m->qb[t] += 128 * (int32_t)v;
+            m->qball[t] += 128 * (int32_t)v;
+            ((int8_t *)(m->qw + (size_t)t * (size_t)d4))[j] = (int8_t)v;
             double r = (double)q[j] - sq * v;
             qe2 += r * r;
         }
@@ -596,7 +661,9 @@ void tide_qmulti_block(const tide_qmulti *m, int64_t c0, int64_t w, const int32_
         for (int64_t b0 = 0; b0 < w; b0 += BLK) {
             int64_t bw = w - b0 < BLK ? w - b0 : BLK;
 #ifdef HAVE_X86
-            if (vnni) {
+            if (vnni && !cand && ix->x16 && (c0 + b0) % 16 == 0) {
+                qmdots_vnni16(ix, m->qw + (size_t)t0 * (size_t)((d + 3) / 4), m->qball + t0, nt, c0 + b0, bw, dots);
+            } else if (vnni) {
                 qmdots_vnni(m->q8 + (size_t)t0 * (size_t)d, m->qb + t0, nt, ix->q8, cand, c0 + b0, bw, d, dots);
             } else
 #endif
@@ -606,11 +673,20 @@ void tide_qmulti_block(const tide_qmulti *m, int64_t c0, int64_t w, const int32_
                 double sq = m->sq[q], qn = m->qn[q], qe = m->qe[q];
                 double *e = est + (size_t)q * (size_t)w + (size_t)b0, *mr = mar + (size_t)q * (size_t)w + (size_t)b0;
                 const int32_t *dt = dots + (size_t)t * (size_t)bw;
-                for (int64_t i = 0; i < bw; i++) {
-                    int64_t it = cand ? cand[c0 + b0 + i] : c0 + b0 + i;
-                    double p = sq * ix->scale[it] * (double)dt[i];
-                    e[i] = p;
-                    mr[i] = UP(qn * ix->err[it] + qe * ix->xhn[it] + uf + 1e-12 * fabs(p));
+                if (cand)
+                    for (int64_t i = 0; i < bw; i++) {
+                        int64_t it = cand[c0 + b0 + i];
+                        double p = sq * ix->scale[it] * (double)dt[i];
+                        e[i] = p;
+                        mr[i] = UP(qn * ix->err[it] + qe * ix->xhn[it] + uf + 1e-12 * fabs(p));
+                    }
+                else {   /* contiguous: vectorised */
+                    const double *sc = ix->scale + c0 + b0, *er = ix->err + c0 + b0, *xh = ix->xhn + c0 + b0;
+                    for (int64_t i = 0; i < bw; i++) {
+                        double p = sq * sc[i] * (double)dt[i];
+                        e[i] = p;
+                        mr[i] = UP(qn * er[i] + qe * xh[i] + uf + 1e-12 * fabs(p));
+                    }
                 }
             }
         }
