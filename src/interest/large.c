@@ -34,6 +34,7 @@
 #define BLK 256
 #define MAXQ (TIDE_INTEREST_MAX_K + 2)
 #define SRUN 16
+#define POP_RUNS 4
 
 /* Which raw score a component has in this regime. */
 enum { K_NONE = 0, K_DENSE, K_CLUSTER, K_POP, K_ROW };
@@ -364,8 +365,8 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
     }
     /* The dense components' sample values: the int8 pre-scores (exact integer dots, so the same
      * bits on every path) when the queries are bounded, else the fp32 raw scores. */
-    double s[TIDE_IC_N] = {0}, s2[TIDE_IC_N] = {0};
-    int64_t m = 0, e = 0, i0 = -1, w = SRUN;
+    double s[TIDE_IC_N] = {0}, s2[TIDE_IC_N] = {0}, mc[TIDE_IC_N] = {0};
+    int64_t e = 0, i0 = -1, w = SRUN;
     for (int64_t i = 0; i < L->ns; i++) {
         int64_t j = L->sample[i];
         if (i % SRUN == 0 && B->bounded) {   /* the next run: consecutive items */
@@ -375,10 +376,12 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
         }
         while (e < ne && excl[e] < j) e++;
         if (e < ne && excl[e] == j) continue;
-        m++;
         for (int c = 0; c < TIDE_IC_N; c++) {
             int k = B->kind[c];
             if (k == K_NONE || k == K_ROW) continue;
+            /* popularity is evaluated item by item (a search in the item's events): every
+             * POP_RUNS-th run only */
+            if (k == K_POP && (i / SRUN) % POP_RUNS) continue;
             double x;
             if ((k == K_DENSE || k == K_CLUSTER) && B->bounded) {
                 x = k == K_CLUSTER ? -FLT_MAX : 0;
@@ -395,14 +398,48 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
             }
             s[c] += x;
             s2[c] += x * x;
+            mc[c]++;
         }
     }
     for (int c = 0; c < TIDE_IC_N; c++)
-        if (B->kind[c] != K_NONE && B->kind[c] != K_ROW) stats(B, c, s[c], s2[c], (double)m);
+        if (B->kind[c] != K_NONE && B->kind[c] != K_ROW) stats(B, c, s[c], s2[c], mc[c]);
     return TIDE_OK;
 }
 
 /* ---- the exact top-K ---------------------------------------------------------------------- */
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define WIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define WIDE_CLONES
+#endif
+
+/* The raw score's interval [lo, up] of a run of columns: sc · [est − mar, est + mar], the max
+ * over the queries of a component (first: the component's first query). */
+WIDE_CLONES static void span(double sc, const double *es, const double *mr, int first, int64_t w, double *lo, double *up) {
+    if (first)
+        for (int64_t i = 0; i < w; i++) {
+            lo[i] = sc * (es[i] - mr[i]);
+            up[i] = sc * (es[i] + mr[i]);
+        }
+    else
+        for (int64_t i = 0; i < w; i++) {
+            double l = sc * (es[i] - mr[i]), u = sc * (es[i] + mr[i]);
+            lo[i] = l > lo[i] ? l : lo[i];
+            up[i] = u > up[i] ? u : up[i];
+        }
+}
+
+/* A term a·(s − f) over s in [lo, up]: its maximum into hb, its magnitude (for the slack) into mb. */
+WIDE_CLONES static void add_term(double a, double f, const double *lo, const double *up, int64_t w, double *hb, double *mb) {
+    double fa = fabs(a), ff = fabs(f);
+    const double *s = a >= 0 ? up : lo;
+    for (int64_t i = 0; i < w; i++) {
+        hb[i] += a * (s[i] - f);
+        double x = fabs(lo[i]), y = fabs(up[i]);
+        mb[i] += fa * ((x > y ? x : y) + ff);
+    }
+}
 
 /* A min-heap of (bound, column) keeping the `cap` highest bounds (root = the lowest kept). */
 typedef struct { double v; int32_t c; } hc;
@@ -516,29 +553,11 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
                         if (G[g].comp[t] != c) continue;
                         const double *es = G[g].est + (size_t)t * (size_t)w, *mr = G[g].mar + (size_t)t * (size_t)w;
                         double sc = c == TIDE_IC_CLUSTER ? B->csc[G[g].cq[t]] : 1;
-                        if (first)
-                            for (int64_t i = 0; i < w; i++) {
-                                lo[i] = sc * (es[i] - mr[i]);
-                                up[i] = sc * (es[i] + mr[i]);
-                            }
-                        else
-                            for (int64_t i = 0; i < w; i++) {
-                                double l = sc * (es[i] - mr[i]), u = sc * (es[i] + mr[i]);
-                                lo[i] = l > lo[i] ? l : lo[i];
-                                up[i] = u > up[i] ? u : up[i];
-                            }
+                        span(sc, es, mr, first, w, lo, up);
                         first = 0;
                     }
                 }
-                double a = (double)B->w[c] * B->inv[c], f = B->fm[c], fa = fabs(a), ff = fabs(f);
-                if (a >= 0)
-                    for (int64_t i = 0; i < w; i++) hb[i] += a * (up[i] - f);
-                else
-                    for (int64_t i = 0; i < w; i++) hb[i] += a * (lo[i] - f);
-                for (int64_t i = 0; i < w; i++) {
-                    double x = fabs(lo[i]), y = fabs(up[i]);
-                    mb[i] += fa * ((x > y ? x : y) + ff);
-                }
+                add_term((double)B->w[c] * B->inv[c], B->fm[c], lo, up, w, hb, mb);
             }
             for (int64_t i = 0; i < w; i++) {
                 int64_t col = c0 + i, j = cand ? cand[col] : col;

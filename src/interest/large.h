@@ -10,8 +10,9 @@
  * popularity of item j alone, the others (transitions, kNN, EASE rows) the rows
  * tide_interest_features builds — and mean_c, sd_c are z-score statistics: over every unseen item
  * for the row components (exactly as tide_interest_normalise), over a fixed sample of
- * TIDE_INTEREST_STAT_SAMPLE evenly spaced items minus the seen ones for the dense and pop
- * components (whose full evaluation is what costs). */
+ * TIDE_INTEREST_STAT_SAMPLE items (256 evenly spaced runs of 16 consecutive items) minus the seen
+ * ones for the dense components (their int8 pre-scores: exact integer dots) and every 4th run of
+ * it for pop (1,024 items) — their full evaluation is what costs. */
 #ifndef TIDE_INTEREST_LARGE_H
 #define TIDE_INTEREST_LARGE_H
 

@@ -645,6 +645,23 @@ tide_status tide_qmulti_new(const tide_qindex *ix, const float *Q, int nq, tide_
     return TIDE_OK;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define WIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define WIDE_CLONES
+#endif
+
+/* est and mar of one query over contiguous columns. Plain double arithmetic without contraction
+ * (this file's -ffp-contract=off): the same bits at every vector width. */
+WIDE_CLONES static void bounds_run(double sq, double qn, double qe, double uf, const double *sc, const double *er,
+                                   const double *xh, const int32_t *dt, int64_t n, double *e, double *mr) {
+    for (int64_t i = 0; i < n; i++) {
+        double p = sq * sc[i] * (double)dt[i];
+        e[i] = p;
+        mr[i] = UP(qn * er[i] + qe * xh[i] + uf + 1e-12 * fabs(p));
+    }
+}
+
 void tide_qmulti_block(const tide_qmulti *m, int64_t c0, int64_t w, const int32_t *cand, double *est, double *mar) {
     const tide_qindex *ix = m->ix;
     int64_t d = ix->d;
@@ -680,14 +697,8 @@ void tide_qmulti_block(const tide_qmulti *m, int64_t c0, int64_t w, const int32_
                         e[i] = p;
                         mr[i] = UP(qn * ix->err[it] + qe * ix->xhn[it] + uf + 1e-12 * fabs(p));
                     }
-                else {   /* contiguous: vectorised */
-                    const double *sc = ix->scale + c0 + b0, *er = ix->err + c0 + b0, *xh = ix->xhn + c0 + b0;
-                    for (int64_t i = 0; i < bw; i++) {
-                        double p = sq * sc[i] * (double)dt[i];
-                        e[i] = p;
-                        mr[i] = UP(qn * er[i] + qe * xh[i] + uf + 1e-12 * fabs(p));
-                    }
-                }
+                else   /* contiguous: vectorised */
+                    bounds_run(sq, qn, qe, uf, ix->scale + c0 + b0, ix->err + c0 + b0, ix->xhn + c0 + b0, dt, bw, e, mr);
             }
         }
     }
