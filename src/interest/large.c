@@ -24,6 +24,9 @@
 #include <string.h>
 
 #include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "large.h"
 #include "retrieval/retrieval-impl.h"
@@ -34,6 +37,7 @@
 #define BLK 256
 #define MAXQ (TIDE_INTEREST_MAX_K + 2)
 #define SRUN 16
+#define TMAX 8   /* threads of one row's int8 pass */
 #define POP_RUNS 4
 
 /* Which raw score a component has in this regime. */
@@ -44,6 +48,9 @@ struct tide_ilarge {
     int64_t N;
     tide_qindex *ix_lm, *ix_tfidf, *ix_als;
     double *pop_lmax;   /* [N] upper bound of log1p(popularity) over all times, or NULL */
+    double pop_lmax_max;
+    double maxn_lm, maxn_tfidf, maxn_als;   /* the largest row norms, rounded up */
+    int threads;        /* of one row's int8 pass (tide_ilarge_set_threads) */
     int32_t *sample;
     int64_t ns;
 };
@@ -69,6 +76,7 @@ struct tide_ilarge_blk {
     int kind[TIDE_IC_N];
     int act[TIDE_IC_N];           /* the term is in the score */
     float w[TIDE_IC_N], fm[TIDE_IC_N], inv[TIDE_IC_N];
+    double mabs[TIDE_IC_N];       /* >= |s_c(j)| for every item (the slack of the bounds) */
     const float *q[TIDE_IC_N];    /* dense queries (NULL = the zero row) */
     int K;
     float csc[TIDE_INTEREST_MAX_K];
@@ -107,6 +115,8 @@ static const tide_qindex *dense_index(const tide_ilarge *L, int c) {
     return NULL;
 }
 
+void tide_ilarge_set_threads(tide_ilarge *L, int n) { L->threads = n < 1 ? 1 : n > TMAX ? TMAX : n; }
+
 void tide_ilarge_free(tide_ilarge *L) {
     if (!L) return;
     tide_qindex_free(L->ix_lm);
@@ -117,16 +127,37 @@ void tide_ilarge_free(tide_ilarge *L) {
     free(L);
 }
 
+/* The largest row norm of M [n, d] (NULL: 0), rounded up. */
+static double maxnorm(const float *M, int64_t n, int d) {
+    double mx = 0;
+    for (int64_t i = 0; M && i < n; i++) {
+        double s = 0;
+        for (int j = 0; j < d; j++) s += (double)M[(size_t)i * d + j] * M[(size_t)i * d + j];
+        if (s > mx) mx = s;
+    }
+    return sqrt(mx) * (1 + 1e-9);
+}
+
+static double qnorm(const float *q, int d) {
+    double s = 0;
+    for (int j = 0; q && j < d; j++) s += (double)q[j] * q[j];
+    return sqrt(s) * (1 + 1e-9);
+}
+
 tide_status tide_ilarge_new(const tide_interest_items *it, tide_ilarge **out) {
     *out = NULL;
     tide_ilarge *L = tide_calloc(1, sizeof *L);
     if (!L) return TIDE_ERR_NOMEM;
     L->it = it;
+    L->threads = 1;
     int64_t N = L->N = it->n_items;
     tide_status st = TIDE_OK;
     if (it->lm && (st = tide_qindex_build(it->lm, N, it->lm_dim, &L->ix_lm))) goto fail;
     if (it->tfidf && (st = tide_qindex_build(it->tfidf, N, it->tfidf_dim, &L->ix_tfidf))) goto fail;
     if (it->als_items && (st = tide_qindex_build(it->als_items, N, it->als_k, &L->ix_als))) goto fail;
+    L->maxn_lm = maxnorm(it->lm, N, it->lm_dim);
+    L->maxn_tfidf = maxnorm(it->tfidf, N, it->tfidf_dim);
+    L->maxn_als = maxnorm(it->als_items, N, it->als_k);
     /* the interleaved copies for the VNNI pass (tide/qscan.h) */
     if (L->ix_lm && (st = tide_qindex_interleave(L->ix_lm))) goto fail;
     if (L->ix_tfidf && (st = tide_qindex_interleave(L->ix_tfidf))) goto fail;
@@ -134,7 +165,10 @@ tide_status tide_ilarge_new(const tide_interest_items *it, tide_ilarge **out) {
     if (it->pop) {
         if (!(L->pop_lmax = tide_malloc((size_t)N * sizeof *L->pop_lmax + 1))) { st = TIDE_ERR_NOMEM; goto fail; }
         /* log1p is monotone; the bound is widened for its rounding and the float conversion */
-        for (int64_t j = 0; j < N; j++) L->pop_lmax[j] = log1p(tide_pop_context_max(it->pop, j)) * (1 + 1e-6) + 1e-30;
+        for (int64_t j = 0; j < N; j++) {
+            L->pop_lmax[j] = log1p(tide_pop_context_max(it->pop, j)) * (1 + 1e-6) + 1e-30;
+            if (L->pop_lmax[j] > L->pop_lmax_max) L->pop_lmax_max = L->pop_lmax[j];
+        }
     }
     /* The sample: runs of SRUN consecutive items, evenly spaced, ascending (runs, not single items,
      * so the int8 pass reads them as whole interleaved blocks). */
@@ -286,7 +320,8 @@ static tide_status groups(const tide_ilarge *L, tide_ilarge_blk *B) {
         tide_status st = tide_qmulti_new(G->ix, x, G->nq, &G->m);
         if (st) return st;
         if (!G->m) B->bounded = 0;   /* a query that cannot be bounded: exact dots instead */
-        if (!G->est && !(G->est = tide_malloc(2 * (size_t)MAXQ * per * sizeof *G->est))) return TIDE_ERR_NOMEM;
+        /* per thread of the pass: est then mar, MAXQ × per each */
+        if (!G->est && !(G->est = tide_malloc(2 * (size_t)TMAX * (size_t)MAXQ * per * sizeof *G->est))) return TIDE_ERR_NOMEM;
         G->mar = G->est + (size_t)MAXQ * per;
     }
     return TIDE_OK;
@@ -358,8 +393,13 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
     for (int c = 0; c < TIDE_IC_N; c++) {
         if (B->kind[c] != K_ROW) continue;
         const float *row = B->feats + (size_t)c * (size_t)N;
-        double s = 0, s2 = 0;
-        for (int64_t j = 0; j < N; j++) { s += row[j]; s2 += (double)row[j] * row[j]; }
+        double s = 0, s2 = 0, mx = 0;
+        for (int64_t j = 0; j < N; j++) {
+            s += row[j];
+            s2 += (double)row[j] * row[j];
+            mx = fabs((double)row[j]) > mx ? fabs((double)row[j]) : mx;
+        }
+        B->mabs[c] = mx;
         for (int64_t e = 0; e < ne; e++) { double x = row[excl[e]]; s -= x; s2 -= x * x; }
         stats(B, c, s, s2, (double)(N - ne));
     }
@@ -403,6 +443,20 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
     }
     for (int c = 0; c < TIDE_IC_N; c++)
         if (B->kind[c] != K_NONE && B->kind[c] != K_ROW) stats(B, c, s[c], s2[c], mc[c]);
+    /* max |s_c| over all items: |q·x| <= ‖q‖ max‖x‖ (times 1 + 1e-5 for the fp32 dot's rounding) */
+    for (int c = 0; c < TIDE_IC_N; c++) {
+        int d;
+        const float *M = dense_matrix(it, c, &d);
+        double mn = M == it->lm ? L->maxn_lm : M == it->tfidf ? L->maxn_tfidf : M == it->als_items ? L->maxn_als : 0;
+        if (B->kind[c] == K_DENSE) B->mabs[c] = qnorm(B->q[c], d) * mn * (1 + 1e-5);
+        else if (B->kind[c] == K_CLUSTER) {
+            B->mabs[c] = 0;
+            for (int q = 0; q < B->K; q++) {
+                double v = B->csc[q] * qnorm(B->st.centroids + (size_t)q * (size_t)d, d) * mn * (1 + 1e-5);
+                if (v > B->mabs[c]) B->mabs[c] = v;
+            }
+        } else if (B->kind[c] == K_POP) B->mabs[c] = L->pop_lmax_max;
+    }
     return TIDE_OK;
 }
 
@@ -430,15 +484,15 @@ WIDE_CLONES static void span(double sc, const double *es, const double *mr, int 
         }
 }
 
-/* A term a·(s − f) over s in [lo, up]: its maximum into hb, its magnitude (for the slack) into mb. */
-WIDE_CLONES static void add_term(double a, double f, const double *lo, const double *up, int64_t w, double *hb, double *mb) {
-    double fa = fabs(a), ff = fabs(f);
+/* A term a·(s − f) over s in [lo, up]: its maximum into hb, plus rs·(|lo| + |f|) (the slack of a
+ * component known exactly per item, lo = up; rs = 0 for the others). */
+WIDE_CLONES static void add_term(double a, double f, double rs, const double *lo, const double *up, int64_t w, double *hb) {
     const double *s = a >= 0 ? up : lo;
-    for (int64_t i = 0; i < w; i++) {
-        hb[i] += a * (s[i] - f);
-        double x = fabs(lo[i]), y = fabs(up[i]);
-        mb[i] += fa * ((x > y ? x : y) + ff);
-    }
+    double ff = fabs(f);
+    if (rs > 0)
+        for (int64_t i = 0; i < w; i++) hb[i] += a * (s[i] - f) + rs * (fabs(lo[i]) + ff);
+    else
+        for (int64_t i = 0; i < w; i++) hb[i] += a * (s[i] - f);
 }
 
 /* A min-heap of (bound, column) keeping the `cap` highest bounds (root = the lowest kept). */
@@ -533,13 +587,42 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
     {
         int pop = B->act[TIDE_IC_POP];
         double ap = pop ? (double)B->w[TIDE_IC_POP] * B->inv[TIDE_IC_POP] : 0, fp = B->fm[TIDE_IC_POP];
-        double hb[BLK], mb[BLK], lo[BLK], up[BLK];
-        int64_t e = 0;
-        for (int64_t c0 = 0; c0 < C; c0 += BLK) {
+        /* The slack: SLACK of Σ |a_c| (|s_c| + |mean_c|), far above the fp32 rounding of the
+         * formula — with |s_c| bounded once per user (mabs) for the dense components and pop, and
+         * item by item for the row components (add_term: a nearly constant sparse row can have a
+         * huge 1/sd, and only its few non-zero items a large term). */
+        double sl_np = 1e-30, sl_pop = 0;
+        for (int c = 0; c < TIDE_IC_N; c++)
+            if (B->act[c] && B->kind[c] != K_ROW) {
+                double v = SLACK * fabs((double)B->w[c] * B->inv[c]) * (B->mabs[c] + fabs((double)B->fm[c]));
+                if (c == TIDE_IC_POP) sl_pop = v;
+                else sl_np += v;
+            }
+        /* Column blocks are independent: one request may use several threads (tide-serve); the
+         * bounds, and so the result, do not depend on how many. Not inside another team. */
+        int nthr = L->threads;
+#ifdef _OPENMP
+        if (omp_in_parallel() || C < 16 * BLK) nthr = 1;
+#else
+        nthr = 1;
+#endif
+        int64_t nblk = (C + BLK - 1) / BLK;
+        #pragma omp parallel for num_threads(nthr) schedule(static) if (nthr > 1)
+        for (int64_t bk = 0; bk < nblk; bk++) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            double hb[BLK], lo[BLK], up[BLK];
+            double *est[3] = {0}, *mar[3] = {0};
+            int64_t c0 = bk * BLK;
             int64_t w = C - c0 < BLK ? C - c0 : BLK;
-            for (int g = 0; g < ng; g++)
-                if (G[g].nq) tide_qmulti_block(G[g].m, c0, w, cand, G[g].est, G[g].mar);
-            for (int64_t i = 0; i < w; i++) hb[i] = mb[i] = 0;
+            for (int g = 0; g < ng; g++) {
+                est[g] = G[g].est + (size_t)tid * 2 * MAXQ * BLK;
+                mar[g] = est[g] + (size_t)MAXQ * BLK;
+                if (G[g].nq) tide_qmulti_block(G[g].m, c0, w, cand, est[g], mar[g]);
+            }
+            for (int64_t i = 0; i < w; i++) hb[i] = 0;
             for (int c = 0; c < TIDE_IC_N; c++) {
                 if (!B->act[c] || c == TIDE_IC_POP) continue;
                 if (B->kind[c] == K_ROW) {
@@ -551,27 +634,27 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
                     int first = 1;
                     for (int t = 0; t < G[g].nq; t++) {
                         if (G[g].comp[t] != c) continue;
-                        const double *es = G[g].est + (size_t)t * (size_t)w, *mr = G[g].mar + (size_t)t * (size_t)w;
+                        const double *es = est[g] + (size_t)t * (size_t)w, *mr = mar[g] + (size_t)t * (size_t)w;
                         double sc = c == TIDE_IC_CLUSTER ? B->csc[G[g].cq[t]] : 1;
                         span(sc, es, mr, first, w, lo, up);
                         first = 0;
                     }
                 }
-                add_term((double)B->w[c] * B->inv[c], B->fm[c], lo, up, w, hb, mb);
+                double a = (double)B->w[c] * B->inv[c];
+                add_term(a, B->fm[c], B->kind[c] == K_ROW ? SLACK * fabs(a) : 0, lo, up, w, hb);
             }
             for (int64_t i = 0; i < w; i++) {
                 int64_t col = c0 + i, j = cand ? cand[col] : col;
-                B->hi2[col] = hb[i] + SLACK * mb[i] + 1e-30;
+                B->hi2[col] = hb[i] + sl_np;
                 if (pop) {
                     double lm = L->pop_lmax[j];
                     hb[i] += ap >= 0 ? ap * (lm - fp) : ap * (0 - fp);
-                    mb[i] += fabs(ap) * (lm + fabs(fp));
                 }
-                B->hi[col] = hb[i] + SLACK * mb[i] + 1e-30;
+                B->hi[col] = hb[i] + sl_np + sl_pop;
             }
-            for (; e < n_ex && ex[e] < c0 + w; e++)
-                if (ex[e] >= c0) B->hi[ex[e]] = B->hi2[ex[e]] = -INFINITY;
         }
+        for (int64_t e = 0; e < n_ex; e++)
+            if (ex[e] >= 0 && ex[e] < C) B->hi[ex[e]] = B->hi2[ex[e]] = -INFINITY;
     }
     /* Seeds: the columns with the highest bounds, scored exactly; T = the kk-th best exact score. */
     int ms = kk + 16, nsd = 0;
@@ -597,12 +680,13 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
     {
         int pop = B->act[TIDE_IC_POP];
         double ap = pop ? (double)B->w[TIDE_IC_POP] * B->inv[TIDE_IC_POP] : 0, fp = B->fm[TIDE_IC_POP];
+        double sl_pop = pop ? SLACK * fabs(ap) * (B->mabs[TIDE_IC_POP] + fabs(fp)) : 0;
         for (int64_t col = 0; col < C && !st; col++) {
             if (B->hi[col] == -INFINITY || !(B->hi[col] >= T)) continue;   /* excluded, a seed, or below T */
             int64_t j = cand ? cand[col] : col;
             if (pop) {
                 double x = raw(L, B, TIDE_IC_POP, j);
-                if (!(B->hi2[col] + ap * (x - fp) + SLACK * fabs(ap) * (fabs(x) + fabs(fp)) >= T)) continue;
+                if (!(B->hi2[col] + ap * (x - fp) + sl_pop >= T)) continue;
             }
             st = record(B, &nr, (int32_t)col, tide_ilarge_score(L, B, j));
         }

@@ -29,6 +29,8 @@
 typedef struct tide_ilarge tide_ilarge;
 tide_status tide_ilarge_new(const tide_interest_items *it, tide_ilarge **out);
 void tide_ilarge_free(tide_ilarge *L);
+/* Threads one row's int8 pass may use (1..8; default 1), when not already inside a thread team. */
+void tide_ilarge_set_threads(tide_ilarge *L, int n);
 
 /* Per block (thread): one prepared user and scratch. */
 typedef struct tide_ilarge_blk tide_ilarge_blk;

@@ -274,6 +274,10 @@ static void s_destroy(tide_scorer *s) {
 
 static const tide_scorer_iface interest_iface;
 
+void tide_interest_scorer_threads(tide_scorer *s, int n) {
+    if (s && s->iface == &interest_iface && ((ifs *)s->impl)->large) tide_ilarge_set_threads(((ifs *)s->impl)->large, n);
+}
+
 tide_status tide_interest_scorer_parts(const tide_scorer *s, const tide_interest_items **it, const tide_interest_params **p,
                                        const tide_interest_states **S) {
     if (!s || s->iface != &interest_iface) return tide_error(TIDE_ERR_USAGE, "not an interest model");
