@@ -473,10 +473,10 @@ int main(int argc, char **argv) {
     a->token_reads = o_token_reads;
     a->diversity_default = o_diversity;
     pthread_mutex_init(&a->lm_mu, NULL);
-    /* Requests are scored one user at a time on the calling thread: no nested thread teams —
-     * except the interest model's int8 pass over a large catalogue, which may split one request's
-     * items over --threads (its result does not depend on it). */
-    int row_threads = tide_threads_get();
+    /* Requests are scored one user at a time on the calling thread: no nested thread teams (the
+     * interest model's int8 pass could split one request over threads, tide_interest_scorer_threads,
+     * but on 2 cores under 1,000 events/s that raised p99 several-fold: OpenMP's waiting workers
+     * take the CPU the event writers need — bench/RESULTS.md). */
     tide_threads_set(1);
     if (o_token && (st = read_token(o_token, &a->token))) goto done;
     if ((st = tide_dataset_load(o_data, &a->ds))) goto done;
@@ -488,7 +488,6 @@ int main(int argc, char **argv) {
         /* The interest model is a scorer like any other (tide/scorer.h): /recommendations ranks
          * through it with the engine tide-recommend runs on the same dir. */
         if ((st = tide_scorer_open(o_interest, &a->imodel))) goto done;
-        tide_interest_scorer_threads(a->imodel, row_threads);
         if (strcmp(a->imodel->info.family, "interest")) {
             st = tide_error(TIDE_ERR_USAGE, "--interest %s: a %s model, not an interest dir (tide-capture-interest)", o_interest,
                             a->imodel->info.algorithm);
