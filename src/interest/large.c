@@ -20,6 +20,7 @@
  * contraction, so the formula's bits do not depend on the compiler's choices. */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@
 #define MAXQ (TIDE_INTEREST_MAX_K + 2)
 #define SRUN 16
 #define TMAX 8   /* threads of one row's int8 pass */
+#define POOL 16  /* released blocks kept */
 #define POP_RUNS 4
 
 /* Which raw score a component has in this regime. */
@@ -51,6 +53,11 @@ struct tide_ilarge {
     double pop_lmax_max;
     double maxn_lm, maxn_tfidf, maxn_als;   /* the largest row norms, rounded up */
     int threads;        /* of one row's int8 pass (tide_ilarge_set_threads) */
+    /* Released blocks kept for the next run: tide-serve runs the engine once a request, and a
+     * fresh block would fault in its megabytes of scratch every time. */
+    pthread_mutex_t mu;
+    tide_ilarge_blk *pool[POOL];
+    int npool;
     int32_t *sample;
     int64_t ns;
 };
@@ -117,8 +124,12 @@ static const tide_qindex *dense_index(const tide_ilarge *L, int c) {
 
 void tide_ilarge_set_threads(tide_ilarge *L, int n) { L->threads = n < 1 ? 1 : n > TMAX ? TMAX : n; }
 
+static void blk_destroy(tide_ilarge_blk *B);
+
 void tide_ilarge_free(tide_ilarge *L) {
     if (!L) return;
+    for (int i = 0; i < L->npool; i++) blk_destroy(L->pool[i]);
+    pthread_mutex_destroy(&L->mu);
     tide_qindex_free(L->ix_lm);
     tide_qindex_free(L->ix_tfidf);
     tide_qindex_free(L->ix_als);
@@ -150,6 +161,7 @@ tide_status tide_ilarge_new(const tide_interest_items *it, tide_ilarge **out) {
     if (!L) return TIDE_ERR_NOMEM;
     L->it = it;
     L->threads = 1;
+    pthread_mutex_init(&L->mu, NULL);
     int64_t N = L->N = it->n_items;
     tide_status st = TIDE_OK;
     if (it->lm && (st = tide_qindex_build(it->lm, N, it->lm_dim, &L->ix_lm))) goto fail;
@@ -184,7 +196,7 @@ fail:
     return st;
 }
 
-void tide_ilarge_blk_free(tide_ilarge_blk *B) {
+static void blk_destroy(tide_ilarge_blk *B) {
     if (!B) return;
     free(B->feats);
     free(B->work);
@@ -203,17 +215,35 @@ void tide_ilarge_blk_free(tide_ilarge_blk *B) {
     free(B);
 }
 
-tide_status tide_ilarge_blk_new(const tide_ilarge *L, const tide_interest_params *p, tide_ilarge_blk **out) {
+void tide_ilarge_blk_free(tide_ilarge *L, tide_ilarge_blk *B) {
+    if (!B) return;
+    pthread_mutex_lock(&L->mu);
+    if (L->npool < POOL) {
+        L->pool[L->npool++] = B;
+        B = NULL;
+    }
+    pthread_mutex_unlock(&L->mu);
+    blk_destroy(B);
+}
+
+tide_status tide_ilarge_blk_new(tide_ilarge *L, const tide_interest_params *p, tide_ilarge_blk **out) {
     *out = NULL;
     const tide_interest_items *it = L->it;
-    tide_ilarge_blk *B = tide_calloc(1, sizeof *B);
+    pthread_mutex_lock(&L->mu);
+    tide_ilarge_blk *B = L->npool ? L->pool[--L->npool] : NULL;
+    pthread_mutex_unlock(&L->mu);
+    if (B) {   /* every field a user's preparation reads is rewritten by it */
+        *out = B;
+        return TIDE_OK;
+    }
+    B = tide_calloc(1, sizeof *B);
     if (!B) return TIDE_ERR_NOMEM;
     tide_status st = tide_interest_user_alloc(it, p, &B->st);
     B->work = tide_malloc(tide_interest_work_floats(it, p) * sizeof *B->work);
     B->prof = tide_calloc((size_t)it->lm_dim + (size_t)it->tfidf_dim + 1, sizeof *B->prof);
     if (!st && (!B->work || !B->prof)) st = TIDE_ERR_NOMEM;
     if (st) {
-        tide_ilarge_blk_free(B);
+        blk_destroy(B);
         return st;
     }
     *out = B;

@@ -32,10 +32,12 @@ void tide_ilarge_free(tide_ilarge *L);
 /* Threads one row's int8 pass may use (1..8; default 1), when not already inside a thread team. */
 void tide_ilarge_set_threads(tide_ilarge *L, int n);
 
-/* Per block (thread): one prepared user and scratch. */
+/* Per block (thread): one prepared user and scratch. Released blocks are kept by L (up to 16,
+ * thread-safe) and handed out again: a one-user run (tide-serve) reuses warm scratch. The
+ * settings p must be the same for every block of L. */
 typedef struct tide_ilarge_blk tide_ilarge_blk;
-tide_status tide_ilarge_blk_new(const tide_ilarge *L, const tide_interest_params *p, tide_ilarge_blk **out);
-void tide_ilarge_blk_free(tide_ilarge_blk *B);
+tide_status tide_ilarge_blk_new(tide_ilarge *L, const tide_interest_params *p, tide_ilarge_blk **out);
+void tide_ilarge_blk_free(tide_ilarge *L, tide_ilarge_blk *B);
 
 /* Prepare one user: the state (tide_interest_features), the queries and the statistics; `excl`
  * the user's distinct seen items, sorted. */

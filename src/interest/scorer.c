@@ -68,7 +68,7 @@ static void s_block_free(const tide_scorer *s, void *run, void *blk) {
     free(b->hoff); free(b->has_times); free(b->items); free(b->times); free(b->tref); free(b->words);
     free(b->tvecs); free(b->ttimes); free(b->ntext);
     free(b->feats); free(b->work); free(b->row); free(b->excl);
-    tide_ilarge_blk_free(b->lb);
+    if (b->lb) tide_ilarge_blk_free(((const ifs *)s->impl)->large, b->lb);
     free(b);
 }
 
