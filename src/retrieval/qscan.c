@@ -36,7 +36,8 @@ struct tide_qindex {
     double max_xn;
     /* Optional (tide_qindex_interleave): x8 again, 16 items side by side — block b, dimension
      * group k (4 dims) is 64 bytes, item 16b + l's 4 bytes at 4l — so one VNNI instruction
-     * multiplies 16 items by one query's 4 dims: no per-item horizontal sums. Zero padded. */
+     * multiplies 16 items by one query's 4 dims: no per-item horizontal sums. Stored as the
+     * unsigned bytes VNNI takes, x + 128 (x XOR 0x80); padding is 128 (a zero). */
     int8_t *x16;
     int64_t d4;      /* dimension groups: ceil(d / 4) */
 };
@@ -247,11 +248,13 @@ void tide_qindex_free(tide_qindex *ix) {
 tide_status tide_qindex_interleave(tide_qindex *ix) {
     if (ix->x16) return TIDE_OK;
     int64_t d4 = (ix->d + 3) / 4, nb = (ix->n + 15) / 16;
-    int8_t *x = calloc((size_t)nb * (size_t)d4 * 64 + 1, 1);
+    int8_t *x = malloc((size_t)nb * (size_t)d4 * 64 + 1);
     if (!x) return TIDE_ERR_NOMEM;
+    memset(x, 0x80, (size_t)nb * (size_t)d4 * 64 + 1);
     for (int64_t i = 0; i < ix->n; i++)
         for (int64_t j = 0; j < ix->d; j++)
-            x[((size_t)(i / 16) * (size_t)d4 + (size_t)(j / 4)) * 64 + (size_t)(i % 16) * 4 + (size_t)(j % 4)] = ix->q8[(size_t)i * (size_t)ix->d + (size_t)j];
+            x[((size_t)(i / 16) * (size_t)d4 + (size_t)(j / 4)) * 64 + (size_t)(i % 16) * 4 + (size_t)(j % 4)] =
+                (int8_t)(ix->q8[(size_t)i * (size_t)ix->d + (size_t)j] ^ (int8_t)0x80);
     ix->d4 = d4;
     ix->x16 = x;
     return TIDE_OK;
@@ -511,7 +514,7 @@ __attribute__((target("avx512f,avx512bw"))) static void qmdots_avx512(const int1
         __m512i a[G];                                                                                            \
         for (int u = 0; u < G; u++) a[u] = _mm512_setzero_si512();                                               \
         for (int64_t k = 0; k < d4; k++) {                                                                       \
-            __m512i xu = _mm512_xor_si512(_mm512_loadu_si512((const void *)(xb + (size_t)k * 64)), flip);         \
+            __m512i xu = _mm512_loadu_si512((const void *)(xb + (size_t)k * 64));                                 \
             for (int u = 0; u < G; u++) a[u] = _mm512_dpbusd_epi32(a[u], xu, _mm512_set1_epi32(qw[(size_t)(g + u) * (size_t)d4 + (size_t)k])); \
         }                                                                                                        \
         for (int u = 0; u < G; u++) {                                                                            \
@@ -525,17 +528,22 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void qmdots_vnni16
                                                                                  const int32_t *qball, int nq, int64_t c0,
                                                                                  int64_t w, int32_t *out) {
     int64_t d4 = ix->d4;
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
     for (int64_t b = c0 / 16; b * 16 < c0 + w; b++) {
         const int8_t *xb = ix->x16 + (size_t)b * (size_t)d4 * 64;
         int64_t lanes = c0 + w - b * 16 < 16 ? c0 + w - b * 16 : 16;
         __mmask16 keep = (__mmask16)((1u << lanes) - 1);
+        /* all of a group's accumulators in registers: one pass over the block per 8 queries */
         for (int g = 0; g < nq;) {
-            int rem = nq - g;
-            if (rem >= 8) { QMD16_GROUP(8); g += 8; }
-            else if (rem >= 4) { QMD16_GROUP(4); g += 4; }
-            else if (rem >= 2) { QMD16_GROUP(2); g += 2; }
-            else { QMD16_GROUP(1); g += 1; }
+            switch (nq - g >= 8 ? 8 : nq - g) {
+            case 8: QMD16_GROUP(8); g += 8; break;
+            case 7: QMD16_GROUP(7); g += 7; break;
+            case 6: QMD16_GROUP(6); g += 6; break;
+            case 5: QMD16_GROUP(5); g += 5; break;
+            case 4: QMD16_GROUP(4); g += 4; break;
+            case 3: QMD16_GROUP(3); g += 3; break;
+            case 2: QMD16_GROUP(2); g += 2; break;
+            default: QMD16_GROUP(1); g += 1; break;
+            }
         }
     }
 }
