@@ -13,7 +13,10 @@
  * maximum over all times, is then evaluated exactly before the dense dots are). The scored
  * items enter the engine's running top-K in column order, as the full scan's do: same items,
  * scores and ties. The z-score statistics of the dense components come from a fixed sample of
- * items, because computing them over all items would be the full scan again.
+ * items (their int8 pre-scores: exact integer dots, so every SIMD path gives the same bits),
+ * because computing them over all items would be the full scan again. Why "the kk-th best
+ * exact score": an item whose bound is below T is beaten strictly by kk scored items, under any
+ * tie rule.
  *
  * All bounds are computed in double and widened by 1e-5 of the terms' magnitudes, far above the
  * fp32 rounding of the formula (a few units of 2^-24 per operation). Compiled without FP
