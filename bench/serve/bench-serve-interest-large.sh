@@ -16,14 +16,16 @@
 #
 # usage: bench-serve-interest-large.sh BIN WORK
 #   env: USERS (50000) EVENTS (50) ITEMS (100000) DIM (384) DUR (15) CONN (16) BEFORE_BIN (none)
-#        PYTHON (python3 with numpy; speed_data.py)
+#        PYTHON (a python with numpy, for speed_data.py; default build/venv's, else python3)
 # WORK keeps what it built (raw/, base/, als/, full/): a rerun reuses it.
 set -euo pipefail
 BIN=$(realpath "$1"); WORK="$2"
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/while-feeding.sh"
 USERS=${USERS:-50000} EVENTS=${EVENTS:-50} ITEMS=${ITEMS:-100000} DIM=${DIM:-384}
-DUR=${DUR:-15}; CONN=${CONN:-16}; PYTHON=${PYTHON:-python3}
+DUR=${DUR:-15}; CONN=${CONN:-16}
+VENV_PY="$HERE/../../build/venv/bin/python"; [ -x "$VENV_PY" ] || VENV_PY=python3
+PYTHON=${PYTHON:-$VENV_PY}
 mkdir -p "$WORK"; cd "$WORK"
 export OPENBLAS_NUM_THREADS=1
 t=$(date +%s)
