@@ -116,6 +116,12 @@ typedef struct tide_retrieval_stats {
 typedef tide_recs_batch tide_retrieval_batch;
 typedef tide_status (*tide_retrieval_sink)(void *ctx, const tide_retrieval_batch *b);
 
+/* The engine's running top-K, for a scorer that answers rows itself (tide/scorer.h row_topk):
+ * feed scores s[0..len) of columns base .. base + len − 1 — columns in increasing order across
+ * calls, so an equal later score loses (ties by lower column) — into the heap val/idx (*n
+ * entries, capacity k; root = the worst kept). -INFINITY and NaN never enter. */
+void tide_retrieval_topk_feed(float *val, int32_t *idx, int *n, int k, const float *s, int64_t len, int32_t base);
+
 /* Run the job. K larger than the candidate set is TIDE_ERR_USAGE. */
 tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retrieval_params *p,
                                tide_retrieval_sink sink, void *ctx, tide_retrieval_stats *stats);

@@ -33,8 +33,8 @@
 #endif
 
 #include "large.h"
-#include "retrieval/retrieval-impl.h"
 #include "tide/qscan.h"
+#include "tide/retrieval.h"
 
 #define ON(p, c) (((p)->enabled >> (c)) & 1u)
 #define SLACK 1e-5
@@ -734,7 +734,7 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
         qsort(key, nr, sizeof *key, cmp_i64);
         for (size_t t = 0; t < nr; t++) {
             size_t pos = (size_t)(key[t] & 0xffffffff);
-            tide_topk_scan(val, idx, n, kk, &B->rv[pos], 1, B->rc[pos]);
+            tide_retrieval_topk_feed(val, idx, n, kk, &B->rv[pos], 1, B->rc[pos]);
         }
         free(key);
     }
