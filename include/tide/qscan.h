@@ -59,6 +59,9 @@ int tide_qmulti_n(const tide_qmulti *m);
  * tide_qscan_dot(Q_t, Y[item]) lies in [est − mar, est + mar], est[t·w + c − c0] and
  * mar[t·w + c − c0] (rigorous: the bound of tide_qindex_topk). */
 void tide_qmulti_block(const tide_qmulti *m, int64_t c0, int64_t w, const int32_t *cand, double *est, double *mar);
+/* mar = NULL: est only. A margin of query t valid for every item (>= each mar; the largest
+ * item errors, so a little wider), for callers that trade a tighter bound for less arithmetic. */
+double tide_qmulti_margin(const tide_qmulti *m, int t);
 
 /* SIMD paths, picked at first use from the CPU (0 baseline, 1 AVX2, 2 AVX-512BW, 3 AVX-512 VNNI:
  * the several-query int8 dots by VNNI, everything else as level 2). Tests force

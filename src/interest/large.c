@@ -445,7 +445,7 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
         if (i % SRUN == 0 && B->bounded) {   /* the next run: consecutive items */
             i0 = i;
             w = L->ns - i < SRUN ? L->ns - i : SRUN;
-            for (int g = 0; g < B->ng; g++) tide_qmulti_block(B->G[g].m, j, w, NULL, B->G[g].est, B->G[g].mar);
+            for (int g = 0; g < B->ng; g++) tide_qmulti_block(B->G[g].m, j, w, NULL, B->G[g].est, NULL);
         }
         while (e < ne && excl[e] < j) e++;
         if (e < ne && excl[e] == j) continue;
@@ -501,17 +501,18 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
 #define WIDE_CLONES
 #endif
 
-/* The raw score's interval [lo, up] of a run of columns: sc · [est − mar, est + mar], the max
- * over the queries of a component (first: the component's first query). */
-WIDE_CLONES static void span(double sc, const double *es, const double *mr, int first, int64_t w, double *lo, double *up) {
+/* The raw score's interval [lo, up] of a run of columns: sc · [est − mar, est + mar] with the
+ * query's margin for every item (tide_qmulti_margin: a little wider than each item's, and no
+ * per-item arithmetic), the max over the queries of a component (first: its first query). */
+WIDE_CLONES static void span(double sc, const double *es, double mr, int first, int64_t w, double *lo, double *up) {
     if (first)
         for (int64_t i = 0; i < w; i++) {
-            lo[i] = sc * (es[i] - mr[i]);
-            up[i] = sc * (es[i] + mr[i]);
+            lo[i] = sc * (es[i] - mr);
+            up[i] = sc * (es[i] + mr);
         }
     else
         for (int64_t i = 0; i < w; i++) {
-            double l = sc * (es[i] - mr[i]), u = sc * (es[i] + mr[i]);
+            double l = sc * (es[i] - mr), u = sc * (es[i] + mr);
             lo[i] = l > lo[i] ? l : lo[i];
             up[i] = u > up[i] ? u : up[i];
         }
@@ -647,13 +648,12 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
             tid = omp_get_thread_num();
 #endif
             double hb[BLK], lo[BLK], up[BLK];
-            double *est[3] = {0}, *mar[3] = {0};
+            double *est[3] = {0};
             int64_t c0 = bk * BLK;
             int64_t w = C - c0 < BLK ? C - c0 : BLK;
             for (int g = 0; g < ng; g++) {
                 est[g] = G[g].est + (size_t)tid * 2 * MAXQ * BLK;
-                mar[g] = est[g] + (size_t)MAXQ * BLK;
-                if (G[g].nq) tide_qmulti_block(G[g].m, c0, w, cand, est[g], mar[g]);
+                if (G[g].nq) tide_qmulti_block(G[g].m, c0, w, cand, est[g], NULL);
             }
             for (int64_t i = 0; i < w; i++) hb[i] = 0;
             for (int c = 0; c < TIDE_IC_N; c++) {
@@ -667,9 +667,9 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
                     int first = 1;
                     for (int t = 0; t < G[g].nq; t++) {
                         if (G[g].comp[t] != c) continue;
-                        const double *es = est[g] + (size_t)t * (size_t)w, *mr = mar[g] + (size_t)t * (size_t)w;
+                        const double *es = est[g] + (size_t)t * (size_t)w;
                         double sc = c == TIDE_IC_CLUSTER ? B->csc[G[g].cq[t]] : 1;
-                        span(sc, es, mr, first, w, lo, up);
+                        span(sc, es, tide_qmulti_margin(G[g].m, t), first, w, lo, up);
                         first = 0;
                     }
                 }

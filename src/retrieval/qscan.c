@@ -34,6 +34,7 @@ struct tide_qindex {
     double *xn;      /* ‖x‖, rounded up */
     double *xhn;     /* ‖x̂‖, rounded up */
     double max_xn;
+    double max_err, max_xhn;   /* the largest err and xhn: a margin valid for every item */
     /* Optional (tide_qindex_interleave): x8 again, 16 items side by side — block b, dimension
      * group k (4 dims) is 64 bytes, item 16b + l's 4 bytes at 4l — so one VNNI instruction
      * multiplies 16 items by one query's 4 dims: no per-item horizontal sums. Stored as the
@@ -228,6 +229,8 @@ tide_status tide_qindex_build(const float *Y, int64_t n, int64_t d, tide_qindex 
         quantise(x, d, ix->q8 + (size_t)i * (size_t)d, &ix->scale[i], &ix->err[i], &ix->xhn[i], &ix->xn[i]);
         if (ix->xn[i] > mx) mx = ix->xn[i];
         ix->err[i] = UP(ix->err[i] + ((1 + 0x1p-24) * GAMMA(d) + 0x1p-24) * ix->xn[i]);
+        if (ix->err[i] > ix->max_err) ix->max_err = ix->err[i];
+        if (ix->xhn[i] > ix->max_xhn) ix->max_xhn = ix->xhn[i];
     }
     ix->max_xn = mx;
     *out = ix;
@@ -594,6 +597,15 @@ void tide_qmulti_free(tide_qmulti *m) {
 
 int tide_qmulti_n(const tide_qmulti *m) { return m->nq; }
 
+double tide_qmulti_margin(const tide_qmulti *m, int t) {
+    /* the per-item margin with every item's err and xhn at their maximum, and |p| <= ‖q̃‖‖x̂‖ <=
+     * (qn + qe)·xhn for its relative term */
+    const tide_qindex *ix = m->ix;
+    const double u = 0x1p-24, uf = (1 + u) * (double)(ix->d + 5) * FLT_TRUE_MIN;
+    double pmax = UP((m->qn[t] + m->qe[t]) * ix->max_xhn);
+    return UP(UP(m->qn[t] * ix->max_err + m->qe[t] * ix->max_xhn + uf + 1e-12 * pmax));
+}
+
 tide_status tide_qmulti_new(const tide_qindex *ix, const float *Q, int nq, tide_qmulti **out) {
     *out = NULL;
     int64_t d = ix->d;
@@ -659,6 +671,11 @@ tide_status tide_qmulti_new(const tide_qindex *ix, const float *Q, int nq, tide_
 #define WIDE_CLONES
 #endif
 
+/* est only (the caller takes tide_qmulti_margin). */
+WIDE_CLONES static void est_run(double sq, const double *sc, const int32_t *dt, int64_t n, double *e) {
+    for (int64_t i = 0; i < n; i++) e[i] = sq * sc[i] * (double)dt[i];
+}
+
 /* est and mar of one query over contiguous columns. Plain double arithmetic without contraction
  * (this file's -ffp-contract=off): the same bits at every vector width. */
 WIDE_CLONES static void bounds_run(double sq, double qn, double qe, double uf, const double *sc, const double *er,
@@ -696,8 +713,16 @@ void tide_qmulti_block(const tide_qmulti *m, int64_t c0, int64_t w, const int32_
             for (int t = 0; t < nt; t++) {
                 int q = t0 + t;
                 double sq = m->sq[q], qn = m->qn[q], qe = m->qe[q];
-                double *e = est + (size_t)q * (size_t)w + (size_t)b0, *mr = mar + (size_t)q * (size_t)w + (size_t)b0;
+                double *e = est + (size_t)q * (size_t)w + (size_t)b0;
                 const int32_t *dt = dots + (size_t)t * (size_t)bw;
+                if (!mar) {   /* est only */
+                    if (cand)
+                        for (int64_t i = 0; i < bw; i++) e[i] = sq * ix->scale[cand[c0 + b0 + i]] * (double)dt[i];
+                    else
+                        est_run(sq, ix->scale + c0 + b0, dt, bw, e);
+                    continue;
+                }
+                double *mr = mar + (size_t)q * (size_t)w + (size_t)b0;
                 if (cand)
                     for (int64_t i = 0; i < bw; i++) {
                         int64_t it = cand[c0 + b0 + i];

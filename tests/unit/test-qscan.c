@@ -331,7 +331,8 @@ static void test_engine_with_index(void) {
 }
 
 /* Several queries at once (tide_qmulti_block, the interest model's large-catalogue pass): the
- * fp32 dot of every query and column lies within [est − mar, est + mar], on every path, with and
+ * fp32 dot of every query and column lies within [est − mar, est + mar], mar within the query's
+ * margin for every item (tide_qmulti_margin), on every path, with and
  * without an allow-list, at block offsets that are and are not multiples of 16, with and without
  * the interleaved copy; est is the same on every path (integer dots). */
 static void test_multi_bounds_every_path(void) {
@@ -371,7 +372,8 @@ static void test_multi_bounds_every_path(void) {
                                     float f;
                                     tide_qscan_dot(Q + (size_t)t * d, Y + (size_t)item * d, 1, d, &f);
                                     double e = est[(size_t)t * w + i], r = mar[(size_t)t * w + i];
-                                    if (!(f >= e - r && f <= e + r)) {
+                                    double M = tide_qmulti_margin(m, t);   /* valid for every item */
+                                    if (!(f >= e - r && f <= e + r) || !(r <= M)) {
                                         printf("  d=%lld nq=%d level %d: query %d item %lld: %.9g not in %.9g ± %.3g\n",
                                                (long long)d, nq, level, t, (long long)item, f, e, r);
                                         CHECK(0);
@@ -379,6 +381,11 @@ static void test_multi_bounds_every_path(void) {
                                         break;
                                     }
                                 }
+                            /* est alone (mar = NULL) is the same */
+                            double *est2 = malloc((size_t)nq * w * sizeof *est2);
+                            tide_qmulti_block(m, c0, w, wc ? cand : NULL, est2, NULL);
+                            CHECK(memcmp(est, est2, (size_t)nq * w * sizeof *est2) == 0);
+                            free(est2);
                             if (oi == 0 && !wc) {
                                 if (!ref) {
                                     ref = malloc((size_t)nq * w * sizeof *ref);
