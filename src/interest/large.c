@@ -72,7 +72,7 @@ typedef struct {
     int comp[MAXQ + 2];     /* component of query t (clusters repeat TIDE_IC_CLUSTER) */
     int cq[MAXQ + 2];       /* its centroid for the cluster component */
     tide_qmulti *m;
-    double *est, *mar;      /* [nq, max(BLK, sample)] */
+    double *est;            /* per thread of the pass: [nq, BLK] int8 estimates (TMAX of them) */
 } qgroup;
 
 struct tide_ilarge_blk {
@@ -86,7 +86,7 @@ struct tide_ilarge_blk {
     int kind[TIDE_IC_N];
     int act[TIDE_IC_N];           /* the term is in the score */
     float w[TIDE_IC_N], fm[TIDE_IC_N], inv[TIDE_IC_N];
-    double mabs[TIDE_IC_N];       /* >= |s_c(j)| for every item (the slack of the bounds) */
+    double mabs[TIDE_IC_N];       /* >= |s_c(j)| for every item: the slack of the dense and pop terms */
     const float *q[TIDE_IC_N];    /* dense queries (NULL = the zero row) */
     int K;
     float csc[TIDE_INTEREST_MAX_K];
@@ -353,9 +353,7 @@ static tide_status groups(const tide_ilarge *L, tide_ilarge_blk *B) {
         tide_status st = tide_qmulti_new(G->ix, x, G->nq, &G->m);
         if (st) return st;
         if (!G->m) B->bounded = 0;   /* a query that cannot be bounded: exact dots instead */
-        /* per thread of the pass: est then mar, MAXQ × per each */
-        if (!G->est && !(G->est = tide_malloc(2 * (size_t)TMAX * (size_t)MAXQ * per * sizeof *G->est))) return TIDE_ERR_NOMEM;
-        G->mar = G->est + (size_t)MAXQ * per;
+        if (!G->est && !(G->est = tide_malloc((size_t)TMAX * (size_t)MAXQ * per * sizeof *G->est))) return TIDE_ERR_NOMEM;
     }
     return TIDE_OK;
 }
@@ -652,7 +650,7 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
             int64_t c0 = bk * BLK;
             int64_t w = C - c0 < BLK ? C - c0 : BLK;
             for (int g = 0; g < ng; g++) {
-                est[g] = G[g].est + (size_t)tid * 2 * MAXQ * BLK;
+                est[g] = G[g].est + (size_t)tid * MAXQ * BLK;
                 if (G[g].nq) tide_qmulti_block(G[g].m, c0, w, cand, est[g], NULL);
             }
             for (int64_t i = 0; i < w; i++) hb[i] = 0;
