@@ -44,6 +44,7 @@
 #define TMAX 8   /* threads of one row's int8 pass */
 #define POOL 16  /* released blocks kept */
 #define POP_RUNS 4
+#define POP_ABS 1e-44   /* above the largest float subnormal spacing: a popularity that underflows */
 
 /* Which raw score a component has in this regime. */
 enum { K_NONE = 0, K_DENSE, K_CLUSTER, K_POP, K_ROW };
@@ -54,6 +55,12 @@ struct tide_ilarge {
     tide_qindex *ix_lm, *ix_tfidf, *ix_als;
     double *pop_lmax;   /* [N] upper bound of log1p(popularity) over all times, or NULL */
     double pop_lmax_max;
+    /* [N] popularity at the data's latest event, rounded up: after it no item has an event, so
+     * at t >= latest an item's popularity is exactly this × 2^(-(t - latest)/h) — the bound for
+     * users whose reference time is past the data (every online event), where the all-times
+     * maximum is useless: its 1/sd-scaled slack would let every item through. */
+    double *pop_at_latest;
+    double pop_at_latest_max;
     double maxn_lm, maxn_tfidf, maxn_als;   /* the largest row norms, rounded up */
     int threads;        /* of one row's int8 pass (tide_ilarge_set_threads) */
     /* Released blocks kept for the next run: tide-serve runs the engine once a request, and a
@@ -91,6 +98,7 @@ struct tide_ilarge_blk {
     int K;
     float csc[TIDE_INTEREST_MAX_K];
     int64_t tpop;
+    double pop_f;       /* INFINITY, or the decay since the data's latest event (pop_at_latest) */
     qgroup G[3];                  /* the dense queries by index */
     int ng, bounded;              /* bounded: every group's queries have int8 bounds */
     float *Q;
@@ -137,6 +145,7 @@ void tide_ilarge_free(tide_ilarge *L) {
     tide_qindex_free(L->ix_tfidf);
     tide_qindex_free(L->ix_als);
     free(L->pop_lmax);
+    free(L->pop_at_latest);
     free(L->sample);
     free(L);
 }
@@ -183,6 +192,11 @@ tide_status tide_ilarge_new(const tide_interest_items *it, tide_ilarge **out) {
         for (int64_t j = 0; j < N; j++) {
             L->pop_lmax[j] = log1p(tide_pop_context_max(it->pop, j)) * (1 + 1e-6) + 1e-30;
             if (L->pop_lmax[j] > L->pop_lmax_max) L->pop_lmax_max = L->pop_lmax[j];
+        }
+        if (!(L->pop_at_latest = tide_malloc((size_t)N * sizeof *L->pop_at_latest + 1))) { st = TIDE_ERR_NOMEM; goto fail; }
+        for (int64_t j = 0; j < N; j++) {
+            L->pop_at_latest[j] = (double)tide_pop_context_score_one(it->pop, j, it->pop->latest) * (1 + 1e-6);
+            if (L->pop_at_latest[j] > L->pop_at_latest_max) L->pop_at_latest_max = L->pop_at_latest[j];
         }
     }
     /* The sample: runs of SRUN consecutive items, evenly spaced, ascending (runs, not single items,
@@ -419,6 +433,12 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
         for (int q = 0; q < B->K; q++) B->csc[q] = (float)pow(B->st.clusters[q].strength / smax, 0.25);
     }
     B->tpop = n || h->n_text ? h->t_ref : (it->pop ? it->pop->latest : 0);
+    /* Past the data's latest event: log1p(x) <= x and popularity decays from its value at the
+     * latest, so pop_at_latest[j] · pop_f bounds log1p(popularity) (widened for exp2's and the
+     * float conversion's rounding, plus the float subnormals' absolute error). */
+    B->pop_f = it->pop && B->tpop > it->pop->latest
+                   ? exp2(-(double)(B->tpop - it->pop->latest) / it->pop->half_life) * (1 + 1e-6)
+                   : INFINITY;
     if ((st = groups(L, B))) return st;
     /* Statistics: the row components over every unseen item, the others over the sample. */
     for (int c = 0; c < TIDE_IC_N; c++) {
@@ -486,7 +506,11 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
                 double v = B->csc[q] * qnorm(B->st.centroids + (size_t)q * (size_t)d, d) * mn * (1 + 1e-5);
                 if (v > B->mabs[c]) B->mabs[c] = v;
             }
-        } else if (B->kind[c] == K_POP) B->mabs[c] = L->pop_lmax_max;
+        } else if (B->kind[c] == K_POP) {
+            B->mabs[c] = L->pop_lmax_max;
+            double b = L->pop_at_latest_max * B->pop_f + POP_ABS;
+            if (b < B->mabs[c]) B->mabs[c] = b;
+        }
     }
     return TIDE_OK;
 }
@@ -679,6 +703,10 @@ tide_status tide_ilarge_topk(const tide_ilarge *L, tide_ilarge_blk *B, const tid
                 B->hi2[col] = hb[i] + sl_np;
                 if (pop) {
                     double lm = L->pop_lmax[j];
+                    if (B->pop_f < INFINITY) {
+                        double b = L->pop_at_latest[j] * B->pop_f + POP_ABS;
+                        if (b < lm) lm = b;
+                    }
                     hb[i] += ap >= 0 ? ap * (lm - fp) : ap * (0 - fp);
                 }
                 B->hi[col] = hb[i] + sl_np + sl_pop;
