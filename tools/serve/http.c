@@ -606,7 +606,14 @@ static enum MHD_Result h_search(app *a, struct MHD_Connection *c, int *status) {
     float scores[POOL];
     int n = 0;
     const char *how = "text match";
-    if (a->lm && a->ivec.data) {
+    /* The vectors queries are matched to: --item-vectors, else the interest model's own LM space
+     * (the item vectors it was captured with) when it has the language model's dimension. */
+    const tide_serve_scorer *vsc = NULL;
+    if (a->lm && a->ivec.data) vsc = &a->scorer;
+    else if (a->lm && a->have_interest && a->imodel->info.item_vectors &&
+             a->imodel->info.item_dim == tide_lm_get_config(a->lm)->dim)
+        vsc = &a->iscorer;
+    if (vsc) {
         int dim = tide_lm_get_config(a->lm)->dim;
         float *v = calloc((size_t)dim, sizeof *v);
         tide_serve_recs *r = malloc(sizeof *r);
@@ -620,7 +627,7 @@ static enum MHD_Result h_search(app *a, struct MHD_Connection *c, int *status) {
             st = tide_lm_embed(a->lm, texts, lens, 1, &lp, v, NULL);
             pthread_mutex_unlock(&a->lm_mu);
         }
-        if (!st) st = tide_serve_search_vec(&a->scorer, v, POOL, r);
+        if (!st) st = tide_serve_search_vec(vsc, v, POOL, r);
         if (st) {
             free(v);
             free(r);
