@@ -351,6 +351,11 @@ tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path
  * tide-capture-interest --recs ranks through it with the engine, as tide-recommend does. */
 tide_status tide_interest_scorer_borrow(const tide_interest_items *it, const tide_interest_params *p, int64_t as_of,
                                         tide_scorer **out);
+/* Threads (1..8, default 1) one user's ranking may use on a catalogue above the large-catalogue
+ * threshold (its int8 pass over the items, split by columns; the result does not depend on it),
+ * when not already inside a thread team: tide-serve passes its --threads. Other families and
+ * smaller catalogues: no effect. */
+void tide_interest_scorer_threads(tide_scorer *s, int n);
 /* The item side, settings and captured states of an opened interest scorer (borrowed; they live
  * until tide_scorer_free); TIDE_ERR_USAGE if `s` is another family. */
 tide_status tide_interest_scorer_parts(const tide_scorer *s, const tide_interest_items **it, const tide_interest_params **p,

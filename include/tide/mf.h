@@ -226,6 +226,11 @@ tide_status tide_pop_context_init(tide_pop_context *c, int64_t n_items, double h
 void tide_pop_context_free(tide_pop_context *c);
 /* Scores of every item at reference time t (scores [n_items]). Thread-safe. */
 void tide_pop_context_score(const tide_pop_context *c, int64_t t, float *scores);
+/* Item i's score at t: the same bits as tide_pop_context_score's entry i. */
+float tide_pop_context_score_one(const tide_pop_context *c, int64_t i, int64_t t);
+/* An upper bound of item i's score over every t (>= every value tide_pop_context_score_one gives,
+ * its float rounding included). */
+double tide_pop_context_max(const tide_pop_context *c, int64_t i);
 
 /* ---- validation ----------------------------------------------------------------------------- */
 

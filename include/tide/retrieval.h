@@ -89,6 +89,9 @@ typedef struct tide_retrieval_job {
      * tide_qindex_topk: the same lists and scores as the full scan, reading a quarter of the
      * bytes (tide-serve builds one at start-up). */
     const tide_qindex *qindex;
+    /* 1: never a fast path (qindex, a scorer's row_topk): every row is scored over all columns
+     * (the reference the fast paths equal; tests and benchmarks). */
+    int exhaustive;
 } tide_retrieval_job;
 
 /* How each user was scored (tide/scorer.h's TIDE_BY_*). */
@@ -104,12 +107,20 @@ typedef struct tide_retrieval_stats {
     int64_t by_popularity;      /* not in the model (or no events), popularity */
     int64_t short_lists;        /* users with fewer than k eligible items */
     double seconds;
+    int64_t fast_rows;          /* users answered by a scorer's own exact top-K (row_topk) */
+    int64_t rescored;           /* ... the items it scored exactly for them, in all */
 } tide_retrieval_stats;
 
 /* One batch of results, in job order (tide/recs.h's batch): user n of the batch is
  * job->users[first + n]. Called sequentially, batches in order. */
 typedef tide_recs_batch tide_retrieval_batch;
 typedef tide_status (*tide_retrieval_sink)(void *ctx, const tide_retrieval_batch *b);
+
+/* The engine's running top-K, for a scorer that answers rows itself (tide/scorer.h row_topk):
+ * feed scores s[0..len) of columns base .. base + len − 1 — columns in increasing order across
+ * calls, so an equal later score loses (ties by lower column) — into the heap val/idx (*n
+ * entries, capacity k; root = the worst kept). -INFINITY and NaN never enter. */
+void tide_retrieval_topk_feed(float *val, int32_t *idx, int *n, int k, const float *s, int64_t len, int32_t base);
 
 /* Run the job. K larger than the candidate set is TIDE_ERR_USAGE. */
 tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retrieval_params *p,

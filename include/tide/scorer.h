@@ -65,7 +65,7 @@
 extern "C" {
 #endif
 
-#define TIDE_SCORER_VERSION 3
+#define TIDE_SCORER_VERSION 4
 
 /* How one user was scored (prepare's by[r]; the engine's stats count them). */
 enum {
@@ -196,6 +196,15 @@ typedef struct tide_scorer_iface {
      * floats) and *bias (column space, or NULL) and return 1; the engine may then answer one-row
      * blocks through a quantised index (tide/qscan.h, job->qindex). Otherwise return 0. */
     int (*row_query)(const tide_scorer *s, void *run, void *blk, int r, const float **q, const float **bias);
+    /* Version 4, optional (NULL = no): the top-kk of prepared row r computed by the scorer itself,
+     * identical (items, scores, ties) to what the engine gets from a one-row score() over all
+     * columns, masking the sorted excluded columns ex[0..n_ex) and its running top-K: writes the
+     * heap (val, idx, *n) as tide_qindex_topk does and sets *answered = 1, plus *rescored = the
+     * items it scored exactly. *answered = 0 (nothing written): the engine calls score(). For a
+     * model whose score is not one query vector but can be bounded (the interest model above
+     * its large-catalogue threshold). */
+    tide_status (*row_topk)(const tide_scorer *s, void *run, void *blk, int r, const int32_t *ex, int64_t n_ex, int kk,
+                            float *val, int32_t *idx, int *n, int *answered, int64_t *rescored);
 } tide_scorer_iface;
 
 struct tide_scorer {

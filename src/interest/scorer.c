@@ -4,7 +4,9 @@
  * tide-capture-interest --recs does, and hands the engine the allowed columns. How a view becomes
  * a history (events up to the as-of, the reference time, the user's words: text vectors from the
  * view, else a given profile, else the dir's stored one) is decided in one place, view_plan, which
- * the explanation and the state of one user (tide_interest_scorer_user) share with scoring. */
+ * the explanation and the state of one user (tide_interest_scorer_user) share with scoring.
+ * Catalogues above TIDE_INTEREST_LARGE_ITEMS are scored by large.c's per-item formula (sampled
+ * z-score statistics) with its exact pruned top-K (row_topk), batch and online alike. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "large.h"
 #include "tide/interest.h"
 #include "tide/scorer.h"
 
@@ -24,6 +27,7 @@ typedef struct {
     int64_t as_of;            /* the captured reference time (mode time) */
     cJSON *man;
     int borrowed;             /* it (and p) are the caller's: tide_interest_scorer_borrow */
+    tide_ilarge *large;       /* the large-catalogue regime (large.h), NULL at or below its threshold */
 } ifs;
 
 typedef struct {
@@ -40,6 +44,7 @@ typedef struct {
     int64_t *ntext;           /* [max] */
     float *feats, *work, *row;
     int32_t *excl;
+    tide_ilarge_blk *lb;      /* the large regime's user and scratch */
 } iblk;
 
 static int cmp_i32(const void *a, const void *b) {
@@ -63,6 +68,7 @@ static void s_block_free(const tide_scorer *s, void *run, void *blk) {
     free(b->hoff); free(b->has_times); free(b->items); free(b->times); free(b->tref); free(b->words);
     free(b->tvecs); free(b->ttimes); free(b->ntext);
     free(b->feats); free(b->work); free(b->row); free(b->excl);
+    if (b->lb) tide_ilarge_blk_free(((const ifs *)s->impl)->large, b->lb);
     free(b);
 }
 
@@ -80,7 +86,12 @@ static tide_status s_block_alloc(const tide_scorer *s, void *run, int max_users,
     b->tvecs = tide_calloc((size_t)max_users + 1, sizeof *b->tvecs);
     b->ttimes = tide_calloc((size_t)max_users + 1, sizeof *b->ttimes);
     b->ntext = tide_calloc((size_t)max_users + 1, sizeof *b->ntext);
-    b->feats = tide_malloc((size_t)TIDE_IC_N * N * sizeof *b->feats);
+    if (m->large) {   /* the large regime keeps its own scratch */
+        tide_status st = tide_ilarge_blk_new(m->large, &m->p, &b->lb);
+        if (st) return st;
+        N = 0;
+    }
+    b->feats = tide_malloc((size_t)TIDE_IC_N * N * sizeof *b->feats + 1);
     b->work = tide_malloc(tide_interest_work_floats(&m->it, &m->p) * sizeof *b->work);
     b->row = tide_malloc((size_t)N * sizeof *b->row + 1);
     if (!b->hoff || !b->tref || !b->words || !b->has_times || !b->tvecs || !b->ttimes || !b->ntext || !b->feats || !b->work || !b->row) return TIDE_ERR_NOMEM;
@@ -216,19 +227,44 @@ static tide_status s_score(const tide_scorer *s, void *run, void *blk, int r0, i
         row_history(m, b, r, &h);
         int64_t ne = 0;
         tide_status st = seen_items(b, &h, &ne);
+        float *dst = tile + (size_t)(r - r0) * (size_t)w;
+        if (m->large) {
+            if (!st) st = tide_ilarge_user(m->large, &m->p, &h, b->excl, ne, b->lb);
+            if (st) return st;
+            for (int64_t c = 0; c < w; c++) dst[c] = tide_ilarge_score(m->large, b->lb, cols->items ? cols->items[c0 + c] : c0 + c);
+            continue;
+        }
         if (!st) st = tide_interest_features(&m->it, &m->p, &h, b->feats, b->work, NULL);
         if (st) return st;
         tide_interest_normalise(b->feats, N, b->excl, ne);
         tide_interest_combine(b->feats, N, tide_interest_weights_for(&m->p, &h), b->row);
-        float *dst = tile + (size_t)(r - r0) * (size_t)w;
         for (int64_t c = 0; c < w; c++) dst[c] = b->row[cols->items ? cols->items[c0 + c] : c0 + c];
     }
     return TIDE_OK;
 }
 
+/* The large regime's exact top-K of row r (tide/scorer.h row_topk); at or below the threshold the
+ * engine scans. */
+static tide_status s_row_topk(const tide_scorer *s, void *run, void *blk, int r, const int32_t *ex, int64_t n_ex, int kk,
+                              float *val, int32_t *idx, int *n, int *answered, int64_t *rescored) {
+    const ifs *m = s->impl;
+    iblk *b = blk;
+    *answered = 0;
+    *rescored = 0;
+    if (!m->large) return TIDE_OK;
+    tide_interest_history h;
+    row_history(m, b, r, &h);
+    int64_t ne = 0;
+    tide_status st = seen_items(b, &h, &ne);
+    if (!st) st = tide_ilarge_user(m->large, &m->p, &h, b->excl, ne, b->lb);
+    if (!st) st = tide_ilarge_topk(m->large, b->lb, run, ex, n_ex, kk, val, idx, n, answered, rescored);
+    return st;
+}
+
 static void s_destroy(tide_scorer *s) {
     ifs *m = s->impl;
     if (!m) return;
+    tide_ilarge_free(m->large);
     if (!m->borrowed) tide_interest_items_free(&m->it);
     tide_interest_states_free(&m->S);
     cJSON_Delete(m->man);
@@ -237,6 +273,10 @@ static void s_destroy(tide_scorer *s) {
 }
 
 static const tide_scorer_iface interest_iface;
+
+void tide_interest_scorer_threads(tide_scorer *s, int n) {
+    if (s && s->iface == &interest_iface && ((ifs *)s->impl)->large) tide_ilarge_set_threads(((ifs *)s->impl)->large, n);
+}
 
 tide_status tide_interest_scorer_parts(const tide_scorer *s, const tide_interest_items **it, const tide_interest_params **p,
                                        const tide_interest_states **S) {
@@ -262,7 +302,16 @@ tide_status tide_interest_scorer_user(const tide_scorer *s, const tide_user_view
         tide_interest_history h;
         row_history(m, b, 0, &h);
         int64_t ne = 0;
-        if (!(st = seen_items(b, &h, &ne)))
+        if (!(st = seen_items(b, &h, &ne)) && m->large && contrib) {
+            /* the large regime's terms: what its score sums */
+            st = tide_ilarge_user(m->large, &m->p, &h, b->excl, ne, b->lb);
+            for (int q = 0; q < n && !st; q++) {
+                if (items[q] >= 0 && items[q] < N) tide_ilarge_terms(m->large, b->lb, items[q], contrib + (size_t)q * TIDE_IC_N);
+                else memset(contrib + (size_t)q * TIDE_IC_N, 0, TIDE_IC_N * sizeof *contrib);
+            }
+            contrib = NULL;
+        }
+        if (!st)
             st = tide_interest_features(&m->it, &m->p, &h, contrib ? b->feats : NULL, b->work, state);
         if (!st && contrib) {
             tide_interest_normalise(b->feats, N, b->excl, ne);
@@ -281,7 +330,7 @@ tide_status tide_interest_scorer_user(const tide_scorer *s, const tide_user_view
 }
 
 static const tide_scorer_iface interest_iface = {
-    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy, NULL,
+    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy, NULL, s_row_topk,
 };
 
 tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path, void *manifest, tide_scorer **out) {
@@ -299,6 +348,11 @@ tide_status tide_interest_scorer_open(const char *dir, const char *manifest_path
     m->as_of_latest = !m->as_of_user && cJSON_IsString(given) && strcmp(given->valuestring, "latest") == 0;
     m->as_of = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : INT64_MIN;
     if (!m->as_of_user && !m->as_of_latest && m->as_of == INT64_MIN) m->as_of_user = 1;
+    if (m->it.n_items > TIDE_INTEREST_LARGE_ITEMS && (st = tide_ilarge_new(&m->it, &m->large))) {
+        tide_scorer tmp = {&interest_iface, {0}, m};
+        s_destroy(&tmp);
+        return st;
+    }
     tide_scorer *s = tide_calloc(1, sizeof *s);
     if (!s) {
         tide_scorer tmp = {&interest_iface, {0}, m};
@@ -343,6 +397,12 @@ tide_status tide_interest_scorer_borrow(const tide_interest_items *it, const tid
     m->borrowed = 1;
     m->as_of_user = as_of == INT64_MIN;
     m->as_of = as_of;
+    tide_status st;
+    if (m->it.n_items > TIDE_INTEREST_LARGE_ITEMS && (st = tide_ilarge_new(&m->it, &m->large))) {
+        free(m);
+        free(s);
+        return st;
+    }
     s->iface = &interest_iface;
     s->impl = m;
     tide_scorer_info *in = &s->info;

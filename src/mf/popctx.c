@@ -110,20 +110,40 @@ tide_status tide_pop_context_init(tide_pop_context *c, int64_t n_items, double h
     return TIDE_OK;
 }
 
-void tide_pop_context_score(const tide_pop_context *c, int64_t t, float *scores) {
+/* Item i's score at t: one helper for the whole row and for single items, so they agree bit for bit. */
+static inline float score_item(const tide_pop_context *c, int64_t i, int64_t t) {
     double h = c->half_life, td = (double)t;
-    for (int64_t i = 0; i < c->n_items; i++) {
-        int64_t a = c->indptr[i], b = c->indptr[i + 1];
-        /* p = the first event after t (upper bound). */
-        int64_t lo = a, hi = b;
-        while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            if (c->times[mid] <= t) lo = mid + 1;
-            else hi = mid;
-        }
-        double s = 0;
-        if (lo > a) s += c->fwd[lo - 1] * exp2(-(td - (double)c->times[lo - 1]) / h);
-        if (c->kernel == TIDE_KERNEL_TWO_SIDED && lo < b) s += c->bwd[lo] * exp2(-((double)c->times[lo] - td) / h);
-        scores[i] = (float)s;
+    int64_t a = c->indptr[i], b = c->indptr[i + 1];
+    /* p = the first event after t (upper bound). */
+    int64_t lo = a, hi = b;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (c->times[mid] <= t) lo = mid + 1;
+        else hi = mid;
     }
+    double s = 0;
+    if (lo > a) s += c->fwd[lo - 1] * exp2(-(td - (double)c->times[lo - 1]) / h);
+    if (c->kernel == TIDE_KERNEL_TWO_SIDED && lo < b) s += c->bwd[lo] * exp2(-((double)c->times[lo] - td) / h);
+    return (float)s;
+}
+
+void tide_pop_context_score(const tide_pop_context *c, int64_t t, float *scores) {
+    for (int64_t i = 0; i < c->n_items; i++) scores[i] = score_item(c, i, t);
+}
+
+float tide_pop_context_score_one(const tide_pop_context *c, int64_t i, int64_t t) { return score_item(c, i, t); }
+
+double tide_pop_context_max(const tide_pop_context *c, int64_t i) {
+    /* Between events k and k+1 the score is fwd_k·2^(-(t − t_k)/h) + bwd_{k+1}·2^(-(t_{k+1} − t)/h)
+     * (only the first term for the past kernel), each factor ≤ 1; before the first event bwd_a
+     * (two-sided) or 0; after the last fwd_{b−1}. Inflated for the rounding of the evaluation. */
+    int64_t a = c->indptr[i], b = c->indptr[i + 1];
+    double m = 0;
+    for (int64_t k = a; k < b; k++) {
+        double v = c->fwd[k];
+        if (c->kernel == TIDE_KERNEL_TWO_SIDED && k + 1 < b) v += c->bwd[k + 1];
+        if (v > m) m = v;
+    }
+    if (c->kernel == TIDE_KERNEL_TWO_SIDED && b > a && c->bwd[a] > m) m = c->bwd[a];
+    return m * (1 + 1e-6);   /* covers the double evaluation and its float rounding */
 }

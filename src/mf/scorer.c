@@ -427,7 +427,7 @@ static int s_row_query(const tide_scorer *s, void *run, void *blk, int row, cons
 }
 
 static const tide_scorer_iface mf_iface = {
-    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy, s_row_query,
+    TIDE_SCORER_VERSION, s_bind, s_unbind, s_block_alloc, s_block_free, s_prepare, s_score, s_destroy, s_row_query, NULL,
 };
 
 /* A scorer around a filled-in mfs (taken over, also on failure). */

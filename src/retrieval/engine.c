@@ -22,7 +22,9 @@
  *
  * A one-user block of a scorer that exposes its query vector (row_query) is answered through
  * job->qindex when one is given: an int8 pre-score with an error bound and exact re-scoring of
- * the few items that can still reach the top (qscan.c), the same list and scores as the scan. */
+ * the few items that can still reach the top (qscan.c), the same list and scores as the scan.
+ * A whole-rows scorer with its own exact top-K (row_topk: the interest model on a large
+ * catalogue) answers each of its rows itself, in batch and online alike. */
 #define _GNU_SOURCE
 #include "retrieval-impl.h"
 #include "tide/decay.h"
@@ -106,6 +108,7 @@ typedef struct scratch {
     size_t ex_cap;
     float *mf;
     int32_t *mi;
+    int64_t fast_rows, rescored;   /* row_topk answers, and the items they scored */
 } scratch;
 
 static void scratch_free(const run_ctx *c, scratch *s) {
@@ -322,7 +325,7 @@ static tide_status process_block(run_ctx *c, scratch *s, const int64_t *users, i
     }
     if (fallback && (st = need_fallback(c))) return st;
     int fast = 0;
-    if (rows == 1 && nb == 1 && !c->info->item_scores && !c->whole_rows && c->host && job->qindex &&
+    if (rows == 1 && nb == 1 && !c->info->item_scores && !c->whole_rows && c->host && job->qindex && !job->exhaustive &&
         sc->iface->version >= 2 && sc->iface->row_query && tide_qindex_n(job->qindex) == c->info->n_items &&
         tide_qindex_dim(job->qindex) == c->info->item_dim) {
         const float *q = NULL, *bias = NULL;
@@ -333,8 +336,24 @@ static tide_status process_block(run_ctx *c, scratch *s, const int64_t *users, i
     }
     if (rows && !fast && !c->info->item_scores) {
         if (c->whole_rows) {
+            int own = sc->iface->version >= 4 && sc->iface->row_topk && c->host && !job->exhaustive;
             for (int q = 0; q < rows; q++) {
                 int r = s->rowmap[q];
+                if (own) {
+                    /* the scorer's exact top-K (tide/scorer.h): the same list as the scan below */
+                    int answered = 0;
+                    int64_t res = 0;
+                    if ((st = sc->iface->row_topk(sc, c->run, s->blk, q, s->ex + s->ex_ptr[r], s->ex_ptr[r + 1] - s->ex_ptr[r],
+                                                  c->kk, s->hv + (size_t)r * c->kk, s->hi + (size_t)r * c->kk, &s->hn[r],
+                                                  &answered, &res)))
+                        return st;
+                    if (answered) {
+                        s->fast_rows++;
+                        s->rescored += res;
+                        continue;
+                    }
+                    s->hn[r] = 0;
+                }
                 if ((st = sc->iface->score(sc, c->run, s->blk, q, 1, 0, c->C, s->S))) return st;
                 mask_row(s, r, s->S, 0, c->C);
                 tide_topk_scan(s->hv + (size_t)r * c->kk, s->hi + (size_t)r * c->kk, &s->hn[r], c->kk, s->S, c->C, 0);
@@ -541,6 +560,11 @@ tide_status tide_retrieval_run(const tide_retrieval_job *job, const tide_retriev
     tide_progress_end(&prog);
 done:
     stt.seconds = tide_now() - t0;
+    if (scr)
+        for (int t = 0; t < nthreads; t++) {
+            stt.fast_rows += scr[t].fast_rows;
+            stt.rescored += scr[t].rescored;
+        }
     if (stats) *stats = stt;
     if (scr)
         for (int t = 0; t < nthreads; t++) scratch_free(&c, &scr[t]);

@@ -89,6 +89,10 @@ void tide_topk_scan(float *val, int32_t *idx, int *np, int k, const float *s, in
     *np = n;
 }
 
+void tide_retrieval_topk_feed(float *val, int32_t *idx, int *n, int k, const float *s, int64_t len, int32_t base) {
+    tide_topk_scan(val, idx, n, k, s, len, base);
+}
+
 void tide_topk_finish(float *val, int32_t *idx, int n) {
     for (int m = n; m > 1; m--) {
         float tv = val[0];

@@ -175,12 +175,12 @@ static void run_cases(void) {
     (void)g_levels_skipped;
 }
 
-static const char *level_name[] = {"baseline", "AVX2", "AVX-512BW"};
+static const char *level_name[] = {"baseline", "AVX2", "AVX-512BW", "AVX-512 VNNI"};
 
 static void test_fast_equals_exhaustive_every_path(void) {
     int skipped = 0;
     char why[256] = "";
-    for (int level = 0; level <= 2; level++) {
+    for (int level = 0; level <= 3; level++) {
         if (!tide_qscan_force(level)) {
             printf("  SKIPPED: the %s path cannot run on this CPU/build\n", level_name[level]);
             skipped++;
@@ -206,7 +206,7 @@ static void test_dot_same_bits_every_path(void) {
     CHECK(tide_qscan_force(0));
     tide_qscan_dot(q, Y, n, d, ref);
     int runs = 0;
-    for (int level = 1; level <= 2; level++) {
+    for (int level = 1; level <= 3; level++) {
         if (!tide_qscan_force(level)) {
             SKIP("the %s path cannot run on this CPU/build: its bits were not compared", level_name[level]);
             continue;
@@ -330,7 +330,99 @@ static void test_engine_with_index(void) {
     free(Uf);
 }
 
+/* Several queries at once (tide_qmulti_block, the interest model's large-catalogue pass): the
+ * fp32 dot of every query and column lies within [est − mar, est + mar], mar within the query's
+ * margin for every item (tide_qmulti_margin), on every path, with and
+ * without an allow-list, at block offsets that are and are not multiples of 16, with and without
+ * the interleaved copy; est is the same on every path (integer dots). */
+static void test_multi_bounds_every_path(void) {
+    const int64_t N = 1000;
+    int64_t dims[] = {384, 37, 64, 1};
+    int nqs[] = {1, 5, 9, 17};
+    int runs = 0;
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        int64_t d = dims[di];
+        float *Y = malloc((size_t)N * d * sizeof *Y), *Q = malloc((size_t)17 * d * sizeof *Q);
+        for (int64_t t = 0; t < N * d; t++) Y[t] = (t / d) % 50 == 7 ? 0 : gauss() * ((t / d) % 9 == 0 ? 100.0f : 1.0f);
+        for (int64_t t = 0; t < 17 * d; t++) Q[t] = gauss();
+        int32_t cand[600];
+        for (int c = 0; c < 600; c++) cand[c] = (int32_t)(c * 5 / 3);
+        for (int il = 0; il < 2; il++) {
+            tide_qindex *ix = NULL;
+            CHECK_OK(tide_qindex_build(Y, N, d, &ix));
+            if (il) CHECK_OK(tide_qindex_interleave(ix));
+            for (size_t qi = 0; qi < sizeof nqs / sizeof nqs[0]; qi++) {
+                int nq = nqs[qi];
+                double *ref = NULL;
+                for (int level = 0; level <= 3; level++) {
+                    if (!tide_qscan_force(level)) continue;
+                    tide_qmulti *m = NULL;
+                    CHECK_OK(tide_qmulti_new(ix, Q, nq, &m));
+                    if (!m) continue;
+                    int64_t offs[][2] = {{0, N}, {16, 300}, {5, 77}, {992, 8}};
+                    for (int oi = 0; oi < 4; oi++)
+                        for (int wc = 0; wc < 2; wc++) {
+                            int64_t c0 = offs[oi][0], w = offs[oi][1];
+                            if (wc && c0 + w > 600) continue;
+                            double *est = malloc((size_t)nq * w * sizeof *est), *mar = malloc((size_t)nq * w * sizeof *mar);
+                            tide_qmulti_block(m, c0, w, wc ? cand : NULL, est, mar);
+                            for (int t = 0; t < nq; t++)
+                                for (int64_t i = 0; i < w; i++) {
+                                    int64_t item = wc ? cand[c0 + i] : c0 + i;
+                                    float f;
+                                    tide_qscan_dot(Q + (size_t)t * d, Y + (size_t)item * d, 1, d, &f);
+                                    double e = est[(size_t)t * w + i], r = mar[(size_t)t * w + i];
+                                    double M = tide_qmulti_margin(m, t);   /* valid for every item */
+                                    if (!(f >= e - r && f <= e + r) || !(r <= M)) {
+                                        printf("  d=%lld nq=%d level %d: query %d item %lld: %.9g not in %.9g ± %.3g\n",
+                                               (long long)d, nq, level, t, (long long)item, f, e, r);
+                                        CHECK(0);
+                                        t = nq;
+                                        break;
+                                    }
+                                }
+                            /* est alone (mar = NULL) is the same */
+                            double *est2 = malloc((size_t)nq * w * sizeof *est2);
+                            tide_qmulti_block(m, c0, w, wc ? cand : NULL, est2, NULL);
+                            CHECK(memcmp(est, est2, (size_t)nq * w * sizeof *est2) == 0);
+                            free(est2);
+                            if (oi == 0 && !wc) {
+                                if (!ref) {
+                                    ref = malloc((size_t)nq * w * sizeof *ref);
+                                    memcpy(ref, est, (size_t)nq * w * sizeof *ref);
+                                } else {
+                                    CHECK(memcmp(ref, est, (size_t)nq * w * sizeof *ref) == 0);
+                                }
+                            }
+                            free(est);
+                            free(mar);
+                            runs++;
+                        }
+                    tide_qmulti_free(m);
+                }
+                free(ref);
+            }
+            tide_qindex_free(ix);
+        }
+        free(Y);
+        free(Q);
+    }
+    tide_qscan_force(-1);
+    CHECK(runs > 0);
+    /* a query that cannot be bounded is declined */
+    float Y1[8] = {1, 2, 3, 4, 5, 6, 7, 8}, q1[4] = {1, NAN, 0, 0};
+    tide_qindex *ix = NULL;
+    CHECK_OK(tide_qindex_build(Y1, 2, 4, &ix));
+    tide_qmulti *m = (tide_qmulti *)1;
+    CHECK_OK(tide_qmulti_new(ix, q1, 1, &m));
+    CHECK(m == NULL);
+    tide_qindex_free(ix);
+    if (!tide_qscan_force(3)) SKIP("the AVX-512 VNNI path cannot run on this CPU/build: its several-query bounds were not checked");
+    tide_qscan_force(-1);
+}
+
 int main(void) {
+    RUN(test_multi_bounds_every_path);
     RUN(test_dot_same_bits_every_path);
     RUN(test_fast_equals_exhaustive_every_path);
     RUN(test_engine_with_index);

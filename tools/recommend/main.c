@@ -268,6 +268,9 @@ int main(int argc, char **argv) {
     tide_log(TIDE_LOG_INFO, "%lld %s in %.2f s (%.0f/s) on %s%s", (long long)stats.users, query_mode ? "queries" : "users", stats.seconds,
              stats.seconds > 0 ? (double)stats.users / stats.seconds : 0.0, tide_backend_name(be),
              o_shard ? ", this shard only" : "");
+    if (stats.fast_rows)
+        tide_log(TIDE_LOG_INFO, "%lld users through the model's exact pruned top-K: %.1f items scored exactly a user", (long long)stats.fast_rows,
+                 (double)stats.rescored / (double)stats.fast_rows);
     if (stats.by_fold_in)
         tide_log(TIDE_LOG_INFO, "%lld users not in the model were folded in from their events in --data", (long long)stats.by_fold_in);
     if (stats.by_popularity)

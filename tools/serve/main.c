@@ -473,7 +473,10 @@ int main(int argc, char **argv) {
     a->token_reads = o_token_reads;
     a->diversity_default = o_diversity;
     pthread_mutex_init(&a->lm_mu, NULL);
-    /* Requests are scored one user at a time on the calling thread: no nested thread teams. */
+    /* Requests are scored one user at a time on the calling thread: no nested thread teams (the
+     * interest model's int8 pass could split one request over threads, tide_interest_scorer_threads,
+     * but on 2 cores under 1,000 events/s that raised p99 several-fold: OpenMP's waiting workers
+     * take the CPU the event writers need — bench/RESULTS.md). */
     tide_threads_set(1);
     if (o_token && (st = read_token(o_token, &a->token))) goto done;
     if ((st = tide_dataset_load(o_data, &a->ds))) goto done;
