@@ -53,6 +53,9 @@ for P in sys.argv[2:]:
         s = t["settings"]
         print(f"\nChosen on valid (leave-last-{P}): combiner {t.get('combiner')}, weights "
               + ", ".join(f"{k} {v:g}" for k, v in s["weights"].items())
+              + (f"; gated by {s['gate']['by']} > {s['gate']['threshold']:g} (those users: "
+                 + ", ".join(f"{k} {v:g}" for k, v in s["gate"]["weights"].items()) + ")" if "gate" in s else "")
+              + (f" ({t['combiner_cv_folds']}-fold CV)" if "combiner_cv_folds" in t else "")
               + f"; cf decay tau {s['cf_decay']['tau']:g}, half-life {s['cf_decay']['half_life_s']:g} s; "
               f"content decay tau {s['content_decay']['tau']:g}, half-life {s['content_decay']['half_life_s']:g} s; "
               + (f"burst decay tau {s['burst_decay']['tau']:g}, half-life {s['burst_decay']['half_life_s']:g} s; "
@@ -66,6 +69,7 @@ for P in sys.argv[2:]:
               f"{s['pop_half_life_s'] / 86400:g} d. Each component alone on valid: "
               + ", ".join(f"{k} {v:.4f}" for k, v in t["valid_ndcg_alone"].items()) + "."
               + (" Dropped by backward elimination on valid: "
-                 + ", ".join(f"{d['component']} (CV {d['ndcg_2fold_with']:.4f} -> {d['ndcg_2fold_without']:.4f})"
+                 + ", ".join(f"{d['component']} (CV {d.get('ndcg_cv_with', d.get('ndcg_2fold_with')):.4f} -> "
+                             f"{d.get('ndcg_cv_without', d.get('ndcg_2fold_without')):.4f})"
                              for d in t["combiner_dropped"]) + "." if t.get("combiner_dropped") else
                  " Backward elimination on valid dropped nothing." if "combiner_dropped" in t else ""))

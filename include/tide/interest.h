@@ -46,6 +46,17 @@ typedef enum {
 const char *tide_interest_component_name(int c);     /* "ease", "ease-long", ... */
 int tide_interest_component_parse(const char *s);    /* -1 if unknown */
 
+/* What selects the combiner's weights per user (tide_interest_params.gate_by). */
+typedef enum {
+    TIDE_IG_NONE = 0,   /* one weight vector for everyone */
+    TIDE_IG_GAP,        /* seconds between the user's last two events (mid-burst vs returning);
+                         * +inf with fewer than two timed events */
+    TIDE_IG_EVENTS,     /* the number of events in the history */
+    TIDE_IG_N
+} tide_interest_gate;
+const char *tide_interest_gate_name(int g);          /* "none", "gap", "events" */
+int tide_interest_gate_parse(const char *s);         /* -1 if unknown */
+
 /* A decay: position (tau, events; 0 = off) and time (half-life, seconds; 0 = off). */
 typedef struct { double tau, half_life; } tide_interest_decay;
 
@@ -74,6 +85,12 @@ typedef struct tide_interest_params {
     double combiner_l2;           /* L2 of the pairwise logistic combiner */
     int candidates_per_component; /* negatives for the combiner: each component's top-N */
     float weights[TIDE_IC_N];     /* the combiner (z-scored features); 0 for disabled */
+    /* The combiner conditioned on the user's state (combiner.c): a user whose gate value
+     * (tide_interest_gate_value) is above gate_threshold is scored with gate_weights instead of
+     * weights — e.g. one mix mid-burst, another for a user returning after a pause. */
+    int gate_by;                  /* TIDE_IG_NONE (off), TIDE_IG_GAP, TIDE_IG_EVENTS */
+    double gate_threshold;
+    float gate_weights[TIDE_IC_N];
     uint64_t seed;
     /* Cold items: the ridge λ of the LM → CF map (coldmap.c): > 0 fixed (default 1), 0 = chosen on
      * held-out items with interactions, < 0 = no map (items without interactions get zero CF factors). */
@@ -242,6 +259,22 @@ void tide_interest_pairs_free(tide_interest_pairs *pp);
  * enabled components (Newton's method, deterministic). Users listed in `users` (NULL = all). */
 tide_status tide_interest_fit_combiner(const tide_interest_pairs *pp, const int64_t *users, int64_t n_users,
                                        unsigned enabled, double l2, float *weights);
+/* The same with the L2 pulling towards `center` (TIDE_IC_N weights; NULL = equal weights 1): a
+ * group of users fitted on its own is shrunk towards the weights fitted on everyone. */
+tide_status tide_interest_fit_combiner_to(const tide_interest_pairs *pp, const int64_t *users, int64_t n_users,
+                                          unsigned enabled, double l2, const float *center, float *weights);
+/* ... and with lambda_rounds > 0 LambdaRank-style: each pair weighs |ΔNDCG| of swapping its two
+ * items in the ranking of the user's candidates under the current weights (from the centre's),
+ * refitted that many rounds — the pairs that decide the top of the list count most. */
+tide_status tide_interest_fit_combiner_ex(const tide_interest_pairs *pp, const int64_t *users, int64_t n_users,
+                                          unsigned enabled, double l2, const float *center, int lambda_rounds,
+                                          float *weights);
+
+/* The gate value of a history (`by`: tide_interest_gate) and the weights p scores it with:
+ * p->gate_weights when p->gate_by is set and the value is above p->gate_threshold, else
+ * p->weights. Batch, tuning and the online scorer all choose through this. */
+double tide_interest_gate_value(int by, const tide_interest_history *h);
+const float *tide_interest_weights_for(const tide_interest_params *p, const tide_interest_history *h);
 
 
 /* ---- one user's state ---- */
@@ -413,6 +446,8 @@ tide_status tide_interest_summary_write(const char *path, const tide_interest_it
 double tide_interest_ndcg(const float *score, int64_t n_items, const int32_t *excl, int64_t n_excl,
                           const int32_t *truth, int64_t n_truth, int k);
 
+#define TIDE_INTEREST_MAX_FOLDS 20
+
 typedef struct tide_interest_tune_opts {
     const tide_dataset *train;     /* histories (and the item side's fit) */
     const tide_dataset *valid;     /* truth: each user's held-out items (same id space) */
@@ -422,13 +457,16 @@ typedef struct tide_interest_tune_opts {
     int no_position, no_time;      /* ablations: position / time decay off everywhere */
     int fixed_weights;             /* ablation: equal weights instead of the learned combiner */
     int keep_components;           /* no backward elimination: every enabled component stays */
+    int cv_folds;                  /* folds of the combiner's cross-validation over users (0 = 5) */
+    int no_gate;                   /* one combiner for every user (no gate on the user's state) */
     size_t max_feature_bytes;      /* cap on stored features (users are subsampled above it) */
 } tide_interest_tune_opts;
 
 /* Pick decays, transitions, K, popularity's half-life (each by its component's own valid
- * NDCG@k, over fixed grids) and then the combiner (its L2 by 2-fold cross-validation over
- * users; then components are dropped one at a time while that cross-validated NDCG does not
- * fall — backward elimination, off with keep_components), starting from `p`; writes the
+ * NDCG@k, over fixed grids) and then the combiner (method and L2 by cv_folds-fold
+ * cross-validation over users; then components are dropped one at a time while that
+ * cross-validated NDCG does not fall — backward elimination, off with keep_components; then a
+ * gate on the user's state, kept when it raises that NDCG, off with no_gate), starting from `p`; writes the
  * choice into `p` (dropped components leave p->enabled) and a report (every grid point's NDCG, the chosen values, valid NDCG of each component alone, equal weights, the combiner in
  * cross-validation and in-sample) into *report. `it` is the item side fitted on train with
  * the starting `p` (its popularity context is rebuilt for the chosen half-life). */

@@ -378,12 +378,13 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
     int64_t N = L->N, n = h->n;
     /* Which components score, and how. */
     unsigned rows = 0;
+    const float *wt = tide_interest_weights_for(p, h);   /* the settings' gate picks the user's weights */
     for (int c = 0; c < TIDE_IC_N; c++) {
         B->kind[c] = K_NONE;
         B->act[c] = 0;
         B->q[c] = NULL;
-        B->w[c] = p->weights[c];
-        if (!ON(p, c) || p->weights[c] == 0) continue;
+        B->w[c] = wt[c];
+        if (!ON(p, c) || wt[c] == 0) continue;
         int d;
         switch (c) {
         case TIDE_IC_ALS: case TIDE_IC_TFIDF: case TIDE_IC_LM:

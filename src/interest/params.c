@@ -82,7 +82,9 @@ const char *tide_interest_params_check(const tide_interest_params *p) {
     if (!(p->combiner_l2 >= 0)) return "combiner L2 must be >= 0";
     if (p->candidates_per_component < 1) return "candidates per component must be >= 1";
     for (int c = 0; c < TIDE_IC_N; c++)
-        if (!isfinite(p->weights[c])) return "combiner weights must be finite";
+        if (!isfinite(p->weights[c]) || !isfinite(p->gate_weights[c])) return "combiner weights must be finite";
+    if (p->gate_by < 0 || p->gate_by >= TIDE_IG_N) return "unknown combiner gate";
+    if (!isfinite(p->gate_threshold)) return "combiner gate threshold must be finite";
     if (!isfinite(p->cold_lambda)) return "cold-item map lambda must be finite (> 0 fixed, 0 chosen, < 0 off)";
     return NULL;
 }
@@ -103,6 +105,15 @@ cJSON *tide_interest_params_to_json(const tide_interest_params *p) {
             cJSON_AddItemToArray(comp, cJSON_CreateString(names[c]));
             cJSON_AddNumberToObject(w, names[c], p->weights[c]);
         }
+    if (p->gate_by != TIDE_IG_NONE) {
+        /* users whose gate value is above the threshold are scored with these weights instead */
+        cJSON *g = cJSON_AddObjectToObject(o, "gate");
+        cJSON_AddStringToObject(g, "by", tide_interest_gate_name(p->gate_by));
+        cJSON_AddNumberToObject(g, "threshold", p->gate_threshold);
+        cJSON *gw = cJSON_AddObjectToObject(g, "weights");
+        for (int c = 0; c < TIDE_IC_N; c++)
+            if (p->enabled & (1u << c)) cJSON_AddNumberToObject(gw, names[c], p->gate_weights[c]);
+    }
     cJSON_AddItemToObject(o, "cf_decay", decay_json(&p->cf));
     cJSON_AddItemToObject(o, "content_decay", decay_json(&p->content));
     cJSON_AddItemToObject(o, "cluster_decay", decay_json(&p->cluster));
@@ -129,6 +140,20 @@ cJSON *tide_interest_params_to_json(const tide_interest_params *p) {
     cJSON_AddNumberToObject(o, "seed", (double)p->seed);
     cJSON_AddNumberToObject(o, "cold_lambda", p->cold_lambda);
     return o;
+}
+
+/* a "weights" object: every weight not named is 0 */
+static tide_status weights_from(const cJSON *w, const char *key, float *out) {
+    if (!cJSON_IsObject(w)) return tide_error(TIDE_ERR_DATA, "settings: \"%s\" must be an object", key);
+    for (int c = 0; c < TIDE_IC_N; c++) out[c] = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, w) {
+        int c = tide_interest_component_parse(e->string);
+        if (c < 0 || !cJSON_IsNumber(e) || !(fabs(e->valuedouble) <= FLT_MAX)) /* a finite float */
+            return tide_error(TIDE_ERR_DATA, "settings: bad weight \"%s\"", e->string);
+        out[c] = (float)e->valuedouble;
+    }
+    return TIDE_OK;
 }
 
 static tide_status num(const cJSON *o, const char *key, double *v) {
@@ -165,16 +190,20 @@ tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params 
         }
     }
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
-    if (w) {
-        if (!cJSON_IsObject(w)) return tide_error(TIDE_ERR_DATA, "settings: \"weights\" must be an object");
-        for (int c = 0; c < TIDE_IC_N; c++) p->weights[c] = 0;
-        const cJSON *e;
-        cJSON_ArrayForEach(e, w) {
-            int c = tide_interest_component_parse(e->string);
-            if (c < 0 || !cJSON_IsNumber(e) || !(fabs(e->valuedouble) <= FLT_MAX)) /* a finite float */
-                return tide_error(TIDE_ERR_DATA, "settings: bad weight \"%s\"", e->string);
-            p->weights[c] = (float)e->valuedouble;
-        }
+    if (w && (st = weights_from(w, "weights", p->weights))) return st;
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "gate");
+    if (g) {
+        if (!cJSON_IsObject(g)) return tide_error(TIDE_ERR_DATA, "settings: \"gate\" must be an object");
+        const cJSON *by = cJSON_GetObjectItemCaseSensitive(g, "by");
+        int gb = cJSON_IsString(by) ? tide_interest_gate_parse(by->valuestring) : -1;
+        if (gb < 0) return tide_error(TIDE_ERR_DATA, "settings: gate: \"by\" must be one of none, gap, events");
+        double thr = 0;
+        if ((st = num(g, "threshold", &thr))) return st;
+        const cJSON *gw = cJSON_GetObjectItemCaseSensitive(g, "weights");
+        if (gb != TIDE_IG_NONE && !gw) return tide_error(TIDE_ERR_DATA, "settings: gate: \"weights\" missing");
+        if (gw && (st = weights_from(gw, "gate.weights", p->gate_weights))) return st;
+        p->gate_by = gb;
+        p->gate_threshold = thr;
     }
     double v;
     if ((st = decay_from(o, "cf_decay", &p->cf)) || (st = decay_from(o, "content_decay", &p->content)) ||

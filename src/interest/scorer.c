@@ -237,7 +237,7 @@ static tide_status s_score(const tide_scorer *s, void *run, void *blk, int r0, i
         if (!st) st = tide_interest_features(&m->it, &m->p, &h, b->feats, b->work, NULL);
         if (st) return st;
         tide_interest_normalise(b->feats, N, b->excl, ne);
-        tide_interest_combine(b->feats, N, m->p.weights, b->row);
+        tide_interest_combine(b->feats, N, tide_interest_weights_for(&m->p, &h), b->row);
         for (int64_t c = 0; c < w; c++) dst[c] = b->row[cols->items ? cols->items[c0 + c] : c0 + c];
     }
     return TIDE_OK;
@@ -315,10 +315,11 @@ tide_status tide_interest_scorer_user(const tide_scorer *s, const tide_user_view
             st = tide_interest_features(&m->it, &m->p, &h, contrib ? b->feats : NULL, b->work, state);
         if (!st && contrib) {
             tide_interest_normalise(b->feats, N, b->excl, ne);
+            const float *wt = tide_interest_weights_for(&m->p, &h);
             for (int q = 0; q < n; q++)
                 for (int c = 0; c < TIDE_IC_N; c++)
                     contrib[(size_t)q * TIDE_IC_N + c] = items[q] >= 0 && items[q] < N
-                                                             ? m->p.weights[c] * b->feats[(size_t)c * N + items[q]] : 0;
+                                                             ? wt[c] * b->feats[(size_t)c * N + items[q]] : 0;
         }
     } else if (!st) {
         if (contrib) memset(contrib, 0, (size_t)n * TIDE_IC_N * sizeof *contrib);

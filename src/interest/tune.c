@@ -19,6 +19,11 @@ static int cmp_i32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+static int cmp_f64(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* sorted unique copy of the user's training items (those before as-of are all of them here) */
 static int64_t seen_items(const tide_interest_history *h, int32_t *out) {
     if (h->n) memcpy(out, h->items, (size_t)h->n * sizeof *out);
@@ -130,6 +135,7 @@ typedef struct {
     int64_t *ex_indptr;        /* slots: each user's training events */
     int32_t *ex;               /* sorted distinct seen items at the slot's start */
     int64_t *ex_n;             /* how many */
+    double *gv[TIDE_IG_N];     /* each user's gate values (tide_interest_gate_value), [1..] */
     tide_interest_pairs pp;
 } store;
 
@@ -138,6 +144,7 @@ static void store_free(store *s) {
     free(s->ex_indptr);
     free(s->ex);
     free(s->ex_n);
+    for (int g = 0; g < TIDE_IG_N; g++) free(s->gv[g]);
     tide_interest_pairs_free(&s->pp);
 }
 
@@ -154,6 +161,8 @@ static tide_status build_store(const ctx *x, const tide_interest_params *p, stor
     s->F = tide_malloc((size_t)U * C * N * sizeof *s->F + 1);
     s->ex_indptr = tide_calloc((size_t)U + 1, sizeof *s->ex_indptr);
     if (!s->F || !s->ex_indptr) return TIDE_ERR_NOMEM;
+    for (int g = 1; g < TIDE_IG_N; g++)
+        if (!(s->gv[g] = tide_calloc((size_t)U + 1, sizeof *s->gv[g]))) return TIDE_ERR_NOMEM;
     for (int64_t q = 0; q < U; q++) {
         int64_t u = x->users[q];
         s->ex_indptr[q + 1] = s->ex_indptr[q] + (x->o->train->indptr[u + 1] - x->o->train->indptr[u]);
@@ -191,6 +200,7 @@ static tide_status build_store(const ctx *x, const tide_interest_params *p, stor
             tide_interest_history_of(x->o->train, x->o->text_vectors, x->it->lm_dim, u, x->o->as_of, &h);
             int32_t *ex = s->ex + s->ex_indptr[q];
             nex[q] = seen_items(&h, ex);
+            for (int g = 1; g < TIDE_IG_N; g++) s->gv[g][q] = tide_interest_gate_value(g, &h);
             float *F = s->F + (size_t)q * C * N;
             tide_status s1 = tide_interest_features(x->it, p, &h, F, work, NULL);
             if (s1) { st = s1; continue; }
@@ -257,8 +267,10 @@ static tide_status build_store(const ctx *x, const tide_interest_params *p, stor
     return TIDE_OK;
 }
 
-/* Mean NDCG over users `sel` (indices into the store; NULL = all) with weights w. */
-static double eval_weights(const ctx *x, const store *s, const float *w, const int64_t *sel, int64_t n_sel) {
+/* Mean NDCG over users `sel` (indices into the store; NULL = all) with weights w, or, for the
+ * users q with grp[q] set (grp may be NULL), w2. */
+static double eval_weights_g(const ctx *x, const store *s, const float *w, const float *w2, const uint8_t *grp,
+                             const int64_t *sel, int64_t n_sel) {
     int64_t N = x->it->n_items, C = TIDE_IC_N;
     int64_t n = sel ? n_sel : x->n_users;
     double *val = tide_calloc((size_t)n + 1, sizeof *val);   /* summed in order: see eval_one */
@@ -270,7 +282,7 @@ static double eval_weights(const ctx *x, const store *s, const float *w, const i
         for (int64_t r = 0; r < n; r++) {
             if (!score) continue;
             int64_t q = sel ? sel[r] : r, u = x->users[q];
-            tide_interest_combine(s->F + (size_t)q * C * N, N, w, score);
+            tide_interest_combine(s->F + (size_t)q * C * N, N, grp && grp[q] ? w2 : w, score);
             const int32_t *ex = s->ex + s->ex_indptr[q];
             int64_t ne = s->ex_n[q];
             const tide_dataset *v = x->o->valid;
@@ -282,6 +294,10 @@ static double eval_weights(const ctx *x, const store *s, const float *w, const i
     for (int64_t r = 0; r < n; r++) sum += val[r];
     free(val);
     return n ? sum / (double)n : 0;
+}
+
+static double eval_weights(const ctx *x, const store *s, const float *w, const int64_t *sel, int64_t n_sel) {
+    return eval_weights_g(x, s, w, NULL, NULL, sel, n_sel);
 }
 
 static cJSON *grid_entry(cJSON *arr, const char *what, double a, double b, double ndcg) {
@@ -300,9 +316,10 @@ static cJSON *grid_entry(cJSON *arr, const char *what, double a, double b, doubl
  * equal weights, each enabled component's weight in turn is set to the best of a fixed grid of
  * values (the current one kept on ties), for a few rounds. Directly optimises the metric the
  * protocol reports; deterministic (fixed order, fixed grid). */
-static void coord_ascent(const ctx *x, const store *s, unsigned enabled, const int64_t *sel, int64_t n_sel, float *w) {
+static void coord_ascent(const ctx *x, const store *s, unsigned enabled, const int64_t *sel, int64_t n_sel,
+                         const float *start, float *w) {
     static const float grid[] = {0, 0.125f, 0.25f, 0.5f, 1, 2, 4, 8};
-    for (int c = 0; c < TIDE_IC_N; c++) w[c] = (enabled >> c) & 1u ? 1.0f : 0.0f;
+    for (int c = 0; c < TIDE_IC_N; c++) w[c] = (enabled >> c) & 1u ? (start ? start[c] : 1.0f) : 0.0f;
     double cur = eval_weights(x, s, w, sel, n_sel);
     for (int round = 0; round < 3; round++) {
         int changed = 0;
@@ -321,19 +338,82 @@ static void coord_ascent(const ctx *x, const store *s, unsigned enabled, const i
     }
 }
 
-/* 2-fold CV over users of one combiner method (l2 >= 0: pairwise logistic with that L2; < 0:
- * coordinate ascent) over the components in `enabled`: fit on one half, NDCG on the other. */
-static tide_status cv_method(const ctx *x, const store *s, double l2, unsigned enabled, int64_t *const fold[2],
-                             const int64_t nf[2], double *out) {
-    double tot = 0;
-    for (int f = 0; f < 2; f++) {
-        float w[TIDE_IC_N];
-        if (l2 >= 0) {
-            tide_status st = tide_interest_fit_combiner(&s->pp, fold[f], nf[f], enabled, l2, w);
-            if (st) return st;
-        } else coord_ascent(x, s, enabled, fold[f], nf[f], w);
-        tot += eval_weights(x, s, w, fold[1 - f], nf[1 - f]) * (double)nf[1 - f];
+/* Cross-validation folds over the tuning users: user q is in fold q mod F; tr[f] lists the
+ * others (fit), te[f] the fold (score). */
+typedef struct {
+    int F;
+    int64_t *tr[TIDE_INTEREST_MAX_FOLDS], *te[TIDE_INTEREST_MAX_FOLDS], ntr[TIDE_INTEREST_MAX_FOLDS],
+        nte[TIDE_INTEREST_MAX_FOLDS];
+} folds;
+
+static void folds_free(folds *fo) {
+    for (int f = 0; f < fo->F; f++) { free(fo->tr[f]); free(fo->te[f]); }
+}
+
+static tide_status folds_make(int64_t n, int F, folds *fo) {
+    memset(fo, 0, sizeof *fo);
+    fo->F = F;
+    for (int f = 0; f < F; f++) {
+        fo->tr[f] = tide_malloc((size_t)(n + 1) * sizeof(int64_t));
+        fo->te[f] = tide_malloc((size_t)(n + 1) * sizeof(int64_t));
+        if (!fo->tr[f] || !fo->te[f]) { folds_free(fo); return TIDE_ERR_NOMEM; }
+        for (int64_t q = 0; q < n; q++) {
+            if (q % F == f) fo->te[f][fo->nte[f]++] = q;
+            else fo->tr[f][fo->ntr[f]++] = q;
+        }
     }
+    return TIDE_OK;
+}
+
+/* The combiner's candidate methods: pairwise logistic at each L2 (shrinking towards equal
+ * weights, or a centre), the same with LambdaRank pair weights, and coordinate ascent on NDCG. */
+static const double l2s[] = {1e-3, 1e-2, 1e-1, 1};
+enum { N_L2 = 4, M_LOGISTIC = 0, M_LAMBDA = N_L2, M_CA = 2 * N_L2, N_METHODS };
+#define LAMBDA_ROUNDS 3
+
+static const char *method_name(int m) {
+    return m < M_LAMBDA ? "pairwise-logistic" : m < M_CA ? "lambdarank" : "coordinate-ascent";
+}
+static double method_l2(int m) { return m < M_CA ? l2s[m % N_L2] : 0; }
+
+/* Fit method m on the users `sel` (NULL = all), from `center` (NULL = equal weights) — the
+ * logistic ones are also pulled towards it by their L2 (`l2`, or the method's when < 0). */
+static tide_status fit_method(const ctx *x, const store *s, int m, double l2, unsigned enabled, const int64_t *sel,
+                              int64_t n, const float *center, float *w) {
+    if (m < M_CA)
+        return tide_interest_fit_combiner_ex(&s->pp, sel, n, enabled, l2 >= 0 ? l2 : method_l2(m), center,
+                                             m >= M_LAMBDA ? LAMBDA_ROUNDS : 0, w);
+    coord_ascent(x, s, enabled, sel, n, center, w);
+    return TIDE_OK;
+}
+
+/* Cross-validated NDCG of one combiner method over the components in `enabled`: fit on the
+ * other folds, NDCG on each fold in turn. With a gate (grp: the users above its threshold, NULL
+ * = none), each side's weights are fitted on that side's users only, starting from (and, for
+ * the logistic ones, shrunk towards, with L2 side_l2; < 0: the method's) the weights fitted on
+ * everyone, so a small side stays near them. */
+static tide_status cv_method(const ctx *x, const store *s, int meth, unsigned enabled, const folds *fo,
+                             const uint8_t *grp, double side_l2, double *out) {
+    double tot = 0;
+    int64_t *side = NULL;
+    if (grp && !(side = tide_malloc((size_t)(x->n_users + 1) * sizeof *side))) return TIDE_ERR_NOMEM;
+    for (int f = 0; f < fo->F; f++) {
+        float w[TIDE_IC_N], wg[2][TIDE_IC_N];
+        tide_status st = fit_method(x, s, meth, -1, enabled, fo->tr[f], fo->ntr[f], NULL, w);
+        if (st) { free(side); return st; }
+        if (!grp) {
+            tot += eval_weights(x, s, w, fo->te[f], fo->nte[f]) * (double)fo->nte[f];
+            continue;
+        }
+        for (int g = 0; g < 2; g++) {
+            int64_t m = 0;
+            for (int64_t r = 0; r < fo->ntr[f]; r++)
+                if (grp[fo->tr[f][r]] == g) side[m++] = fo->tr[f][r];
+            if ((st = fit_method(x, s, meth, side_l2, enabled, side, m, w, wg[g]))) { free(side); return st; }
+        }
+        tot += eval_weights_g(x, s, wg[0], wg[1], grp, fo->te[f], fo->nte[f]) * (double)fo->nte[f];
+    }
+    free(side);
     *out = x->n_users ? tot / (double)x->n_users : 0;
     return TIDE_OK;
 }
@@ -557,29 +637,29 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
             memcpy(p->weights, w1, sizeof w1);
             cJSON_AddStringToObject(rep, "combiner", "equal weights (fixed)");
         } else {
-            int64_t *fold[2], nf[2] = {0, 0};
-            fold[0] = tide_malloc((size_t)(x.n_users + 1) * sizeof(int64_t));
-            fold[1] = tide_malloc((size_t)(x.n_users + 1) * sizeof(int64_t));
-            if (!fold[0] || !fold[1]) { free(fold[0]); free(fold[1]); store_free(&s); st = TIDE_ERR_NOMEM; goto done; }
-            for (int64_t q = 0; q < x.n_users; q++) fold[q & 1][nf[q & 1]++] = q;
+            folds fo;
+            int F = o->cv_folds > 0 ? o->cv_folds : 5;
+            if (F > TIDE_INTEREST_MAX_FOLDS) F = TIDE_INTEREST_MAX_FOLDS;
+            if (F > x.n_users) F = x.n_users > 1 ? (int)x.n_users : 2;
+            if ((st = folds_make(x.n_users, F, &fo))) { store_free(&s); goto done; }
+            cJSON_AddNumberToObject(rep, "combiner_cv_folds", F);
             /* Candidates, each scored by 2-fold cross-validation over users (fit on one half,
              * NDCG on the other): pairwise logistic at several L2 strengths (shrinking towards
              * equal weights), and coordinate ascent on NDCG itself. The best is refitted on all
              * valid users. */
-            static const double l2s[] = {1e-3, 1e-2, 1e-1, 1};
             double bestcv = -1;
             int bestm = -1;
             cJSON *cv = cJSON_AddArrayToObject(rep, "combiner_cv");
-            for (int a = 0; a <= 4; a++) {
+            for (int a = 0; a < N_METHODS; a++) {
                 double tot;
-                if ((st = cv_method(&x, &s, a < 4 ? l2s[a] : -1, p->enabled, fold, nf, &tot))) break;
+                if ((st = cv_method(&x, &s, a, p->enabled, &fo, NULL, -1, &tot))) break;
                 cJSON *e = cJSON_CreateObject();
-                cJSON_AddStringToObject(e, "method", a < 4 ? "pairwise-logistic" : "coordinate-ascent");
-                if (a < 4) cJSON_AddNumberToObject(e, "l2", l2s[a]);
-                cJSON_AddNumberToObject(e, "ndcg_2fold", tot);
+                cJSON_AddStringToObject(e, "method", method_name(a));
+                if (a < M_CA) cJSON_AddNumberToObject(e, "l2", method_l2(a));
+                cJSON_AddNumberToObject(e, "ndcg_cv", tot);
                 cJSON_AddItemToArray(cv, e);
-                tide_log(TIDE_LOG_INFO, "interest: combiner %s %g: valid ndcg@%d 2-fold CV %.4f",
-                         a < 4 ? "pairwise-logistic l2" : "coordinate-ascent", a < 4 ? l2s[a] : 0.0, o->k, tot);
+                tide_log(TIDE_LOG_INFO, "interest: combiner %s l2 %g: valid ndcg@%d %d-fold CV %.4f", method_name(a),
+                         method_l2(a), o->k, F, tot);
                 if (tot > bestcv) { bestcv = tot; bestm = a; }
             }
             /* Backward elimination (with the chosen method, same folds): while dropping some
@@ -597,34 +677,115 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
                 for (int c = 0; c < TIDE_IC_N && !st; c++) {
                     if (!ON(p, c)) continue;
                     double tot;
-                    if ((st = cv_method(&x, &s, bestm < 4 ? l2s[bestm] : -1, p->enabled & ~(1u << c), fold, nf, &tot))) break;
-                    tide_log(TIDE_LOG_INFO, "interest: combiner without %s: valid ndcg@%d 2-fold CV %.4f",
-                             tide_interest_component_name(c), o->k, tot);
+                    if ((st = cv_method(&x, &s, bestm, p->enabled & ~(1u << c), &fo, NULL, -1, &tot))) break;
+                    tide_log(TIDE_LOG_INFO, "interest: combiner without %s: valid ndcg@%d %d-fold CV %.4f",
+                             tide_interest_component_name(c), o->k, F, tot);
                     if (tot > bv) { bv = tot; bc = c; }
                 }
                 if (st || bc < 0 || bv < bestcv) break;
                 cJSON *e = cJSON_CreateObject();
                 cJSON_AddStringToObject(e, "component", tide_interest_component_name(bc));
-                cJSON_AddNumberToObject(e, "ndcg_2fold_without", bv);
-                cJSON_AddNumberToObject(e, "ndcg_2fold_with", bestcv);
+                cJSON_AddNumberToObject(e, "ndcg_cv_without", bv);
+                cJSON_AddNumberToObject(e, "ndcg_cv_with", bestcv);
                 cJSON_AddItemToArray(dropped, e);
-                tide_log(TIDE_LOG_INFO, "interest: combiner drops %s: valid ndcg@%d 2-fold CV %.4f -> %.4f",
-                         tide_interest_component_name(bc), o->k, bestcv, bv);
+                tide_log(TIDE_LOG_INFO, "interest: combiner drops %s: valid ndcg@%d %d-fold CV %.4f -> %.4f",
+                         tide_interest_component_name(bc), o->k, F, bestcv, bv);
                 p->enabled &= ~(1u << bc);
                 bestcv = bv;
             }
-            free(fold[0]);
-            free(fold[1]);
-            if (st) { store_free(&s); goto done; }
-            if (bestm < 4) {
-                p->combiner_l2 = l2s[bestm];
-                if ((st = tide_interest_fit_combiner(&s.pp, NULL, 0, p->enabled, l2s[bestm], p->weights))) { store_free(&s); goto done; }
-            } else coord_ascent(&x, &s, p->enabled, NULL, 0, p->weights);
-            cJSON_AddStringToObject(rep, "combiner", bestm < 4 ? "pairwise-logistic" : "coordinate-ascent");
-            cJSON_AddNumberToObject(rep, "valid_ndcg_combiner_cv", bestcv);
-            cJSON_AddNumberToObject(rep, "valid_ndcg_combiner_in_sample", eval_weights(&x, &s, p->weights, NULL, 0));
-            tide_log(TIDE_LOG_INFO, "interest: combiner %s: valid ndcg@%d 2-fold CV %.4f (equal weights %.4f)",
-                     bestm < 4 ? "pairwise-logistic" : "coordinate-ascent", o->k, bestcv, eq);
+            /* The gate: the right mix may depend on the user's state — mid-burst (seconds since
+             * the previous event) or returning after a pause, a short or a long history. Each
+             * candidate splits the users in two at a threshold and fits each side's weights on
+             * that side (from the weights fitted on everyone); it is kept only when its
+             * cross-validated NDCG (same folds, same method, the components left by elimination)
+             * beats the single combiner's. Thresholds: fixed for the gap (a burst is seconds to
+             * minutes), the tuning users' quartiles for the history length; a split leaving
+             * under 10% of the users on a side is not tried. */
+            double gate_cv = bestcv, gate_thr = 0, gate_l2 = -1;
+            int gate_by = TIDE_IG_NONE;
+            uint8_t *grp = NULL;
+            if (!st && !o->no_gate) {
+                grp = tide_malloc((size_t)x.n_users + 1);
+                double *sorted = tide_malloc((size_t)(x.n_users + 1) * sizeof *sorted);
+                if (!grp || !sorted) st = TIDE_ERR_NOMEM;
+                cJSON *gates = cJSON_AddArrayToObject(rep, "combiner_gates");
+                for (int by = 1; by < TIDE_IG_N && !st; by++) {
+                    double thr[5];
+                    int nt = 0;
+                    if (by == TIDE_IG_GAP) {
+                        static const double gaps[] = {60, 300, 3600, 86400, 7 * 86400.0};
+                        for (int t = 0; t < 5; t++) thr[nt++] = gaps[t];
+                    } else {
+                        memcpy(sorted, s.gv[by], (size_t)x.n_users * sizeof *sorted);
+                        qsort(sorted, (size_t)x.n_users, sizeof *sorted, cmp_f64);
+                        for (int qt = 1; qt <= 3; qt++) thr[nt++] = sorted[(size_t)x.n_users * (size_t)qt / 4];
+                    }
+                    for (int t = 0; t < nt && !st; t++) {
+                        int64_t above = 0;
+                        for (int64_t q = 0; q < x.n_users; q++) above += grp[q] = s.gv[by][q] > thr[t];
+                        if (above < x.n_users / 10 || x.n_users - above < x.n_users / 10) continue;
+                        /* the logistic sides' pull towards the everyone-weights: the method's own
+                         * L2, or stronger (coordinate ascent has none: one point) */
+                        double sl2[3] = {-1, 1, 10};
+                        int nsl = bestm < M_CA ? 3 : 1;
+                        for (int vi = 0; vi < nsl && !st; vi++) {
+                            if (vi > 0 && sl2[vi] <= method_l2(bestm)) continue;
+                            double tot;
+                            if ((st = cv_method(&x, &s, bestm, p->enabled, &fo, grp, sl2[vi], &tot))) break;
+                            double l2v = bestm < M_CA ? (sl2[vi] < 0 ? method_l2(bestm) : sl2[vi]) : 0;
+                            cJSON *e = cJSON_CreateObject();
+                            cJSON_AddStringToObject(e, "by", tide_interest_gate_name(by));
+                            cJSON_AddNumberToObject(e, "threshold", thr[t]);
+                            cJSON_AddNumberToObject(e, "users_above", (double)above);
+                            if (bestm < M_CA) cJSON_AddNumberToObject(e, "side_l2", l2v);
+                            cJSON_AddNumberToObject(e, "ndcg_cv", tot);
+                            cJSON_AddItemToArray(gates, e);
+                            tide_log(TIDE_LOG_INFO, "interest: combiner gated by %s > %g (%lld of %lld users, side l2 %g): valid ndcg@%d %d-fold CV %.4f",
+                                     tide_interest_gate_name(by), thr[t], (long long)above, (long long)x.n_users, l2v, o->k, F, tot);
+                            if (tot > gate_cv) { gate_cv = tot; gate_by = by; gate_thr = thr[t]; gate_l2 = sl2[vi]; }
+                        }
+                    }
+                }
+                free(sorted);
+            }
+            folds_free(&fo);
+            if (st) { free(grp); store_free(&s); goto done; }
+            if (bestm < M_CA) p->combiner_l2 = method_l2(bestm);
+            if ((st = fit_method(&x, &s, bestm, -1, p->enabled, NULL, 0, NULL, p->weights))) { free(grp); store_free(&s); goto done; }
+            p->gate_by = gate_by;
+            p->gate_threshold = gate_thr;
+            memset(p->gate_weights, 0, sizeof p->gate_weights);
+            if (gate_by != TIDE_IG_NONE) {
+                /* refit both sides on all valid users, from the weights fitted on everyone */
+                float all[TIDE_IC_N];
+                memcpy(all, p->weights, sizeof all);
+                int64_t *side = tide_malloc((size_t)(x.n_users + 1) * sizeof *side);
+                if (!side) st = TIDE_ERR_NOMEM;
+                for (int g = 0; g < 2 && !st; g++) {
+                    int64_t m = 0;
+                    for (int64_t q = 0; q < x.n_users; q++)
+                        if ((s.gv[gate_by][q] > gate_thr) == g) side[m++] = q;
+                    st = fit_method(&x, &s, bestm, gate_l2, p->enabled, side, m, all, g ? p->gate_weights : p->weights);
+                }
+                free(side);
+                if (st) { free(grp); store_free(&s); goto done; }
+                for (int64_t q = 0; q < x.n_users; q++) grp[q] = s.gv[gate_by][q] > gate_thr;
+                cJSON *g = cJSON_AddObjectToObject(rep, "combiner_gate");
+                cJSON_AddStringToObject(g, "by", tide_interest_gate_name(gate_by));
+                cJSON_AddNumberToObject(g, "threshold", gate_thr);
+                if (bestm < M_CA) cJSON_AddNumberToObject(g, "side_l2", gate_l2 < 0 ? method_l2(bestm) : gate_l2);
+                cJSON_AddNumberToObject(g, "ndcg_cv", gate_cv);
+                cJSON_AddNumberToObject(g, "ndcg_cv_ungated", bestcv);
+                tide_log(TIDE_LOG_INFO, "interest: combiner gated by %s > %g: valid ndcg@%d %d-fold CV %.4f (one combiner %.4f)",
+                         tide_interest_gate_name(gate_by), gate_thr, o->k, F, gate_cv, bestcv);
+            }
+            cJSON_AddStringToObject(rep, "combiner", method_name(bestm));
+            cJSON_AddNumberToObject(rep, "valid_ndcg_combiner_cv", gate_cv);
+            cJSON_AddNumberToObject(rep, "valid_ndcg_combiner_in_sample",
+                                    eval_weights_g(&x, &s, p->weights, p->gate_weights, gate_by ? grp : NULL, NULL, 0));
+            tide_log(TIDE_LOG_INFO, "interest: combiner %s: valid ndcg@%d %d-fold CV %.4f (equal weights %.4f)",
+                     method_name(bestm), o->k, F, gate_cv, eq);
+            free(grp);
         }
         store_free(&s);
     }

@@ -354,6 +354,64 @@ static void test_fast_equals_full_scan(void) {
     if (skipped) SKIP("%s", why);
 }
 
+/* The settings' gate (combiner.c) picks each user's weights in the large regime too: gated with
+ * every user above the threshold, the lists are those of the gate's weights ungated, and not
+ * those of the main weights. */
+static void lists_of(const tide_interest_items *items, const tide_interest_params *p, int32_t *its, float *scs) {
+    tide_scorer *s = NULL;
+    CHECK_OK(tide_interest_scorer_borrow(items, p, INT64_MIN, &s));
+    if (!s) return;
+    for (int64_t u = 3, r = 0; u < 60; u += 7, r++) {
+        int32_t cnt = 0;
+        tide_user_source src = {view_fn, NULL, ds.n_users};
+        tide_retrieval_job job;
+        memset(&job, 0, sizeof job);
+        job.scorer = s;
+        job.source = &src;
+        job.users = &u;
+        job.n_users = 1;
+        job.popularity = pop;
+        tide_retrieval_params rp;
+        tide_retrieval_params_default(&rp);
+        topk_out o = {its + r * 10, scs + r * 10, &cnt, 10};
+        CHECK_OK(tide_retrieval_run(&job, &rp, sink, &o, NULL));
+        CHECK_EQ(cnt, 10);
+    }
+    tide_scorer_free(s);
+}
+
+static void test_gate(void) {
+    tide_interest_params p = params();
+    tide_interest_items_opts io = {0};
+    io.lm_vectors = lmv;
+    io.lm_dim = D;
+    tide_interest_items items;
+    CHECK_OK(tide_interest_items_build(&ds, &p, &io, &items));
+    CHECK_OK(tide_retrieval_popularity(&ds, &pop));
+    int32_t a[9 * 10], b[9 * 10], c[9 * 10];
+    float sa[9 * 10], sb[9 * 10], sc[9 * 10];
+    lists_of(&items, &p, a, sa);                  /* the main weights */
+    tide_interest_params g = p;
+    memcpy(g.gate_weights, p.weights, sizeof g.gate_weights);
+    g.gate_weights[TIDE_IC_POP] = 2;              /* popularity-heavy for the users above */
+    g.gate_weights[TIDE_IC_ALS] = 0;
+    g.gate_by = TIDE_IG_EVENTS;
+    g.gate_threshold = -1;                        /* everyone above */
+    lists_of(&items, &g, b, sb);
+    tide_interest_params q = p;
+    memcpy(q.weights, g.gate_weights, sizeof q.weights);
+    lists_of(&items, &q, c, sc);                  /* the gate's weights for everyone, ungated */
+    CHECK(memcmp(b, c, sizeof b) == 0);
+    CHECK(memcmp(sb, sc, sizeof sb) == 0);
+    CHECK(memcmp(a, b, sizeof a) != 0);
+    g.gate_threshold = 1e12;                      /* nobody above: the main weights */
+    lists_of(&items, &g, b, sb);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    free(pop);
+    pop = NULL;
+    tide_interest_items_free(&items);
+}
+
 /* At the threshold the old regime stays (the accuracy figures on smaller catalogues are untouched). */
 static void test_threshold(void) {
     tide_dataset small;
@@ -389,6 +447,7 @@ int main(void) {
     setup(NI);
     RUN(test_fast_equals_full_scan);
     RUN(test_threshold);
+    RUN(test_gate);
     tide_dataset_free(&ds);
     free(lmv);
     free(tv);

@@ -222,7 +222,118 @@ static void test_combiner(void) {
     CHECK_OK(tide_interest_fit_combiner(&pp, NULL, 0, en, 1e6, w));
     CHECK_NEAR(w[0], 1, 1e-3);
     CHECK_NEAR(w[3], 1, 1e-3);
+    /* ... or at a given centre */
+    float ctr[TIDE_IC_N] = {0};
+    ctr[0] = 0.5f;
+    ctr[3] = 2;
+    CHECK_OK(tide_interest_fit_combiner_to(&pp, NULL, 0, en, 1e6, ctr, w));
+    CHECK_NEAR(w[0], 0.5, 1e-3);
+    CHECK_NEAR(w[3], 2, 1e-3);
+    /* the optimum: the gradient vanishes there (the line search converges at any L2) */
+    for (int li = 0; li < 3; li++) {
+        double l2 = li == 0 ? 1e-3 : li == 1 ? 0.1 : 1;
+        CHECK_OK(tide_interest_fit_combiner(&pp, NULL, 0, en, l2, w));
+        double g0 = 2 * l2 * (w[0] - 1), g3 = 2 * l2 * (w[3] - 1);
+        for (int u = 0; u < 40; u++)
+            for (int k = 0; k < 5; k++) {
+                double d0 = pp.pos[u * TIDE_IC_N] - pp.neg[(u * 5 + k) * TIDE_IC_N];
+                double d3 = pp.pos[u * TIDE_IC_N + 3] - pp.neg[(u * 5 + k) * TIDE_IC_N + 3];
+                double sg = 1 / (1 + exp(w[0] * d0 + w[3] * d3));
+                g0 -= sg * d0 / 200;
+                g3 -= sg * d3 / 200;
+            }
+        CHECK(fabs(g0) < 1e-4 && fabs(g3) < 1e-4);
+    }
+    /* LambdaRank pair weights: deterministic, and still the separating component first */
+    CHECK_OK(tide_interest_fit_combiner_ex(&pp, NULL, 0, en, 1e-3, NULL, 3, w));
+    CHECK_OK(tide_interest_fit_combiner_ex(&pp, NULL, 0, en, 1e-3, NULL, 3, w2));
+    CHECK(memcmp(w, w2, sizeof w) == 0);
+    CHECK(w[0] > 1 && w[0] > 3 * fabs(w[3]));
     tide_interest_pairs_free(&pp);
+}
+
+/* The combiner conditioned on the user's state: gate values, the weights a history is scored
+ * with, the scorer ranking a constructed user by the gated weights, and the settings round trip. */
+static void test_gate(void) {
+    int64_t t[3] = {1000, 1030, 90000};
+    int32_t it3[3] = {1, 2, 3};
+    tide_interest_history h = {it3, t, 3, NULL, NULL, 0, 90000, NULL};
+    CHECK_NEAR(tide_interest_gate_value(TIDE_IG_GAP, &h), 90000 - 1030, 0);
+    CHECK_NEAR(tide_interest_gate_value(TIDE_IG_EVENTS, &h), 3, 0);
+    h.n = 2;
+    CHECK_NEAR(tide_interest_gate_value(TIDE_IG_GAP, &h), 30, 0);
+    h.n = 1;
+    CHECK(isinf(tide_interest_gate_value(TIDE_IG_GAP, &h)));   /* one event: no burst */
+    CHECK_EQ(tide_interest_gate_parse("gap"), TIDE_IG_GAP);
+    CHECK_EQ(tide_interest_gate_parse("events"), TIDE_IG_EVENTS);
+    CHECK_EQ(tide_interest_gate_parse("drift"), -1);
+
+    tide_interest_params p = base_params();
+    p.enabled = (1u << TIDE_IC_EASE) | (1u << TIDE_IC_POP);
+    for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = p.gate_weights[c] = 0;
+    p.weights[TIDE_IC_EASE] = 1;        /* at or below the threshold: EASE only */
+    p.gate_weights[TIDE_IC_POP] = 1;    /* above: popularity only */
+    h.n = 3;
+    CHECK(tide_interest_weights_for(&p, &h) == p.weights);     /* no gate */
+    p.gate_by = TIDE_IG_EVENTS;
+    p.gate_threshold = 2;
+    CHECK(tide_interest_weights_for(&p, &h) == p.gate_weights);
+    p.gate_threshold = 3;
+    CHECK(tide_interest_weights_for(&p, &h) == p.weights);
+
+    /* through the scorer and the engine: gated with every user above the threshold, the lists
+     * are those of the gate's weights; below it, those of the main weights; and the two differ */
+    tide_interest_items it;
+    CHECK_OK(tide_interest_items_build(&ds, &p, NULL, &it));
+    int32_t a[3 * 5], b[3 * 5], c[3 * 5], cnt[3];
+    float sa[3 * 5], sb[3 * 5], sc[3 * 5];
+    p.gate_threshold = -1;   /* everyone above */
+    CHECK_OK(engine_topk(&it, &p, 20, 23, 5, a, sa, cnt));
+    tide_interest_params q = p;
+    q.gate_by = TIDE_IG_NONE;
+    memcpy(q.weights, p.gate_weights, sizeof q.weights);
+    CHECK_OK(engine_topk(&it, &q, 20, 23, 5, b, sb, cnt));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    p.gate_threshold = 1e9;  /* nobody above */
+    CHECK_OK(engine_topk(&it, &p, 20, 23, 5, c, sc, cnt));
+    q = p;
+    q.gate_by = TIDE_IG_NONE;
+    CHECK_OK(engine_topk(&it, &q, 20, 23, 5, b, sb, cnt));
+    CHECK(memcmp(c, b, sizeof c) == 0);
+    CHECK(memcmp(a, c, sizeof a) != 0);
+
+    /* the settings (and so the manifest) keep the gate */
+    p.gate_threshold = 42;
+    p.gate_weights[TIDE_IC_EASE] = 0.25f;
+    cJSON *j = tide_interest_params_to_json(&p);
+    tide_interest_params r = tide_interest_params_default();
+    CHECK_OK(tide_interest_params_from_json(j, &r));
+    CHECK_EQ(r.gate_by, TIDE_IG_EVENTS);
+    CHECK_NEAR(r.gate_threshold, 42, 0);
+    CHECK_NEAR(r.gate_weights[TIDE_IC_EASE], 0.25, 0);
+    CHECK_NEAR(r.gate_weights[TIDE_IC_POP], 1, 0);
+    CHECK_NEAR(r.weights[TIDE_IC_EASE], 1, 0);
+    CHECK_NEAR(r.weights[TIDE_IC_POP], 0, 0);
+    cJSON_Delete(j);
+    /* without a gate the settings name none, and reading them leaves it off */
+    r = tide_interest_params_default();
+    q.gate_by = TIDE_IG_NONE;
+    j = tide_interest_params_to_json(&q);
+    CHECK(cJSON_GetObjectItemCaseSensitive(j, "gate") == NULL);
+    CHECK_OK(tide_interest_params_from_json(j, &r));
+    CHECK_EQ(r.gate_by, TIDE_IG_NONE);
+    cJSON_Delete(j);
+    cJSON *bad = cJSON_Parse("{\"gate\": {\"by\": \"mood\", \"threshold\": 1, \"weights\": {}}}");
+    CHECK_STATUS(tide_interest_params_from_json(bad, &r), TIDE_ERR_DATA);
+    CHECK_CONTAINS(tide_error_message(), "gate");
+    cJSON_Delete(bad);
+    bad = cJSON_Parse("{\"gate\": {\"by\": \"gap\", \"threshold\": 60}}");
+    CHECK_STATUS(tide_interest_params_from_json(bad, &r), TIDE_ERR_DATA);
+    cJSON_Delete(bad);
+    bad = cJSON_Parse("{\"gate\": {\"by\": \"gap\", \"threshold\": 60, \"weights\": {\"ease\": \"x\"}}}");
+    CHECK_STATUS(tide_interest_params_from_json(bad, &r), TIDE_ERR_DATA);
+    cJSON_Delete(bad);
+    tide_interest_items_free(&it);
 }
 
 static void test_params_json(void) {
@@ -317,6 +428,12 @@ static void test_online_equals_batch_and_dir(void) {
         CHECK(s == 0);
         free(work);
     }
+    /* a gated combiner (users with more than 12 events: popularity-heavy weights), which the
+     * dir round trip below must keep */
+    p.gate_by = TIDE_IG_EVENTS;
+    p.gate_threshold = 12;
+    for (int c = 0; c < TIDE_IC_N; c++) p.gate_weights[c] = (p.enabled >> c) & 1u ? 0.5f : 0.0f;
+    p.gate_weights[TIDE_IC_POP] = 3;
     /* ranking through the scorer and the engine */
     int32_t items[2 * 5], cnt[2];
     float sc[2 * 5];
@@ -334,6 +451,10 @@ static void test_online_equals_batch_and_dir(void) {
     cJSON *man = NULL;
     CHECK_OK(tide_interest_dir_load(dir, &it2, &p2, &S2, &man));
     CHECK_EQ(p2.enabled, p.enabled);
+    CHECK_EQ(p2.gate_by, TIDE_IG_EVENTS);
+    CHECK_NEAR(p2.gate_threshold, 12, 0);
+    CHECK(memcmp(p2.gate_weights, p.gate_weights, sizeof p.gate_weights) == 0);
+    CHECK(memcmp(p2.weights, p.weights, sizeof p.weights) == 0);
     CHECK_EQ(S2.n_users, S.n_users);
     CHECK(memcmp(S2.long_cf, S.long_cf, (size_t)S.n_users * S.als_k * sizeof(float)) == 0);
     CHECK(memcmp(S2.centroids, S.centroids, (size_t)S.n_users * TIDE_INTEREST_MAX_K * S.lm_dim * sizeof(float)) == 0);
@@ -436,6 +557,7 @@ int main(void) {
     RUN(test_ndcg);
     RUN(test_combiner);
     RUN(test_params_json);
+    RUN(test_gate);
     RUN(test_session);
     RUN(test_online_equals_batch_and_dir);
     RUN(test_empty_user);

@@ -23,7 +23,7 @@
 
 static const char *o_data, *o_out, *o_valid, *o_settings, *o_item_vectors, *o_text_vectors, *o_as_of = "latest";
 static const char *o_recs, *o_summary, *o_components, *o_report, *o_update, *o_model;
-static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep;
+static int o_recompute_all, o_tune, o_k = 10, o_no_pos, o_no_time, o_fixed, o_clusters, o_keep, o_no_gate, o_cv_folds;
 static double o_lambda, o_compact_above = 0.25;
 static const char *o_cold_lambda;
 static int o_no_cold_map;
@@ -43,6 +43,8 @@ static const cli_opt opts[] = {
     {"no-time-decay", 0, CLI_FLAG, &o_no_time, NULL, "Ablation: no time decay anywhere"},
     {"fixed-weights", 0, CLI_FLAG, &o_fixed, NULL, "Ablation: equal combiner weights (no learned combiner)"},
     {"keep-components", 0, CLI_FLAG, &o_keep, NULL, "With --tune: keep every enabled component (no backward elimination on valid)"},
+    {"no-gate", 0, CLI_FLAG, &o_no_gate, NULL, "With --tune: one combiner for every user (no weights conditioned on the user's state)"},
+    {"cv-folds", 0, CLI_INT, &o_cv_folds, "F", "With --tune: folds of the combiner's cross-validation over users (2..20, default 5)"},
     {"clusters", 0, CLI_INT, &o_clusters, "K", "At most K interest clusters per user (1..8, default 4; --tune may choose fewer)"},
     {"lambda", 0, CLI_DOUBLE, &o_lambda, "X", "EASE L2 (default 100)"},
     {"cold-lambda", 0, CLI_STRING, &o_cold_lambda, "X|auto", "Ridge L2 of the LM -> CF map for items without interactions (default 1; auto: best R2 on held-out items)"},
@@ -216,6 +218,9 @@ int main(int argc, char **argv) {
     if (!o_data) return cli_usage_error(&spec, "--data is required");
     if (!o_out && !o_recs && !o_summary && !o_report) return cli_usage_error(&spec, "nothing to write: give --out, --recs, --summary or --report");
     if (o_tune && !o_valid) return cli_usage_error(&spec, "--tune needs --valid DIR");
+    if (o_cv_folds && (o_cv_folds < 2 || o_cv_folds > TIDE_INTEREST_MAX_FOLDS))
+        return cli_usage_error(&spec, "--cv-folds must be in 2..%d, got %d", TIDE_INTEREST_MAX_FOLDS, o_cv_folds);
+    if ((o_cv_folds || o_no_gate) && !o_tune) return cli_usage_error(&spec, "--cv-folds and --no-gate are only used with --tune");
     if (o_valid && !o_tune) return cli_usage_error(&spec, "--valid is only used with --tune");
     if (o_tune && o_settings) return cli_usage_error(&spec, "--tune and --settings exclude each other");
     if (o_k < 1) return cli_usage_error(&spec, "--k must be >= 1");
@@ -341,6 +346,8 @@ int main(int argc, char **argv) {
         to.no_time = o_no_time;
         to.fixed_weights = o_fixed;
         to.keep_components = o_keep;
+        to.no_gate = o_no_gate;
+        to.cv_folds = o_cv_folds;
         if ((st = tide_interest_tune(&it, &to, &p, &report))) goto fail;
     } else if (o_fixed) {
         for (int c = 0; c < TIDE_IC_N; c++) p.weights[c] = (p.enabled >> c) & 1u ? 1.0f : 0.0f;

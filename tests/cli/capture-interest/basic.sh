@@ -6,14 +6,17 @@ assert_exit 0
 # backward elimination: what it dropped left the settings, the rest stayed; each drop did not
 # lower the cross-validated NDCG
 jq -e '(.settings.components | length) + (.combiner_dropped | length) == 8
-       and ([.combiner_dropped[] | select(.ndcg_2fold_without < .ndcg_2fold_with)] | length) == 0
+       and ([.combiner_dropped[] | select(.ndcg_cv_without < .ndcg_cv_with)] | length) == 0
+       and ([.combiner_dropped[] | select(.ndcg_cv_without == null)] | length) == 0
        and ([.combiner_dropped[].component as $c | .settings.components | index($c)] | all(. == null))' \
     tune.json >/dev/null || fail "settings components / elimination"
 run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST --report keep.json --keep-components
 assert_exit 0
 [ "$(json_get keep.json '.settings.components | length')" = 8 ] || fail "--keep-components dropped a component"
 [ "$(json_get keep.json '.combiner_dropped | length')" = 0 ] || fail "--keep-components: combiner_dropped"
-jq -e '.valid_ndcg_alone.ease >= 0 and (.combiner_cv | length) == 5 and (.grid | length) > 10' tune.json >/dev/null || fail "tuning report"
+jq -e '.valid_ndcg_alone.ease >= 0 and (.combiner_cv | length) == 9 and .combiner_cv_folds == 5
+    and ([.combiner_cv[].method] | unique) == ["coordinate-ascent", "lambdarank", "pairwise-logistic"]
+    and (.grid | length) > 10' tune.json >/dev/null || fail "tuning report"
 run tide-capture-interest --data split/train_valid --settings tune.json --as-of user $FAST \
     --out interest --recs recs.tsv --k 5 --summary summary.jsonl
 assert_exit 0
