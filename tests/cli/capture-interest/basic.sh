@@ -10,7 +10,9 @@ jq -e '(.settings.components | length) + (.combiner_dropped | length) == 8
        and ([.combiner_dropped[] | select(.ndcg_cv_without == null)] | length) == 0
        and ([.combiner_dropped[].component as $c | .settings.components | index($c)] | all(. == null))' \
     tune.json >/dev/null || fail "settings components / elimination"
-run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST --report keep.json --keep-components
+# (2 folds, no gate: what is checked here is elimination; the defaults ran above)
+run tide-capture-interest --data split/train --tune --valid split/valid --as-of user $FAST --report keep.json --keep-components \
+    --cv-folds 2 --no-gate
 assert_exit 0
 [ "$(json_get keep.json '.settings.components | length')" = 8 ] || fail "--keep-components dropped a component"
 [ "$(json_get keep.json '.combiner_dropped | length')" = 0 ] || fail "--keep-components: combiner_dropped"
