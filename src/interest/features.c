@@ -58,8 +58,7 @@ size_t tide_interest_work_floats(const tide_interest_items *it, const tide_inter
     return (size_t)it->n_items + 4 * d + (size_t)(TIDE_INTEREST_MAX_K + 2) * (size_t)(it->sp_dim + 1) + 64;
 }
 
-/* profile = Σ w_k v[items_k], L2-normalised; returns its norm before normalising. */
-static double profile(const float *V, int d, const int32_t *items, const float *w, int64_t n, float *out) {
+double tide_interest_profile(const float *V, int d, const int32_t *items, const float *w, int64_t n, float *out) {
     memset(out, 0, (size_t)d * sizeof *out);
     for (int64_t k = 0; k < n; k++)
         if (w[k] > 0) cblas_saxpy(d, w[k], V + (size_t)items[k] * d, 1, out, 1);
@@ -305,13 +304,13 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
         }
         tide_interest_history_weights(&p->content, h->times, n, h->t_ref, wc);
         if (it->tfidf && ON(p, TIDE_IC_TFIDF)) {
-            if (profile(it->tfidf, it->tfidf_dim, h->items, wc, n, prof) > 0)
+            if (tide_interest_profile(it->tfidf, it->tfidf_dim, h->items, wc, n, prof) > 0)
                 scores_from_profile(it->tfidf, N, it->tfidf_dim, prof, feats + (size_t)TIDE_IC_TFIDF * N);
         }
-        if (it->lm && ON(p, TIDE_IC_LM) && profile(it->lm, it->lm_dim, h->items, wc, n, prof) > 0)
+        if (it->lm && ON(p, TIDE_IC_LM) && tide_interest_profile(it->lm, it->lm_dim, h->items, wc, n, prof) > 0)
             scores_from_profile(it->lm, N, it->lm_dim, prof, feats + (size_t)TIDE_IC_LM * N);
         if (it->sp) {
-            profile(it->sp, it->sp_dim, h->items, wc, n, prof);
+            tide_interest_profile(it->sp, it->sp_dim, h->items, wc, n, prof);
             if (state && state->short_lm) memcpy(state->short_lm, prof, (size_t)it->sp_dim * sizeof *prof);
             if (ON(p, TIDE_IC_CLUSTER) || state) {
                 tide_interest_history_weights(&p->cluster, h->times, n, h->t_ref, wk);
@@ -380,7 +379,7 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
         state->drift = state->drift_cf = 0;
         if (it->sp && state->long_lm && state->short_lm) {
             for (int64_t k = 0; k < n; k++) wk[k] = 1.0f;
-            profile(it->sp, it->sp_dim, h->items, wk, n, state->long_lm);
+            tide_interest_profile(it->sp, it->sp_dim, h->items, wk, n, state->long_lm);
             state->drift = n ? 1.0f - cblas_sdot(it->sp_dim, state->long_lm, 1, state->short_lm, 1) : 0;
         }
         if (it->als_items && state->long_cf && state->short_cf && n) {

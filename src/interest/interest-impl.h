@@ -1,6 +1,7 @@
 /* interest-impl.h — internal to src/interest: the table of the interest dir's per-user arrays
  * (one place that names them, their dtypes and row shapes, for the writer, the loader, the row
- * copy and the delta overlay) and the row-level reader the loader and tide-eval's label reader share. */
+ * copy and the delta overlay) and the row-level reader the loader and tide-eval's label reader share;
+ * and the content profile that both scoring regimes (features.c, large.c) build. */
 #ifndef TIDE_INTEREST_IMPL_H
 #define TIDE_INTEREST_IMPL_H
 
@@ -47,5 +48,9 @@ tide_status tide_interest_rows_load(const char *dir, const tide_interest_layout 
  * items with confidence weights (NULL = 1): ALS fold-ins against it's item factors and Gram (cf.c). */
 tide_status tide_interest_cf_fold_in(const tide_interest_items *it, const int32_t *items, const float *weights,
                                      const float *prefs, int64_t n, float *long_cf, float *short_cf);
+
+/* profile = Σ w_k V[items_k] (rows with w_k > 0), L2-normalised into out [d]; returns its norm
+ * before normalising (0: no profile). */
+double tide_interest_profile(const float *V, int d, const int32_t *items, const float *w, int64_t n, float *out);
 
 #endif

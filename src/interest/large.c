@@ -32,6 +32,7 @@
 #include <omp.h>
 #endif
 
+#include "interest-impl.h"
 #include "large.h"
 #include "tide/qscan.h"
 #include "tide/retrieval.h"
@@ -267,16 +268,6 @@ tide_status tide_ilarge_blk_new(tide_ilarge *L, const tide_interest_params *p, t
     return TIDE_OK;
 }
 
-/* features.c's profile(): Σ w_k v[items_k], L2-normalised; returns the norm before. */
-static double profile(const float *V, int d, const int32_t *items, const float *w, int64_t n, float *out) {
-    memset(out, 0, (size_t)d * sizeof *out);
-    for (int64_t k = 0; k < n; k++)
-        if (w[k] > 0) cblas_saxpy(d, w[k], V + (size_t)items[k] * d, 1, out, 1);
-    double s = cblas_snrm2(d, out, 1);
-    if (s > 0) cblas_sscal(d, (float)(1 / s), out, 1);
-    return s;
-}
-
 /* The raw score of component c for item j (the prepared user). */
 static inline float raw(const tide_ilarge *L, const tide_ilarge_blk *B, int c, int64_t j) {
     const tide_interest_items *it = L->it;
@@ -420,8 +411,8 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
     }
     if (n) tide_interest_history_weights(&p->content, h->times, n, h->t_ref, B->wc);
     float *prof_lm = B->prof, *prof_tf = B->prof + it->lm_dim;
-    if (B->kind[TIDE_IC_LM] && profile(it->lm, it->lm_dim, h->items, B->wc, n, prof_lm) > 0) B->q[TIDE_IC_LM] = prof_lm;
-    if (B->kind[TIDE_IC_TFIDF] && profile(it->tfidf, it->tfidf_dim, h->items, B->wc, n, prof_tf) > 0)
+    if (B->kind[TIDE_IC_LM] && tide_interest_profile(it->lm, it->lm_dim, h->items, B->wc, n, prof_lm) > 0) B->q[TIDE_IC_LM] = prof_lm;
+    if (B->kind[TIDE_IC_TFIDF] && tide_interest_profile(it->tfidf, it->tfidf_dim, h->items, B->wc, n, prof_tf) > 0)
         B->q[TIDE_IC_TFIDF] = prof_tf;
     if (B->kind[TIDE_IC_ALS]) B->q[TIDE_IC_ALS] = B->st.long_cf;
     if (B->kind[TIDE_IC_WORDS]) B->q[TIDE_IC_WORDS] = h->n_text > 0 ? B->st.words_lm : h->words_profile;
