@@ -11,8 +11,8 @@
 # BEFORE_BIN's tide-serve when given (a build without the large regime, e.g. main before it); the
 # items scored exactly per user (tide-recommend -v over 2,000 users: the same formula and pruning
 # as the server); wrk p50/p99 with 1 connection, the same while bench/serve/feed.py applies
-# 1,000 events/s, and 2 x CONN connections. Not a test: figures go to bench/RESULTS.md by hand,
-# with the machine's load.
+# 1,000 events/s, 2 x CONN connections, and events/s applied with 1 and 100 events a request.
+# Not a test: figures go to bench/RESULTS.md by hand, with the machine's load.
 #
 # usage: bench-serve-interest-large.sh BIN WORK
 #   env: USERS (50000) EVENTS (50) ITEMS (100000) DIM (384) DUR (15) CONN (16) BEFORE_BIN (none)
@@ -22,6 +22,7 @@ set -euo pipefail
 BIN=$(realpath "$1"); WORK="$2"
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/while-feeding.sh"
+source "$HERE/events-rate.sh"
 USERS=${USERS:-50000} EVENTS=${EVENTS:-50} ITEMS=${ITEMS:-100000} DIM=${DIM:-384}
 DUR=${DUR:-15}; CONN=${CONN:-16}
 VENV_PY="$HERE/../../build/venv/bin/python"; [ -x "$VENV_PY" ] || VENV_PY=python3
@@ -73,5 +74,6 @@ USERS=users.txt wrk -t1 -c1 -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | g
 recs_one_conn_while_feeding
 echo "-- recommendations, 2 x $CONN connections, load $(cut -d' ' -f1-3 /proc/loadavg):"
 USERS=users.txt wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
+events_rate
 echo "RSS at the end $(rss) kB"
 kill -TERM $PID; wait $PID || true

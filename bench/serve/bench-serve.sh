@@ -8,6 +8,7 @@ set -euo pipefail
 BIN=$(realpath "$1"); WORK="$2"; WHAT="$3"
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/while-feeding.sh"
+source "$HERE/events-rate.sh"
 mkdir -p "$WORK"; cd "$WORK"
 DUR=${DUR:-15}; CONN=${CONN:-16}
 if [ "$WHAT" = ml ]; then
@@ -49,12 +50,6 @@ python3 "$HERE/feed.py" "$PORT" users.txt items.txt 1000 "$((DUR + 2))" & FEED=$
 USERS=users.txt wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$HERE/recs.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
 wait $FEED
 recs_one_conn_while_feeding
-for b in 1 100; do
-    echo "-- events, $b per request, --sync batch:"
-    a0=$(curl -s "$URL/healthz" | jq .events_applied)
-    USERS=users.txt ITEMS=items.txt BATCH=$b wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$HERE/events.lua" "$URL" | grep -E "Requests/sec|50%|99%|Non-2xx"
-    a1=$(curl -s "$URL/healthz" | jq .events_applied)
-    echo "events applied: $((a1 - a0)) in ${DUR} s = $(( (a1 - a0) / DUR )) events/s; log syncs $(curl -s "$URL/metrics" | awk '/^tide_serve_log_syncs_total/{print $2}')"
-done
+events_rate
 echo "RSS at the end $(rss) kB; users with online state $(curl -s "$URL/metrics" | awk '/users{state="online"}/{print $2}')"
 stop
