@@ -21,7 +21,7 @@ declare -A LAYER=(
 )
 # Which module owns each public header.
 declare -A OWNER=(
-    [core.h]=core [fileio.h]=core [rng.h]=core [strmap.h]=core
+    [core.h]=core [clones.h]=core [fileio.h]=core [rng.h]=core [strmap.h]=core
     [npy.h]=io [reader.h]=io [timeparse.h]=io [json.h]=io [manifest.h]=io
     [tokenizer.h]=text [tfidf.h]=text
     [backend.h]=backend

@@ -36,6 +36,7 @@
 #include "large.h"
 #include "tide/qscan.h"
 #include "tide/retrieval.h"
+#include "tide/clones.h"
 
 #define ON(p, c) (((p)->enabled >> (c)) & 1u)
 #define SLACK 1e-5
@@ -509,16 +510,11 @@ tide_status tide_ilarge_user(const tide_ilarge *L, const tide_interest_params *p
 
 /* ---- the exact top-K ---------------------------------------------------------------------- */
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define WIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define WIDE_CLONES
-#endif
 
 /* The raw score's interval [lo, up] of a run of columns: sc · [est − mar, est + mar] with the
  * query's margin for every item (tide_qmulti_margin: a little wider than each item's, and no
  * per-item arithmetic), the max over the queries of a component (first: its first query). */
-WIDE_CLONES static void span(double sc, const double *es, double mr, int first, int64_t w, double *lo, double *up) {
+TIDE_CLONES_WIDE static void span(double sc, const double *es, double mr, int first, int64_t w, double *lo, double *up) {
     if (first)
         for (int64_t i = 0; i < w; i++) {
             lo[i] = sc * (es[i] - mr);
@@ -534,7 +530,7 @@ WIDE_CLONES static void span(double sc, const double *es, double mr, int first, 
 
 /* A term a·(s − f) over s in [lo, up]: its maximum into hb, plus rs·(|lo| + |f|) (the slack of a
  * component known exactly per item, lo = up; rs = 0 for the others). */
-WIDE_CLONES static void add_term(double a, double f, double rs, const double *lo, const double *up, int64_t w, double *hb) {
+TIDE_CLONES_WIDE static void add_term(double a, double f, double rs, const double *lo, const double *up, int64_t w, double *hb) {
     const double *s = a >= 0 ? up : lo;
     double ff = fabs(f);
     if (rs > 0)

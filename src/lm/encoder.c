@@ -19,6 +19,8 @@
 #include <omp.h>
 #endif
 
+#include "tide/clones.h"
+
 tide_lm_params tide_lm_params_default(void) {
     tide_lm_params p;
     p.batch_size = 32;
@@ -134,16 +136,11 @@ static tide_status linear(worker *w, const float *X, int64_t T, int64_t in, cons
 
 /* Kernels that run outside the GEMMs are compiled for AVX-512, AVX2 and baseline x86-64 and
  * chosen when the program loads (their reductions are vectorised with omp simd). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define TIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TIDE_CLONES
-#endif
 
 /* dst = LayerNorm(a + bias + r) row-wise (bias [H] and r may be NULL: the OpenBLAS path adds the
  * preceding dense layer's bias here); dst may alias a. Biased variance, as torch; two passes
  * (mean, then squared deviations) keep the variance accurate in float. */
-TIDE_CLONES
+TIDE_CLONES_WIDE
 static void add_layernorm(float *dst, const float *a, const float *bias, const float *r, int64_t T, int H,
                           const float *g, const float *b, double eps) {
     for (int64_t t = 0; t < T; t++) {
@@ -185,7 +182,7 @@ static void add_layernorm(float *dst, const float *a, const float *bias, const f
 
 /* x = GELU(x + bias) over [rows, cols] (bias [cols], NULL: none): the OpenBLAS path's bias of the
  * intermediate dense layer is added here instead of being copied into every output row first. */
-TIDE_CLONES
+TIDE_CLONES_WIDE
 static void gelu_bias(float *x, int64_t rows, int cols, const float *bias) {
     for (int64_t r = 0; r < rows; r++) {
         float *row = x + r * cols;
@@ -225,7 +222,7 @@ static inline float exp_neg_f32(float x) {
 /* The unnormalised softmax of each row, e^(s - max), with inv[r] = 1 / its sum: the caller scales
  * the [rows, dh] product with V instead of the [rows, cols] probabilities (dh = 32 or 64 is
  * narrower than a review's rows), which saves a pass over the scores. */
-TIDE_CLONES
+TIDE_CLONES_WIDE
 static void softmax_rows(float *s, int rows, int cols, float *inv) {
     for (int r = 0; r < rows; r++) {
         float *row = s + (size_t)r * cols, mx = row[0], sum = 0;
@@ -241,7 +238,7 @@ static void softmax_rows(float *s, int rows, int cols, float *inv) {
 }
 
 /* x[r, 0:cols] *= inv[r] (row stride ld). */
-TIDE_CLONES
+TIDE_CLONES_WIDE
 static void scale_rows(float *x, int rows, int cols, int64_t ld, const float *inv) {
     for (int r = 0; r < rows; r++) {
         float *row = x + r * ld, f = inv[r];

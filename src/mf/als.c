@@ -16,14 +16,8 @@
 
 #include "mf-internal.h"
 #include "tide/backend.h"
+#include "tide/clones.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-/* An AVX2+FMA (x86-64-v3) clone and a portable one, chosen at load time by CPU features: the
- * build stays portable and still uses the wide units where they exist. */
-#define TIDE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define TIDE_MULTIVERSION
-#endif
 
 tide_status tide_als_gram(const float *Y, int64_t n, int k, double reg, float *YtY) {
     if (n > 0)
@@ -81,7 +75,7 @@ static inline double row_loss(const float *YtY, const float *Y, const float *G, 
 /* One row's CG solve. The row's observed factors are gathered into `G` (n×k, contiguous)
  * during the residual pass, so the CG passes stream them from cache instead of chasing
  * scattered rows again; `G` NULL falls back to the scattered rows (very long rows). */
-TIDE_MULTIVERSION
+TIDE_CLONES_V3
 static double cg_row(const float *YtY, const float *Y, int k, int steps, float alpha, const int32_t *idx,
                      const float *w, int64_t n, float *x, float *r, float *p, float *Ap, float *G, float *bv) {
     symv(YtY, x, r, k);
@@ -138,7 +132,7 @@ static double cg_row(const float *YtY, const float *Y, int k, int steps, float a
 #define CHOL_CHUNK 256
 
 /* Exact solve; `A` k×k and `G` CHOL_CHUNK×k scratch. Returns 0, or LAPACK's info. */
-TIDE_MULTIVERSION
+TIDE_CLONES_V3
 static int chol_row(const float *YtY, const float *Y, int k, float alpha, const int32_t *idx, const float *w,
                     int64_t n, float *x, float *A, float *G) {
     memcpy(A, YtY, (size_t)k * k * sizeof *A);
@@ -271,7 +265,7 @@ tide_status tide_als_solve_rows(const tide_mf_params *p, const float *YtY, const
     return TIDE_OK;
 }
 
-TIDE_MULTIVERSION
+TIDE_CLONES_V3
 double tide_als_loss_part(const tide_mf_params *p, const float *X, const float *Y, const float *YtY, int k,
                           const int64_t *indptr, const int32_t *indices, const float *w, int64_t lo, int64_t hi) {
     /* Σ_u [xᵀ(YᵀY + λI)x + Σ_obs (c − 2c·s + (c − 1)s²)], s = x·y: the full objective over all

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mf-internal.h"
+#include "tide/clones.h"
 
 typedef struct { int32_t u, i; } tide_bpr_pair;
 
@@ -98,15 +99,10 @@ tide_status tide_bpr_init(const tide_dataset *ds, const float *uw, int threads, 
     return TIDE_OK;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define TIDE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define TIDE_MULTIVERSION
-#endif
 
 /* One SGD step on the triple (u, i, j); the three rows are distinct (j is not a positive of u,
  * i is), hence `restrict`, which lets the loops vectorise. Returns the margin d. */
-TIDE_MULTIVERSION
+TIDE_CLONES_V3
 static float bpr_step(float *restrict x, float *restrict vi, float *restrict vj, float *bi, float *bj, int k,
                       float lr, float reg) {
     float d = *bi - *bj;

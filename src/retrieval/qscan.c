@@ -17,6 +17,7 @@
  * file is compiled with -ffp-contract=off, so the baseline, AVX2 and AVX-512 builds of the same
  * loop give the same bits (the unit test checks it). The int8 dot is integer arithmetic. */
 #include "tide/qscan.h"
+#include "tide/clones.h"
 
 #include <float.h>
 #include <math.h>
@@ -665,20 +666,15 @@ tide_status tide_qmulti_new(const tide_qindex *ix, const float *Q, int nq, tide_
     return TIDE_OK;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define WIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define WIDE_CLONES
-#endif
 
 /* est only (the caller takes tide_qmulti_margin). */
-WIDE_CLONES static void est_run(double sq, const double *sc, const int32_t *dt, int64_t n, double *e) {
+TIDE_CLONES_WIDE static void est_run(double sq, const double *sc, const int32_t *dt, int64_t n, double *e) {
     for (int64_t i = 0; i < n; i++) e[i] = sq * sc[i] * (double)dt[i];
 }
 
 /* est and mar of one query over contiguous columns. Plain double arithmetic without contraction
  * (this file's -ffp-contract=off): the same bits at every vector width. */
-WIDE_CLONES static void bounds_run(double sq, double qn, double qe, double uf, const double *sc, const double *er,
+TIDE_CLONES_WIDE static void bounds_run(double sq, double qn, double qe, double uf, const double *sc, const double *er,
                                    const double *xh, const int32_t *dt, int64_t n, double *e, double *mr) {
     for (int64_t i = 0; i < n; i++) {
         double p = sq * sc[i] * (double)dt[i];

@@ -7,6 +7,8 @@
 
 #include <math.h>
 
+#include "tide/clones.h"
+
 /* Root = the worst kept entry: lowest value, and among equal values the higher index. */
 static inline int worse(float va, int32_t ia, float vb, int32_t ib) { return va < vb || (va == vb && ia > ib); }
 
@@ -43,15 +45,10 @@ static inline void push(float *v, int32_t *ix, int *n, float x, int32_t j) {
     }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define TOPK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TOPK_CLONES
-#endif
 
 #define CHUNK 32
 
-TOPK_CLONES
+TIDE_CLONES_WIDE
 void tide_topk_scan(float *val, int32_t *idx, int *np, int k, const float *s, int64_t len, int32_t base) {
     int n = *np;
     int64_t j = 0;
