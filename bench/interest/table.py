@@ -12,7 +12,8 @@ NAMES = {"full": "tide-capture-interest (all components, learned combiner)",
          "no-trans": "without transitions", "no-lm": "without the LM (TF-IDF only)",
          "no-tfidf": "without TF-IDF (LM only)", "single-interest": "single interest (K = 1)",
          "no-words": "without the user's words", "no-combiner": "without the combiner (equal weights)",
-         "no-session": "without the session EASE", "no-burst": "without the burst EASE row"}
+         "no-session": "without the session EASE", "no-burst": "without the burst EASE row",
+         "no-seq": "without the linear next-item model (seq)"}
 ORDER = list(NAMES)
 
 def load(p):
@@ -62,6 +63,8 @@ for P in sys.argv[2:]:
                  if "burst_decay" in s else "")
               + (f"session decay tau {s['session_decay']['tau']:g}, half-life {s['session_decay']['half_life_s']:g} s "
                  f"(sessions split at gaps > {s['session_gap_s']:g} s); " if "session_decay" in s else "")
+              + (f"seq lambda {s['seq_lambda']:g}, gap {s['seq_gap']:g}, decay tau {s['seq_decay']['tau']:g}, "
+                 f"half-life {s['seq_decay']['half_life_s']:g} s; " if "seq_decay" in s and "seq" in s["components"] else "")
               + f"transitions tau {s['trans_tau']:g}"
               + (f", half-life {s['trans_half_life_s']:g} s, gap {s['trans_gap']:g}, back {s['trans_back']:g}"
                  if "trans_gap" in s else "")

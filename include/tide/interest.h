@@ -40,6 +40,7 @@ typedef enum {
     TIDE_IC_POP,        /* popularity around the user's time (contextual popularity) */
     TIDE_IC_EASE_BURST, /* EASE × the burst: the history under a second, much shorter decay */
     TIDE_IC_SESSION,    /* session EASE (fitted on sessions, not whole users) × the decayed history */
+    TIDE_IC_SEQ,        /* linear next-item model (SLIT, seq.c) × the last events */
     TIDE_IC_N
 } tide_interest_component;
 
@@ -69,6 +70,11 @@ typedef struct tide_interest_params {
                                    * of seconds), beside the EASE row's longer short-term decay */
     tide_interest_decay session;  /* the session EASE row's history decay */
     double session_gap;           /* a gap longer than this (seconds) starts a new session */
+    tide_interest_decay seq_fit;  /* seq: the prefix weights of its training rows (ages from the target) */
+    tide_interest_decay seq;      /* ... and of the user's last events when scoring */
+    double seq_lambda;            /* ... its ridge λ */
+    int seq_gap;                  /* ... targets: the next seq_gap events, the g-th at weight 1/g */
+    int seq_last;                 /* ... prefixes: at most this many events */
     double trans_tau;             /* transitions: exp(-j/trans_tau) over the last trans_last events */
     double trans_half_life;       /* ... times 2^(-age/trans_half_life), seconds (0 = no time decay) */
     int trans_gap;                /* the transition table counts i -> the next trans_gap events (weight 1/gap) */
@@ -119,6 +125,8 @@ typedef struct tide_interest_items {
     /* session EASE [n_items, n_items] (zero diagonal): EASE over the users' sessions (runs of
      * events no more than session_gap apart) as rows — items rated in the same burst (owned). */
     float *sess;
+    /* seq [n_items, n_items]: the linear next-item model B (seq.c; owned). */
+    float *seq;
     /* item-kNN: CSR of neighbours with cosine similarities (owned). */
     int64_t *knn_indptr; int32_t *knn_items; float *knn_sims;
     /* transitions: CSR, row i = P(next = j | i) smoothed (owned). */
@@ -171,6 +179,9 @@ void tide_interest_items_free(tide_interest_items *it);
 /* (Re)fit the item -> next-item transition table from `ds` with p->trans_gap and p->trans_back
  * (replacing any table in `it`): the tuning's grid refits it per setting. */
 tide_status tide_interest_fit_transitions(const tide_dataset *ds, const tide_interest_params *p, tide_interest_items *it);
+/* (Re)fit the seq component's B from `ds` with p's seq_* settings into *B (tuning refits it). */
+tide_status tide_interest_fit_seq(const tide_dataset *ds, const tide_interest_params *p, size_t max_bytes, float **B);
+size_t tide_interest_seq_bytes_needed(int64_t n_items);
 /* Cold items: fit the ridge map from the LM space (it->lm) to the ALS item factors on the items of
  * `ds` with interactions and a non-zero LM vector (λ = p->cold_lambda, or, when 0, the best of a
  * grid by R² on every 5th such item held out), then give each item without interactions its

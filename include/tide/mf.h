@@ -188,6 +188,11 @@ size_t tide_ease_bytes_needed(int64_t n_items);
 tide_status tide_ease_fit(const tide_dataset *ds, const float *uw, double lambda, size_t max_bytes,
                           float **B);
 
+/* A⁻¹ in place, for a symmetric positive definite row-major n×n A (both triangles written):
+ * blocked Cholesky and inverse whose bytes do not depend on the thread count (ease.c). Not
+ * positive definite: TIDE_ERR_INTERNAL with *info = LAPACK's (no message set); *info = 0 otherwise. */
+tide_status tide_spd_invert(float *A, int64_t n, int *info);
+
 /* item-kNN: top-`neighbors` similar items of every item (cosine or BM25-weighted dot product),
  * similarity descending, ties by lower index; self excluded, zero similarities dropped. */
 tide_status tide_itemknn_fit(const tide_dataset *ds, const float *uw, const float *iw,

@@ -293,6 +293,7 @@ tide_status tide_interest_writer_finish(tide_interest_writer *w, const tide_inte
     }
     if (it->ease) ARR("item_matrix", TIDE_DTYPE_F32, 2, N, N, 0, it->ease);
     if (it->sess) ARR("session_matrix", TIDE_DTYPE_F32, 2, N, N, 0, it->sess);
+    if (it->seq) ARR("seq_matrix", TIDE_DTYPE_F32, 2, N, N, 0, it->seq);
     if (it->knn_indptr) {
         ARR("knn_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, it->knn_indptr);
         ARR("knn_items", TIDE_DTYPE_I32, 1, it->knn_indptr[N], 0, 0, it->knn_items);
@@ -585,6 +586,11 @@ tide_status tide_interest_dir_load_opts(const char *dir, tide_interest_items *it
         void *e = NULL;
         if ((st = load_arr(dir, "session_matrix", TIDE_DTYPE_F32, 2, N, N, 0, 1, &e, NULL))) goto fail;
         it->sess = e;
+    }
+    {
+        void *e = NULL;
+        if ((st = load_arr(dir, "seq_matrix", TIDE_DTYPE_F32, 2, N, N, 0, 1, &e, NULL))) goto fail;
+        it->seq = e;
     }
     LOAD("knn_indptr", TIDE_DTYPE_I64, 1, N + 1, 0, 0, 1, it->knn_indptr);
     if (it->knn_indptr) {

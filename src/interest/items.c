@@ -264,6 +264,10 @@ tide_status tide_interest_items_build(const tide_dataset *ds, const tide_interes
         size_t limit = o && o->max_memory ? o->max_memory : tide_mf_available_memory();
         if ((st = fit_session_ease(ds, p, limit, &it->sess))) goto fail;
     }
+    if (ON(p, TIDE_IC_SEQ)) {
+        size_t limit = o && o->max_memory ? o->max_memory : tide_mf_available_memory();
+        if ((st = tide_interest_fit_seq(ds, p, limit, &it->seq))) goto fail;
+    }
     if (ON(p, TIDE_IC_KNN)) {
         tide_mf_params kp = tide_mf_params_default(TIDE_MF_ITEMKNN);
         kp.neighbors = p->knn_neighbors;
@@ -353,6 +357,7 @@ fail:
 void tide_interest_items_free(tide_interest_items *it) {
     if (it->own_ease) free((void *)it->ease);
     free(it->sess);
+    free(it->seq);
     free(it->knn_indptr); free(it->knn_items); free(it->knn_sims);
     free(it->tr_indptr); free(it->tr_items); free(it->tr_probs);
     free(it->als_items); free(it->als_gram);

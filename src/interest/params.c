@@ -11,7 +11,8 @@
 #include "tide/interest.h"
 
 static const char *const names[TIDE_IC_N] = {"ease", "ease-long", "knn", "trans", "als",
-                                             "tfidf", "lm", "cluster", "words", "pop", "ease-burst", "session"};
+                                             "tfidf", "lm", "cluster", "words", "pop", "ease-burst", "session",
+                                             "seq"};
 
 const char *tide_interest_component_name(int c) { return c >= 0 && c < TIDE_IC_N ? names[c] : "?"; }
 
@@ -31,6 +32,11 @@ tide_interest_params tide_interest_params_default(void) {
     p.burst = (tide_interest_decay){1, 60};
     p.session = (tide_interest_decay){0, 60};
     p.session_gap = 3600;
+    p.seq_fit = (tide_interest_decay){2, 0};
+    p.seq = (tide_interest_decay){2, 0};
+    p.seq_lambda = 100;
+    p.seq_gap = 3;
+    p.seq_last = 10;
     p.trans_tau = 1;
     p.trans_last = 5;
     p.trans_gap = 2;
@@ -67,6 +73,10 @@ const char *tide_interest_params_check(const tide_interest_params *p) {
     if (bad_decay(&p->burst)) return "burst decay: tau and half-life must be finite and >= 0";
     if (bad_decay(&p->session)) return "session decay: tau and half-life must be finite and >= 0";
     if (!(p->session_gap > 0) || !isfinite(p->session_gap)) return "session gap must be finite and > 0";
+    if (bad_decay(&p->seq_fit) || bad_decay(&p->seq)) return "seq decays: tau and half-life must be finite and >= 0";
+    if (!(p->seq_lambda > 0) || !isfinite(p->seq_lambda)) return "seq: lambda must be finite and > 0";
+    if (p->seq_gap < 1 || p->seq_gap > 50 || p->seq_last < 1 || p->seq_last > 100)
+        return "seq: gap must be in 1..50 and last in 1..100";
     if (!(p->trans_half_life >= 0) || !isfinite(p->trans_half_life)) return "transitions: half-life must be finite and >= 0";
     if (!(p->trans_tau > 0) || p->trans_last < 1) return "transitions: tau must be > 0 and last >= 1";
     if (p->trans_gap < 1 || p->trans_gap > 50) return "transitions: gap must be in 1..50";
@@ -120,6 +130,11 @@ cJSON *tide_interest_params_to_json(const tide_interest_params *p) {
     cJSON_AddItemToObject(o, "burst_decay", decay_json(&p->burst));
     cJSON_AddItemToObject(o, "session_decay", decay_json(&p->session));
     cJSON_AddNumberToObject(o, "session_gap_s", p->session_gap);
+    cJSON_AddItemToObject(o, "seq_fit_decay", decay_json(&p->seq_fit));
+    cJSON_AddItemToObject(o, "seq_decay", decay_json(&p->seq));
+    cJSON_AddNumberToObject(o, "seq_lambda", p->seq_lambda);
+    cJSON_AddNumberToObject(o, "seq_gap", p->seq_gap);
+    cJSON_AddNumberToObject(o, "seq_last", p->seq_last);
     cJSON_AddNumberToObject(o, "trans_tau", p->trans_tau);
     cJSON_AddNumberToObject(o, "trans_half_life_s", p->trans_half_life);
     cJSON_AddNumberToObject(o, "trans_gap", p->trans_gap);
@@ -208,7 +223,8 @@ tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params 
     double v;
     if ((st = decay_from(o, "cf_decay", &p->cf)) || (st = decay_from(o, "content_decay", &p->content)) ||
         (st = decay_from(o, "cluster_decay", &p->cluster)) || (st = decay_from(o, "burst_decay", &p->burst)) ||
-        (st = decay_from(o, "session_decay", &p->session)))
+        (st = decay_from(o, "session_decay", &p->session)) || (st = decay_from(o, "seq_fit_decay", &p->seq_fit)) ||
+        (st = decay_from(o, "seq_decay", &p->seq)))
         return st;
 /* A number read into an integer field must fit it before the cast (a cast of 1e30 or of -2 into
  * uint64 is undefined behaviour: fuzz-interest); the ranges that make sense are
@@ -224,6 +240,9 @@ tide_status tide_interest_params_from_json(const cJSON *o, tide_interest_params 
     NUMD("trans_half_life_s", trans_half_life)
     NUMD("session_gap_s", session_gap)
     NUMI("trans_gap", trans_gap)
+    NUMD("seq_lambda", seq_lambda)
+    NUMI("seq_gap", seq_gap)
+    NUMI("seq_last", seq_last)
     NUMD("trans_back", trans_back)
     NUMI("trans_last", trans_last)
     NUMD("words_half_life_s", words_half_life)

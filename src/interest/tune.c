@@ -505,6 +505,49 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
         tide_log(TIDE_LOG_INFO, "interest: tune session decay tau %g half-life %gs: valid ndcg@%d %.4f", keep.tau,
                  keep.half_life, o->k, best);
     }
+    /* 1d. seq: λ and the target window refit B (each point one fit), judged with the scoring
+     * decay equal to the fit's; then the scoring decay alone on the chosen B */
+    if (ON(p, TIDE_IC_SEQ) && it->seq) {
+        static const double sl[] = {100, 300, 1000};
+        static const int sg[] = {1, 3, 5};
+        static const double qt[] = {0, 1, 2, 3, 5};
+        static const double qh[] = {0, 60, 600, 3600};
+        if (o->no_position) p->seq_fit.tau = 0;
+        if (o->no_time) p->seq_fit.half_life = 0;
+        tide_interest_decay fit = p->seq_fit;
+        double keepl = p->seq_lambda;
+        int keepg = p->seq_gap;
+        best = -1;
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++) {
+                p->seq_lambda = sl[a];
+                p->seq_gap = sg[b];
+                p->seq = fit;
+                free(it->seq);
+                it->seq = NULL;
+                if ((st = tide_interest_fit_seq(o->train, p, 0, &it->seq))) goto done;
+                if ((st = eval_one(&x, p, TIDE_IC_SEQ, &nd))) goto done;
+                grid_entry(grid, "seq(lambda,gap)", sl[a], sg[b], nd);
+                if (nd > best) { best = nd; keepl = sl[a]; keepg = sg[b]; }
+            }
+        p->seq_lambda = keepl;
+        p->seq_gap = keepg;
+        free(it->seq);
+        it->seq = NULL;
+        if ((st = tide_interest_fit_seq(o->train, p, 0, &it->seq))) goto done;
+        tide_interest_decay keep = fit;
+        for (int a = 0; a < 5; a++)
+            for (int b = 0; b < 4; b++) {
+                if ((o->no_position && qt[a] != 0) || (o->no_time && qh[b] != 0)) continue;
+                p->seq = (tide_interest_decay){qt[a], qh[b]};
+                if ((st = eval_one(&x, p, TIDE_IC_SEQ, &nd))) goto done;
+                grid_entry(grid, "seq(tau,half_life)", qt[a], qh[b], nd);
+                if (nd > best) { best = nd; keep = p->seq; }
+            }
+        p->seq = keep;
+        tide_log(TIDE_LOG_INFO, "interest: tune seq lambda %g gap %d, decay tau %g half-life %gs: valid ndcg@%d %.4f",
+                 keepl, keepg, keep.tau, keep.half_life, o->k, best);
+    }
     /* 2. transitions */
     if (ON(p, TIDE_IC_TRANS)) {
         static const double tt[] = {0.5, 1, 2, 4};

@@ -125,6 +125,23 @@ static tide_status inverse_blocked(float *A, int64_t n) {
     return failed ? TIDE_ERR_NOMEM : TIDE_OK;
 }
 
+tide_status tide_spd_invert(float *A, int64_t n, int *info) {
+    /* Block operations single-threaded inside OpenMP (see the top of the file). */
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
+    *info = chol_blocked(A, n);
+    if (*info != 0) return TIDE_ERR_INTERNAL;
+    tide_status st = inverse_blocked(A, n);
+    if (st) return st;
+    /* P's upper triangle (row-major) is valid; mirror it, in 64×64 tiles: a plain column walk
+     * would miss the cache on every element. */
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t i0 = 0; i0 < n; i0 += 64)
+        for (int64_t j0 = 0; j0 <= i0; j0 += 64)
+            for (int64_t i = i0; i < i0 + 64 && i < n; i++)
+                for (int64_t j = j0; j < j0 + 64 && j < i; j++) A[(size_t)i * n + j] = A[(size_t)j * n + i];
+    return TIDE_OK;
+}
+
 tide_status tide_ease_fit(const tide_dataset *ds, const float *uw, double lambda, size_t max_bytes, float **out) {
     *out = NULL;
     int64_t n = ds->n_items;
@@ -158,25 +175,13 @@ tide_status tide_ease_fit(const tide_dataset *ds, const float *uw, double lambda
         g[i] += (float)lambda;
     }
     free(iw);
-    /* Block operations single-threaded inside OpenMP (see the top of the file). */
-    if (openblas_set_num_threads) openblas_set_num_threads(1);
-    int info = chol_blocked(G, n);
-    if (info != 0) {
-        free(G);
-        return tide_error(TIDE_ERR_INTERNAL, "EASE: Cholesky factorisation failed (LAPACK info %d); raise --lambda", (int)info);
-    }
-    tide_status ist = inverse_blocked(G, n);
+    int info = 0;
+    tide_status ist = tide_spd_invert(G, n, &info);
     if (ist) {
         free(G);
+        if (info) return tide_error(TIDE_ERR_INTERNAL, "EASE: Cholesky factorisation failed (LAPACK info %d); raise --lambda", info);
         return ist;
     }
-    /* P's upper triangle (row-major) is valid; mirror it, then B_ij = −P_ij / P_jj, B_ii = 0. */
-    /* In 64×64 tiles: a plain column walk would miss the cache on every element. */
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t i0 = 0; i0 < n; i0 += 64)
-        for (int64_t j0 = 0; j0 <= i0; j0 += 64)
-            for (int64_t i = i0; i < i0 + 64 && i < n; i++)
-                for (int64_t j = j0; j < j0 + 64 && j < i; j++) G[(size_t)i * n + j] = G[(size_t)j * n + i];
     float *dinv = tide_malloc((size_t)n * sizeof *dinv + 1);
     if (!dinv) {
         free(G);

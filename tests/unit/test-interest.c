@@ -366,6 +366,7 @@ static void test_params_json(void) {
     CHECK_NEAR(q.session.half_life, 300, 0);
     CHECK_NEAR(q.session_gap, 900, 0);
     CHECK_EQ(tide_interest_component_parse("session"), TIDE_IC_SESSION);
+    CHECK_EQ(tide_interest_component_parse("seq"), TIDE_IC_SEQ);
     CHECK_EQ(tide_interest_component_parse("ease-burst"), TIDE_IC_EASE_BURST);
     cJSON_Delete(j);
     cJSON *bad = cJSON_Parse("{\"components\": [\"ease\", \"nope\"]}");
@@ -549,6 +550,86 @@ static void test_session(void) {
     tide_interest_items_free(&it);
 }
 
+/* seq (SLIT): B against a direct dense ridge solve in double of the same regression (rows = each
+ * event after a user's first; inputs = the last seq_last events under seq_fit, ages from the
+ * target; targets = the next seq_gap events at 1/g); the same bytes at 1 and 2 threads; and
+ * the component's row = Σ_j w_j B[item_j] over the user's last events. */
+static void test_seq(void) {
+    tide_interest_params p = base_params();
+    p.enabled = 1u << TIDE_IC_SEQ;
+    p.seq_fit = (tide_interest_decay){2, 600};
+    p.seq = (tide_interest_decay){1.5, 300};
+    p.seq_lambda = 5;
+    p.seq_gap = 2;
+    p.seq_last = 4;
+    tide_interest_items it;
+    CHECK_OK(tide_interest_items_build(&ds, &p, NULL, &it));
+    int64_t N = it.n_items;
+    CHECK(it.seq != NULL);
+    double *A = calloc((size_t)N * N, sizeof *A), *C = calloc((size_t)N * N, sizeof *C), *s = malloc((size_t)N * sizeof *s);
+    for (int64_t u = 0; u < ds.n_users; u++)
+        for (int64_t k = ds.indptr[u] + 1; k < ds.indptr[u + 1]; k++) {
+            memset(s, 0, (size_t)N * sizeof *s);
+            for (int64_t j = 0; j < p.seq_last && k - 1 - j >= ds.indptr[u]; j++) {
+                double w = exp(-(double)j / 2) * exp2(-(double)(ds.times[k] - ds.times[k - 1 - j]) / 600);
+                if (w >= 1e-4) s[ds.items[k - 1 - j]] += w;
+            }
+            for (int64_t a = 0; a < N; a++) {
+                if (s[a] == 0) continue;
+                for (int64_t b = 0; b < N; b++) A[a * N + b] += s[a] * s[b];
+                for (int g = 0; g < p.seq_gap && k + g < ds.indptr[u + 1]; g++) C[a * N + ds.items[k + g]] += s[a] / (g + 1);
+            }
+        }
+    for (int64_t a = 0; a < N; a++) A[a * N + a] += p.seq_lambda;
+    /* Gauss–Jordan on [A | C]: C becomes A⁻¹C */
+    for (int64_t c = 0; c < N; c++) {
+        double d = A[c * N + c];
+        for (int64_t b = 0; b < N; b++) { A[c * N + b] /= d; C[c * N + b] /= d; }
+        for (int64_t r = 0; r < N; r++) {
+            if (r == c || A[r * N + c] == 0) continue;
+            double f = A[r * N + c];
+            for (int64_t b = 0; b < N; b++) { A[r * N + b] -= f * A[c * N + b]; C[r * N + b] -= f * C[c * N + b]; }
+        }
+    }
+    double maxd = 0, maxb = 0;
+    for (int64_t q = 0; q < N * N; q++) {
+        maxd = fmax(maxd, fabs(it.seq[q] - C[q]));
+        maxb = fmax(maxb, fabs(C[q]));
+    }
+    CHECK(maxb > 0.01);
+    CHECK(maxd < 1e-4 * (1 + maxb));
+    free(A); free(C); free(s);
+    /* thread count: the same bytes */
+    tide_threads_set(1);
+    float *B1 = NULL;
+    CHECK_OK(tide_interest_fit_seq(&ds, &p, 0, &B1));
+    tide_threads_set(2);
+    CHECK(B1 && memcmp(B1, it.seq, (size_t)N * N * sizeof(float)) == 0);
+    free(B1);
+    /* the component's row */
+    float *F = malloc((size_t)TIDE_IC_N * N * sizeof *F);
+    float *work = malloc(tide_interest_work_floats(&it, &p) * sizeof *work);
+    for (int64_t u = 0; u < 5; u++) {
+        tide_interest_history h;
+        tide_interest_history_of(&ds, NULL, 0, u, INT64_MIN, &h);
+        CHECK_OK(tide_interest_features(&it, &p, &h, F, work, NULL));
+        for (int64_t j = 0; j < N; j += 3) {
+            double x = 0;
+            for (int64_t q = 0; q < p.seq_last && q < h.n; q++) {
+                double w = exp(-(double)q / 1.5) * exp2(-(double)(h.t_ref - h.times[h.n - 1 - q]) / 300);
+                if (w >= 1e-4) x += w * it.seq[(size_t)h.items[h.n - 1 - q] * N + j];
+            }
+            CHECK_NEAR(F[TIDE_IC_SEQ * N + j], x, 1e-4 * (1 + fabs(x)));
+        }
+    }
+    free(F);
+    free(work);
+    tide_interest_items_free(&it);
+    /* a bad λ is refused by the settings check */
+    p.seq_lambda = 0;
+    CHECK(tide_interest_params_check(&p) != NULL);
+}
+
 int main(void) {
     tide_threads_set(2);
     setup();
@@ -559,6 +640,7 @@ int main(void) {
     RUN(test_params_json);
     RUN(test_gate);
     RUN(test_session);
+    RUN(test_seq);
     RUN(test_online_equals_batch_and_dir);
     RUN(test_empty_user);
     free(lmv);

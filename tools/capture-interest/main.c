@@ -38,7 +38,7 @@ static const cli_opt opts[] = {
     {"tune", 0, CLI_FLAG, &o_tune, NULL, "Choose decays, transitions, K and the combiner on --valid"},
     {"valid", 0, CLI_STRING, &o_valid, "DIR", "Validation split (same id space) for --tune"},
     {"settings", 0, CLI_STRING, &o_settings, "FILE|DIR", "Settings and combiner from an earlier run's manifest (the refit)"},
-    {"components", 0, CLI_STRING, &o_components, "LIST", "Components to use (default all): ease,ease-long,knn,trans,als,tfidf,lm,cluster,words,pop,ease-burst,session; -name drops one"},
+    {"components", 0, CLI_STRING, &o_components, "LIST", "Components to use (default all): ease,ease-long,knn,trans,als,tfidf,lm,cluster,words,pop,ease-burst,session,seq; -name drops one"},
     {"no-position-decay", 0, CLI_FLAG, &o_no_pos, NULL, "Ablation: no position decay anywhere"},
     {"no-time-decay", 0, CLI_FLAG, &o_no_time, NULL, "Ablation: no time decay anywhere"},
     {"fixed-weights", 0, CLI_FLAG, &o_fixed, NULL, "Ablation: equal combiner weights (no learned combiner)"},
@@ -271,11 +271,15 @@ int main(int argc, char **argv) {
         if (st) goto fail;
         p.seed = common.seed;
     }
-    if (o_no_pos) { p.cf.tau = p.content.tau = p.cluster.tau = p.burst.tau = p.session.tau = 0; p.trans_tau = 1e9; }
+    if (o_no_pos) {
+        p.cf.tau = p.content.tau = p.cluster.tau = p.burst.tau = p.session.tau = p.seq_fit.tau = p.seq.tau = 0;
+        p.trans_tau = 1e9;
+    }
     if (o_cold_lambda) p.cold_lambda = cold_lambda;
     if (o_no_cold_map) p.cold_lambda = -1;
     if (o_no_time) {
         p.cf.half_life = p.content.half_life = p.cluster.half_life = p.burst.half_life = p.session.half_life = 0;
+        p.seq_fit.half_life = p.seq.half_life = 0;
         p.words_half_life = 0;
         p.trans_half_life = 0;
     }

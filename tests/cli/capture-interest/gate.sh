@@ -5,9 +5,9 @@
 source "$(dirname "$BASH_SOURCE")/common.inc"
 gated() {   # $1 threshold on the number of events
 cat <<J
-{"settings": {"weights": {"ease": 1, "knn": 0, "trans": 0, "tfidf": 0, "pop": 0, "cluster": 0, "ease-burst": 0, "session": 0},
+{"settings": {"weights": {"ease": 1, "knn": 0, "trans": 0, "tfidf": 0, "pop": 0, "cluster": 0, "ease-burst": 0, "session": 0, "seq": 0},
   "gate": {"by": "events", "threshold": $1,
-           "weights": {"ease": 0, "knn": 0, "trans": 0, "tfidf": 0, "pop": 1, "cluster": 0, "ease-burst": 0, "session": 0}}}}
+           "weights": {"ease": 0, "knn": 0, "trans": 0, "tfidf": 0, "pop": 1, "cluster": 0, "ease-burst": 0, "session": 0, "seq": 0}}}}
 J
 }
 gated 1e12 > none.json      # nobody above: the main weights (EASE) for everyone
