@@ -74,7 +74,7 @@ for P in $PROTOCOLS; do
     # -- tide-capture-interest: tune on valid, refit on train_valid, test
     runs=(full)
     if [ "$P" = "$ABLATE" ] || [[ " $ABLATE " == *" $P "* ]]; then
-        runs+=(no-position no-time no-trans no-lm no-tfidf single-interest no-words no-combiner no-session no-burst)
+        runs+=(no-position no-time no-trans no-lm no-tfidf single-interest no-words no-combiner no-session no-burst no-seq)
     fi
     [ -n "${RUNS:-}" ] && read -r -a runs <<< "$RUNS"
     for r in "${runs[@]}"; do
@@ -91,6 +91,7 @@ for P in $PROTOCOLS; do
             no-combiner) f="--fixed-weights" ;;
             no-session) f="--components -session" ;;
             no-burst) f="--components -ease-burst" ;;
+            no-seq) f="--components -seq" ;;
         esac
         log "capture-interest $r: tune on valid"
         $B/tide-capture-interest --data "$S/train" --tune --valid "$S/valid" --as-of user \
