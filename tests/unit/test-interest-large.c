@@ -9,6 +9,7 @@
  * split over threads (tide-serve's requests). And at the threshold itself the
  * old regime stays: no row is answered by row_topk. */
 #include "harness.h"
+#include "topk-sink.h"
 
 #include <float.h>
 #include <math.h>
@@ -112,19 +113,6 @@ static tide_status view_fn(void *ctx, int64_t u, tide_user_view *v) {
     return TIDE_OK;
 }
 
-typedef struct { int32_t *items; float *sc; int32_t *cnt; int k; } topk_out;
-static tide_status sink(void *ctx, const tide_retrieval_batch *b) {
-    topk_out *o = ctx;
-    for (int64_t i = 0; i < b->n; i++) {
-        int64_t r = b->first + i;
-        o->cnt[r] = b->counts[i];
-        for (int q = 0; q < b->counts[i]; q++) {
-            o->items[r * o->k + q] = b->items[i * b->k + q];
-            o->sc[r * o->k + q] = b->scores[i * b->k + q];
-        }
-    }
-    return TIDE_OK;
-}
 
 static tide_interest_params params(void) {
     tide_interest_params p = tide_interest_params_default();
@@ -183,7 +171,7 @@ static void compare(const tide_scorer *s, int64_t *users, int64_t nu, const int6
         rp.diversity = div;
         rp.user_block = 7;   /* blocks of several users, as a batch run */
         topk_out o = {it[m], sc[m], cnt[m], k};
-        CHECK_OK(tide_retrieval_run(&job, &rp, sink, &o, &stt[m]));
+        CHECK_OK(tide_retrieval_run(&job, &rp, topk_sink, &o, &stt[m]));
     }
     CHECK_EQ(stt[1].fast_rows, 0);
     total_fast += stt[0].fast_rows;
@@ -325,7 +313,7 @@ static void test_fast_equals_full_scan(void) {
         tide_retrieval_params rp;
         tide_retrieval_params_default(&rp);
         topk_out o = {its, scs, &cnt, 10};
-        CHECK_OK(tide_retrieval_run(&job, &rp, sink, &o, NULL));
+        CHECK_OK(tide_retrieval_run(&job, &rp, topk_sink, &o, NULL));
         tide_user_view v;
         view_fn(NULL, u, &v);
         float contrib[10 * TIDE_IC_N];
@@ -374,7 +362,7 @@ static void lists_of(const tide_interest_items *items, const tide_interest_param
         tide_retrieval_params rp;
         tide_retrieval_params_default(&rp);
         topk_out o = {its + r * 10, scs + r * 10, &cnt, 10};
-        CHECK_OK(tide_retrieval_run(&job, &rp, sink, &o, NULL));
+        CHECK_OK(tide_retrieval_run(&job, &rp, topk_sink, &o, NULL));
         CHECK_EQ(cnt, 10);
     }
     tide_scorer_free(s);
@@ -436,7 +424,7 @@ static void test_threshold(void) {
     tide_retrieval_params_default(&rp);
     topk_out o = {it, sc, cnt, 10};
     tide_retrieval_stats st;
-    CHECK_OK(tide_retrieval_run(&job, &rp, sink, &o, &st));
+    CHECK_OK(tide_retrieval_run(&job, &rp, topk_sink, &o, &st));
     CHECK_EQ(st.fast_rows, 0);
     tide_scorer_free(s);
     tide_interest_items_free(&items);

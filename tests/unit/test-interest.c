@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include "harness.h"
+#include "topk-sink.h"
 #include "tide/interest.h"
 #include "tide/npy.h"
 #include "tide/retrieval.h"
@@ -28,19 +29,6 @@ static void setup(void) {
 
 /* Top-k of dataset users [lo, hi) through the interest scorer and the engine (what tide-capture-
  * interest --recs, tide-recommend and tide-serve run), seen items excluded. */
-typedef struct { int32_t *items; float *sc; int32_t *cnt; int k; } topk_out;
-static tide_status topk_sink(void *ctx, const tide_retrieval_batch *b) {
-    topk_out *o = ctx;
-    for (int64_t i = 0; i < b->n; i++) {
-        int64_t r = b->first + i;
-        o->cnt[r] = b->counts[i];
-        for (int q = 0; q < b->counts[i]; q++) {
-            o->items[r * o->k + q] = b->items[i * b->k + q];
-            o->sc[r * o->k + q] = b->scores[i * b->k + q];
-        }
-    }
-    return TIDE_OK;
-}
 static tide_status engine_topk(const tide_interest_items *it, const tide_interest_params *p, int64_t lo, int64_t hi, int k,
                                int32_t *items, float *sc, int32_t *cnt) {
     tide_scorer *s = NULL;
