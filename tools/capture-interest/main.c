@@ -38,7 +38,7 @@ static const cli_opt opts[] = {
     {"tune", 0, CLI_FLAG, &o_tune, NULL, "Choose decays, transitions, K and the combiner on --valid"},
     {"valid", 0, CLI_STRING, &o_valid, "DIR", "Validation split (same id space) for --tune"},
     {"settings", 0, CLI_STRING, &o_settings, "FILE|DIR", "Settings and combiner from an earlier run's manifest (the refit)"},
-    {"components", 0, CLI_STRING, &o_components, "LIST", "Components to use (default all): ease,ease-long,knn,trans,als,tfidf,lm,cluster,words,pop,ease-burst,session,seq; -name drops one"},
+    {"components", 0, CLI_STRING, &o_components, "LIST", "Components to use (default all): ease,ease-long,knn,trans,als,tfidf,lm,cluster,words,pop,ease-burst,session,seq; -name drops one (also from what --settings names)"},
     {"no-position-decay", 0, CLI_FLAG, &o_no_pos, NULL, "Ablation: no position decay anywhere"},
     {"no-time-decay", 0, CLI_FLAG, &o_no_time, NULL, "Ablation: no time decay anywhere"},
     {"fixed-weights", 0, CLI_FLAG, &o_fixed, NULL, "Ablation: equal combiner weights (no learned combiner)"},
@@ -115,7 +115,7 @@ static int parse_components(unsigned *en) {
     char **v = cli_split(o_components, ',', &n);
     if (!v) return -1;
     int drop = n > 0 && v[0][0] == '-';
-    *en = drop ? (1u << TIDE_IC_N) - 1 : 0;
+    if (!drop) *en = 0;   /* a drop list removes from what is on (all, or what --settings names) */
     for (int i = 0; i < n; i++) {
         const char *s = v[i];
         int neg = s[0] == '-';
@@ -270,6 +270,7 @@ int main(int argc, char **argv) {
         free(path);
         if (st) goto fail;
         p.seed = common.seed;
+        parse_components(&p.enabled);   /* --components over the file's list (checked above) */
     }
     if (o_no_pos) {
         p.cf.tau = p.content.tau = p.cluster.tau = p.burst.tau = p.session.tau = p.seq_fit.tau = p.seq.tau = 0;
