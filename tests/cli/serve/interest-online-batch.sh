@@ -1,6 +1,6 @@
 # Online equals batch for the dynamic-interest model, text events included: the sample data up
 # to a cut is the batch (tide-embed's item and user-text vectors with the tiny test LM, then
-# tide-capture-interest with the words component), the rest — interactions, searches, two new
+# tide-capture-interest with the words and seq components), the rest — interactions, searches, two new
 # users — is POSTed to a server started with --interest and --lm, which embeds each text event
 # as it arrives. Every touched user's (and some untouched users') /recommendations top-10 must
 # equal the batch pipeline on the original data plus the server's log: tide-ingest, tide-embed
@@ -23,7 +23,7 @@ ingest_sample ds0 orig/interactions.csv orig/text.jsonl
 "$TIDE_BIN/tide-embed" --model "$LM" --data ds0 --out items.npy -q || fail "embed items"
 "$TIDE_BIN/tide-embed" --model "$LM" --data ds0 --user-text --out words0.npy -q || fail "embed user text"
 "$TIDE_BIN/tide-capture-interest" --data ds0 --item-vectors items.npy --text-vectors words0.npy --as-of user \
-    --fixed-weights --components ease,knn,trans,lm,cluster,words,pop --threads 2 --out idir0 -q || fail "capture"
+    --fixed-weights --components ease,knn,trans,lm,cluster,words,pop,seq --threads 2 --out idir0 -q || fail "capture"
 
 start_server "$T/err" --data ds0 --interest idir0 --lm "$LM" --text-vectors words0.npy --log lg --sync none
 grep -q "recommendations from the interest model" "$T/err" || fail "the start line does not say recommendations come from the interest model"
