@@ -22,6 +22,8 @@ n=$(wc -l < split/train_valid/items.txt)
     || fail "seq_matrix.npy is not [items, items]"
 jq -e '.settings.seq_lambda > 0 and .settings.seq_gap >= 1 and .settings.seq_decay.tau >= 0 and .settings.weights.seq != null' \
     d/manifest.json >/dev/null || fail "seq settings not in the manifest"
+run tide verify d
+assert_exit 0
 run tide-recommend --data split/train_valid --model d --k 5 --out rr.tsv --threads 2
 assert_exit 0
 cmp <(cut -f1-3 r.tsv) <(cut -f1-3 rr.tsv) || fail "tide-recommend differs from --recs with seq"
