@@ -418,6 +418,28 @@ static tide_status cv_method(const ctx *x, const store *s, int meth, unsigned en
     return TIDE_OK;
 }
 
+/* One decay's grid: every (tau, half-life) point that the ablations leave on, scored by component
+ * c's own valid NDCG with *d (a field of p) set to it; *d ends at the best point (the first of
+ * equal ones), whose NDCG goes to *best (-1 when no point ran, and *d is as it was). */
+static tide_status decay_grid(const ctx *x, tide_interest_params *p, tide_interest_decay *d, int c, const double *taus,
+                              int nt, const double *hls, int nh, const char *label, cJSON *grid, double *best) {
+    const tide_interest_tune_opts *o = x->o;
+    tide_interest_decay keep = *d;
+    *best = -1;
+    for (int a = 0; a < nt; a++)
+        for (int b = 0; b < nh; b++) {
+            if ((o->no_position && taus[a] != 0) || (o->no_time && hls[b] != 0)) continue;
+            *d = (tide_interest_decay){taus[a], hls[b]};
+            double nd;
+            tide_status st = eval_one(x, p, c, &nd);
+            if (st) { *d = keep; return st; }
+            grid_entry(grid, label, taus[a], hls[b], nd);
+            if (nd > *best) { *best = nd; keep = *d; }
+        }
+    *d = keep;
+    return TIDE_OK;
+}
+
 tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune_opts *o, tide_interest_params *p,
                                cJSON **report) {
     *report = NULL;
@@ -449,19 +471,9 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
     static const double hls[] = {0, 30, 60, 120, 300, 3600, 86400};
     int cfc = ON(p, TIDE_IC_EASE) ? TIDE_IC_EASE : ON(p, TIDE_IC_KNN) ? TIDE_IC_KNN : -1;
     if (cfc >= 0) {
-        best = -1;
-        tide_interest_decay keep = p->cf;
-        for (int a = 0; a < 7; a++)
-            for (int b = 0; b < 7; b++) {
-                if ((o->no_position && taus[a] != 0) || (o->no_time && hls[b] != 0)) continue;
-                p->cf = (tide_interest_decay){taus[a], hls[b]};
-                if ((st = eval_one(&x, p, cfc, &nd))) goto done;
-                grid_entry(grid, "cf_decay(tau,half_life)", taus[a], hls[b], nd);
-                if (nd > best) { best = nd; keep = p->cf; }
-            }
-        p->cf = keep;
-        tide_log(TIDE_LOG_INFO, "interest: tune cf decay tau %g half-life %gs: valid ndcg@%d %.4f", keep.tau,
-                 keep.half_life, o->k, best);
+        if ((st = decay_grid(&x, p, &p->cf, cfc, taus, 7, hls, 7, "cf_decay(tau,half_life)", grid, &best))) goto done;
+        tide_log(TIDE_LOG_INFO, "interest: tune cf decay tau %g half-life %gs: valid ndcg@%d %.4f", p->cf.tau,
+                 p->cf.half_life, o->k, best);
     } else if (o->no_position || o->no_time) {
         if (o->no_position) p->cf.tau = 0;
         if (o->no_time) p->cf.half_life = 0;
@@ -491,19 +503,10 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
     if (ON(p, TIDE_IC_SESSION) && it->sess) {
         static const double st_[] = {0, 1, 2, 3, 8};
         static const double sh[] = {0, 30, 60, 300, 3600};
-        best = -1;
-        tide_interest_decay keep = p->session;
-        for (int a = 0; a < 5; a++)
-            for (int b = 0; b < 5; b++) {
-                if ((o->no_position && st_[a] != 0) || (o->no_time && sh[b] != 0)) continue;
-                p->session = (tide_interest_decay){st_[a], sh[b]};
-                if ((st = eval_one(&x, p, TIDE_IC_SESSION, &nd))) goto done;
-                grid_entry(grid, "session(tau,half_life)", st_[a], sh[b], nd);
-                if (nd > best) { best = nd; keep = p->session; }
-            }
-        p->session = keep;
-        tide_log(TIDE_LOG_INFO, "interest: tune session decay tau %g half-life %gs: valid ndcg@%d %.4f", keep.tau,
-                 keep.half_life, o->k, best);
+        if ((st = decay_grid(&x, p, &p->session, TIDE_IC_SESSION, st_, 5, sh, 5, "session(tau,half_life)", grid, &best)))
+            goto done;
+        tide_log(TIDE_LOG_INFO, "interest: tune session decay tau %g half-life %gs: valid ndcg@%d %.4f", p->session.tau,
+                 p->session.half_life, o->k, best);
     }
     /* 1d. seq: λ and the target window refit B (each point one fit), judged with the scoring
      * decay equal to the fit's; then the scoring decay alone on the chosen B */
@@ -535,18 +538,13 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
         free(it->seq);
         it->seq = NULL;
         if ((st = tide_interest_fit_seq(o->train, p, 0, &it->seq))) goto done;
-        tide_interest_decay keep = fit;
-        for (int a = 0; a < 5; a++)
-            for (int b = 0; b < 4; b++) {
-                if ((o->no_position && qt[a] != 0) || (o->no_time && qh[b] != 0)) continue;
-                p->seq = (tide_interest_decay){qt[a], qh[b]};
-                if ((st = eval_one(&x, p, TIDE_IC_SEQ, &nd))) goto done;
-                grid_entry(grid, "seq(tau,half_life)", qt[a], qh[b], nd);
-                if (nd > best) { best = nd; keep = p->seq; }
-            }
-        p->seq = keep;
+        /* the fit's own decay scored best so far: a scoring decay replaces it only when better */
+        double fitbest = best;
+        p->seq = fit;
+        if ((st = decay_grid(&x, p, &p->seq, TIDE_IC_SEQ, qt, 5, qh, 4, "seq(tau,half_life)", grid, &best))) goto done;
+        if (!(best > fitbest)) { p->seq = fit; best = fitbest; }
         tide_log(TIDE_LOG_INFO, "interest: tune seq lambda %g gap %d, decay tau %g half-life %gs: valid ndcg@%d %.4f",
-                 keepl, keepg, keep.tau, keep.half_life, o->k, best);
+                 keepl, keepg, p->seq.tau, p->seq.half_life, o->k, best);
     }
     /* 2. transitions */
     if (ON(p, TIDE_IC_TRANS)) {
@@ -588,17 +586,7 @@ tide_status tide_interest_tune(tide_interest_items *it, const tide_interest_tune
     if (cc >= 0) {
         static const double ct[] = {0, 1, 2, 5, 10, 20};   /* tau 1: little more than the last item */
         static const double ch[] = {0, 600, 86400, 30 * 86400.0};
-        best = -1;
-        tide_interest_decay keep = p->content;
-        for (int a = 0; a < 6; a++)
-            for (int b = 0; b < 4; b++) {
-                if ((o->no_position && ct[a] != 0) || (o->no_time && ch[b] != 0)) continue;
-                p->content = (tide_interest_decay){ct[a], ch[b]};
-                if ((st = eval_one(&x, p, cc, &nd))) goto done;
-                grid_entry(grid, "content_decay(tau,half_life)", ct[a], ch[b], nd);
-                if (nd > best) { best = nd; keep = p->content; }
-            }
-        p->content = keep;
+        if ((st = decay_grid(&x, p, &p->content, cc, ct, 6, ch, 4, "content_decay(tau,half_life)", grid, &best))) goto done;
     } else {
         if (o->no_position) p->content.tau = 0;
         if (o->no_time) p->content.half_life = 0;
