@@ -1,7 +1,8 @@
 /* interest-impl.h — internal to src/interest: the table of the interest dir's per-user arrays
  * (one place that names them, their dtypes and row shapes, for the writer, the loader, the row
  * copy and the delta overlay) and the row-level reader the loader and tide-eval's label reader share;
- * and the content profile that both scoring regimes (features.c, large.c) build. */
+ * the content profile that both scoring regimes (features.c, large.c) build; and the sorted
+ * (a, b, w) triplets of the transition table and of seq's regression. */
 #ifndef TIDE_INTEREST_IMPL_H
 #define TIDE_INTEREST_IMPL_H
 
@@ -52,5 +53,11 @@ tide_status tide_interest_cf_fold_in(const tide_interest_items *it, const int32_
 /* profile = Σ w_k V[items_k] (rows with w_k > 0), L2-normalised into out [d]; returns its norm
  * before normalising (0: no profile). */
 double tide_interest_profile(const float *V, int d, const int32_t *items, const float *w, int64_t n, float *out);
+
+/* (a, b, w) triplets: sorted by (a, b), duplicates merged by summing w (in sorted order);
+ * returns how many remain (items.c: the transition table; seq.c: its regression's pairs). */
+typedef struct { int32_t a, b; float w; } tide_interest_pair;
+void tide_interest_pairs_sort(tide_interest_pair *t, int64_t n);
+int64_t tide_interest_pairs_merge(tide_interest_pair *t, int64_t n);
 
 #endif

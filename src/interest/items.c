@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tide/interest.h"
+#include "interest-impl.h"
 #include "tide/tfidf.h"
 
 #define ON(p, c) (((p)->enabled >> (c)) & 1u)
@@ -24,13 +25,23 @@ static void normalise_rows(float *m, int64_t n, int d) {
     }
 }
 
-/* Transition triplets (from, to, weight) merged by (from, to). */
-typedef struct { int32_t a, b; float w; } trip;
-static int trip_cmp(const void *x, const void *y) {
-    const trip *p = x, *q = y;
+static int pair_cmp(const void *x, const void *y) {
+    const tide_interest_pair *p = x, *q = y;
     if (p->a != q->a) return p->a < q->a ? -1 : 1;
     if (p->b != q->b) return p->b < q->b ? -1 : 1;
     return 0;
+}
+
+void tide_interest_pairs_sort(tide_interest_pair *t, int64_t n) { qsort(t, (size_t)n, sizeof *t, pair_cmp); }
+
+int64_t tide_interest_pairs_merge(tide_interest_pair *t, int64_t n) {
+    tide_interest_pairs_sort(t, n);
+    int64_t m = 0;
+    for (int64_t k = 0; k < n; k++) {
+        if (m && t[m - 1].a == t[k].a && t[m - 1].b == t[k].b) t[m - 1].w += t[k].w;
+        else t[m++] = t[k];
+    }
+    return m;
 }
 
 /* P(next = j | i) from each user's events: i -> each of the next trans_gap events with weight
@@ -42,21 +53,16 @@ tide_status tide_interest_fit_transitions(const tide_dataset *ds, const tide_int
     it->tr_indptr = NULL; it->tr_items = NULL; it->tr_probs = NULL;
     int G = p->trans_gap, back = p->trans_back > 0;
     int64_t cap = (int64_t)G * (1 + back) * ds->nnz + 1, n = 0;
-    trip *t = tide_malloc((size_t)cap * sizeof *t);
+    tide_interest_pair *t = tide_malloc((size_t)cap * sizeof *t);
     if (!t) return TIDE_ERR_NOMEM;
     for (int64_t u = 0; u < ds->n_users; u++)
         for (int64_t k = ds->indptr[u]; k < ds->indptr[u + 1]; k++)
             for (int g = 1; g <= G && k + g < ds->indptr[u + 1]; g++)
                 if (ds->items[k] != ds->items[k + g]) {
-                    t[n++] = (trip){ds->items[k], ds->items[k + g], 1.0f / (float)g};
-                    if (back) t[n++] = (trip){ds->items[k + g], ds->items[k], (float)(p->trans_back / g)};
+                    t[n++] = (tide_interest_pair){ds->items[k], ds->items[k + g], 1.0f / (float)g};
+                    if (back) t[n++] = (tide_interest_pair){ds->items[k + g], ds->items[k], (float)(p->trans_back / g)};
                 }
-    qsort(t, (size_t)n, sizeof *t, trip_cmp);
-    int64_t m = 0;
-    for (int64_t k = 0; k < n; k++) {
-        if (m && t[m - 1].a == t[k].a && t[m - 1].b == t[k].b) t[m - 1].w += t[k].w;
-        else t[m++] = t[k];
-    }
+    int64_t m = tide_interest_pairs_merge(t, n);
     it->tr_indptr = tide_calloc((size_t)ds->n_items + 1, sizeof *it->tr_indptr);
     it->tr_items = tide_malloc((size_t)m * sizeof *it->tr_items + 1);
     it->tr_probs = tide_malloc((size_t)m * sizeof *it->tr_probs + 1);

@@ -20,17 +20,12 @@
 
 #include "tide/interest.h"
 #include "tide/mf.h"
+#include "interest-impl.h"
 
 /* A prefix weight under this is dropped (exp(−j/τ) at τ = 2 reaches it after 18 events). */
 #define SEQ_W_MIN 1e-4
 
-typedef struct { int32_t a, b; float w; } pair;
-static int pair_cmp(const void *x, const void *y) {
-    const pair *p = x, *q = y;
-    if (p->a != q->a) return p->a < q->a ? -1 : 1;
-    if (p->b != q->b) return p->b < q->b ? -1 : 1;
-    return 0;
-}
+typedef tide_interest_pair pair;
 
 /* The weight of the j-th most recent event before a target (j = 0: the one just before), `age`
  * seconds older than the target. */
@@ -38,17 +33,6 @@ static double prefix_w(const tide_interest_decay *d, int64_t j, double age) {
     double w = d->tau > 0 ? exp(-(double)j / d->tau) : 1.0;
     if (d->half_life > 0 && age > 0) w *= exp2(-age / d->half_life);
     return w;
-}
-
-/* Sort and merge duplicate (a, b) pairs by summing; returns the merged count. */
-static int64_t merge_pairs(pair *t, int64_t n) {
-    qsort(t, (size_t)n, sizeof *t, pair_cmp);
-    int64_t m = 0;
-    for (int64_t k = 0; k < n; k++) {
-        if (m && t[m - 1].a == t[k].a && t[m - 1].b == t[k].b) t[m - 1].w += t[k].w;
-        else t[m++] = t[k];
-    }
-    return m;
 }
 
 size_t tide_interest_seq_bytes_needed(int64_t n_items) {
@@ -98,7 +82,7 @@ tide_status tide_interest_fit_seq(const tide_dataset *ds, const tide_interest_pa
     if (!(im = tide_malloc((size_t)n_in * sizeof *im + 1)) ||
         !(item_ptr = tide_calloc((size_t)n + 1, sizeof *item_ptr))) { st = TIDE_ERR_NOMEM; goto done; }
     memcpy(im, in, (size_t)n_in * sizeof *im);
-    qsort(im, (size_t)n_in, sizeof *im, pair_cmp);
+    tide_interest_pairs_sort(im, n_in);
     for (int64_t q = 0; q < n_in; q++) item_ptr[im[q].a + 1]++;
     for (int64_t i = 0; i < n; i++) item_ptr[i + 1] += item_ptr[i];
 
@@ -130,7 +114,7 @@ tide_status tide_interest_fit_seq(const tide_dataset *ds, const tide_interest_pa
                 for (int64_t e = row_ptr[r]; e < row_ptr[r + 1]; e++)
                     ct[n_c++] = (pair){ds->items[k + g], in[e].a, in[e].w / (float)(g + 1)};
         }
-    n_c = merge_pairs(ct, n_c);
+    n_c = tide_interest_pairs_merge(ct, n_c);
     int64_t *cptr = tide_calloc((size_t)n + 1, sizeof *cptr);
     if (!cptr) { st = TIDE_ERR_NOMEM; goto done; }
     for (int64_t q = 0; q < n_c; q++) cptr[ct[q].a + 1]++;
