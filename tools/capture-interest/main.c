@@ -38,7 +38,7 @@ static const cli_opt opts[] = {
     {"tune", 0, CLI_FLAG, &o_tune, NULL, "Choose decays, transitions, K and the combiner on --valid"},
     {"valid", 0, CLI_STRING, &o_valid, "DIR", "Validation split (same id space) for --tune"},
     {"settings", 0, CLI_STRING, &o_settings, "FILE|DIR", "Settings and combiner from an earlier run's manifest (the refit)"},
-    {"components", 0, CLI_STRING, &o_components, "LIST", "Components to use (default all): ease,ease-long,knn,trans,als,tfidf,lm,cluster,words,pop,ease-burst,session,seq; -name drops one (also from what --settings names)"},
+    {"components", 0, CLI_STRING, &o_components, "LIST", "Components to use (default all): ease,ease-long,knn,trans,als,tfidf,lm,cluster,words,pop,ease-burst,session,seq; -name drops one; with --settings, narrows the file's list"},
     {"no-position-decay", 0, CLI_FLAG, &o_no_pos, NULL, "Ablation: no position decay anywhere"},
     {"no-time-decay", 0, CLI_FLAG, &o_no_time, NULL, "Ablation: no time decay anywhere"},
     {"fixed-weights", 0, CLI_FLAG, &o_fixed, NULL, "Ablation: equal combiner weights (no learned combiner)"},
@@ -270,7 +270,10 @@ int main(int argc, char **argv) {
         free(path);
         if (st) goto fail;
         p.seed = common.seed;
-        parse_components(&p.enabled);   /* --components over the file's list (checked above) */
+        /* --components narrows the file's list (never turns on what tuning left out) */
+        unsigned mask = (1u << TIDE_IC_N) - 1;
+        parse_components(&mask);   /* checked above */
+        p.enabled &= mask;
     }
     if (o_no_pos) {
         p.cf.tau = p.content.tau = p.cluster.tau = p.burst.tau = p.session.tau = p.seq_fit.tau = p.seq.tau = 0;

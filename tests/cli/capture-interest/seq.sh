@@ -41,3 +41,7 @@ cmp ru.tsv ra.tsv || fail "update differs from recomputing all with seq"
 run tide-capture-interest --data split/train_valid --settings t.json --components -seq --as-of user --threads 2 --quiet --out noseq
 assert_exit 0
 [ ! -e noseq/seq_matrix.npy ] || fail "--components -seq still wrote the matrix"
+# a plain list narrows the file's list too, and never turns on what the file leaves out
+run tide-capture-interest --data split/train_valid --settings t.json --components seq,ease --as-of user --threads 2 --quiet --out onlyseq
+assert_exit 0
+[ "$(jq -c .settings.components onlyseq/manifest.json)" = '["seq"]' ] || fail "--components seq,ease over settings {seq, trans}: $(jq -c .settings.components onlyseq/manifest.json)"
