@@ -289,8 +289,7 @@ tide_status tide_interest_features(const tide_interest_items *it, const tide_int
             row = feats + (size_t)TIDE_IC_SEQ * N;
             for (int64_t j = 0; j < p->seq_last && j < n; j++) {
                 double age = h->times ? (double)(h->t_ref - h->times[n - 1 - j]) : 0;
-                double x = p->seq.tau > 0 ? exp(-(double)j / p->seq.tau) : 1.0;
-                if (p->seq.half_life > 0 && age > 0) x *= exp2(-age / p->seq.half_life);
+                double x = tide_interest_seq_weight(&p->seq, j, age);
                 if (x >= 1e-4) cblas_saxpy((int)N, (float)x, it->seq + (size_t)h->items[n - 1 - j] * N, 1, row, 1);
             }
         }

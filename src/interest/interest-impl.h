@@ -54,6 +54,11 @@ tide_status tide_interest_cf_fold_in(const tide_interest_items *it, const int32_
  * before normalising (0: no profile). */
 double tide_interest_profile(const float *V, int d, const int32_t *items, const float *w, int64_t n, float *out);
 
+/* seq's weight of the j-th most recent event (j = 0: the latest before the target, or the user's
+ * latest when scoring), `age` seconds old: exp(−j/τ) · 2^(−age/h), each factor off at 0 (seq.c);
+ * the fit's prefixes and the scoring row (features.c) use the same. */
+double tide_interest_seq_weight(const tide_interest_decay *d, int64_t j, double age);
+
 /* (a, b, w) triplets: sorted by (a, b), duplicates merged by summing w (in sorted order);
  * returns how many remain (items.c: the transition table; seq.c: its regression's pairs). */
 typedef struct { int32_t a, b; float w; } tide_interest_pair;

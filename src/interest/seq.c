@@ -27,9 +27,7 @@
 
 typedef tide_interest_pair pair;
 
-/* The weight of the j-th most recent event before a target (j = 0: the one just before), `age`
- * seconds older than the target. */
-static double prefix_w(const tide_interest_decay *d, int64_t j, double age) {
+double tide_interest_seq_weight(const tide_interest_decay *d, int64_t j, double age) {
     double w = d->tau > 0 ? exp(-(double)j / d->tau) : 1.0;
     if (d->half_life > 0 && age > 0) w *= exp2(-age / d->half_life);
     return w;
@@ -65,7 +63,7 @@ tide_status tide_interest_fit_seq(const tide_dataset *ds, const tide_interest_pa
             for (int64_t j = 0; j < L && k - 1 - j >= ds->indptr[u]; j++) {
                 int64_t e = k - 1 - j;
                 double age = ds->times ? (double)(ds->times[k] - ds->times[e]) : 0;
-                double w = prefix_w(&p->seq_fit, j, age);
+                double w = tide_interest_seq_weight(&p->seq_fit, j, age);
                 if (w < SEQ_W_MIN) continue;
                 in[n_in++] = (pair){ds->items[e], (int32_t)(k - ds->indptr[0]), (float)w};
             }
